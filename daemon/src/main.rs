@@ -1,0 +1,2 @@
+//! The `liandong` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! End-to-end tests of Liandong live in this crate (see `tests/`).

@@ -1,0 +1,21 @@
+//! The Liandong workflow language and engine: definitions (YAML → typed model with positions),
+//! the validator, the org model and its `Directory`, the working-day calendar, the pure engine and
+//! the simulator. Pure: no I/O beyond reading strings it is given, no clock, no async.
+
+pub mod builtin;
+pub mod calendar;
+pub mod catalog;
+pub mod diag;
+pub mod duration;
+pub mod engine;
+pub mod expr;
+pub mod form;
+pub mod graph;
+pub mod model;
+pub mod org;
+pub mod parse;
+pub mod validate;
+
+
+pub use diag::{Diagnostic, Pos, Severity};
+pub use model::Definition;

@@ -1,0 +1,515 @@
+//! The typed model of a workflow definition: what `parse` builds from YAML and the engine runs.
+//!
+//! Every node that a diagnostic may point at carries the `Pos` of its YAML source.
+//! The YAML grammar is documented in `workflows/README.md`; the names here follow it one to one.
+
+use crate::catalog::{BodyKind, Label, Role};
+use crate::diag::Pos;
+use crate::duration::DurationSpec;
+use crate::expr::Expr;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A step's name, unique in its definition.
+pub type StepName = String;
+
+/// A whole workflow definition (one YAML file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    /// Stable key, e.g. `major_matter_report`.
+    pub key: String,
+    /// Integer version; running requests stay on theirs.
+    pub version: u32,
+    /// Display name.
+    pub name: Label,
+    /// Optional longer description.
+    pub description: Option<Label>,
+    /// Who may submit; empty means anyone in the org.
+    pub submitters: Vec<Selector>,
+    /// The typed form of a request, in declaration order.
+    pub form: Vec<FormField>,
+    /// Need-to-know visibility.
+    pub visibility: Visibility,
+    /// "Submit at least N before form.X".
+    pub lead_time: Option<LeadTime>,
+    /// Default policies for every step.
+    pub policies: Policies,
+    /// How the request's title is composed (a template over form fields); default `{form.title}`.
+    pub title: Option<String>,
+    /// The first step.
+    pub start: Spanned<StepName>,
+    /// The steps, by name (in file order).
+    pub steps: Vec<Step>,
+    /// Position of the `key:` line.
+    pub pos: Pos,
+}
+
+impl Definition {
+    /// The step called `name`.
+    pub fn step(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+    /// The form field called `name`.
+    pub fn field(&self, name: &str) -> Option<&FormField> {
+        self.form.iter().find(|f| f.name == name)
+    }
+}
+
+/// A value with the position it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+impl<T> Spanned<T> {
+    /// Wraps a value with its position.
+    pub fn new(value: T, pos: Pos) -> Self {
+        Self { value, pos }
+    }
+}
+
+/// One step of the graph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Its name (the key under `steps:`).
+    pub name: StepName,
+    /// Optional display label; defaults to the name.
+    pub label: Option<Label>,
+    /// What the step does.
+    pub kind: StepKind,
+    /// Deadline of the step's tasks, counted from when the step is entered.
+    pub due: Option<Spanned<DurationSpec>>,
+    /// Reminders, as fractions of `due` (50% → 0.5, 100% → 1.0) or absolute durations.
+    pub remind: Vec<Spanned<Reminder>>,
+    /// The escalation ladder, rung by rung.
+    pub escalate: Vec<Rung>,
+    /// Per-step overrides of the definition's policies.
+    pub policies: PolicyOverrides,
+    /// Where to go next.
+    pub next: Next,
+    /// Position of the step's name.
+    pub pos: Pos,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepKind {
+    /// 审批: reviewers approve, reject or return.
+    Approve(TaskSpec),
+    /// 知悉/备案: reviewers acknowledge receipt; cannot reject.
+    Acknowledge(TaskSpec),
+    /// 抄送: people are copied; no task.
+    Notify {
+        /// Who is copied.
+        who: Vec<Selector>,
+    },
+    /// Named branches that run at the same time, then a join.
+    Parallel {
+        /// Branch name → first step of the branch.
+        branches: Vec<(String, Spanned<StepName>)>,
+        /// How the branches' outcomes make the step's outcome.
+        join: Spanned<Join>,
+    },
+    /// Route on the first expression that holds.
+    Switch {
+        /// Expression → target step, in order.
+        cases: Vec<(Expr, Spanned<StepName>)>,
+        /// Target when no case holds.
+        default: Option<Spanned<StepName>>,
+    },
+    /// The request (or the branch it is in) ends with this outcome.
+    End(Outcome),
+}
+
+/// Who acts on an approve or acknowledge step, and how their decisions combine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSpec {
+    /// Selectors; their results are concatenated in order, duplicates removed.
+    pub who: Vec<Selector>,
+    /// How decisions combine.
+    pub mode: Mode,
+    /// Position of `who:`.
+    pub pos: Pos,
+}
+
+/// How several reviewers' decisions combine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// 或签: the first to decide decides.
+    Any,
+    /// 会签: everyone must approve; one reject (or return) decides at once.
+    All,
+    /// 依次: one after another in selector order.
+    Sequence,
+    /// k of n must approve; rejected when k can no longer be reached.
+    Quorum(Quorum),
+}
+
+/// The size of a quorum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quorum {
+    /// At least this many approvals.
+    Count(u32),
+    /// At least this share (0 < p ≤ 100) of the reviewers, rounded up.
+    Percent(u32),
+}
+
+/// How a parallel step's branches join.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Join {
+    /// Every branch must approve; one rejection rejects.
+    All,
+    /// The first approved branch decides; the others are cancelled.
+    Any,
+    /// k branches must approve.
+    Count(u32),
+    /// Branch `decides` gives the outcome; the step also waits for every branch in `waits_for`
+    /// (typically an acknowledgement) before it completes.
+    Decides {
+        /// The deciding branch.
+        decides: Spanned<String>,
+        /// Branches that must complete too.
+        waits_for: Vec<Spanned<String>>,
+    },
+}
+
+/// Outcomes of a step, a branch or a whole request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 已通过
+    Approved,
+    /// 已驳回
+    Rejected,
+    /// 已撤回
+    Withdrawn,
+    /// 退回后放弃
+    Abandoned,
+}
+
+impl Outcome {
+    /// The snake_case identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Approved => "approved",
+            Outcome::Rejected => "rejected",
+            Outcome::Withdrawn => "withdrawn",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+    /// The zh-CN / en label.
+    pub fn label(self) -> Label {
+        match self {
+            Outcome::Approved => Label::new("已通过", "approved"),
+            Outcome::Rejected => Label::new("未通过", "rejected"),
+            Outcome::Withdrawn => Label::new("已撤回", "withdrawn"),
+            Outcome::Abandoned => Label::new("退回后未再提交", "returned and abandoned"),
+        }
+    }
+}
+
+/// Where a step goes next.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Next {
+    /// No `next:`: inside a branch the branch completes; at top level the validator reports it
+    /// unless the step is an `end`, `switch` or `parallel` with its own routing.
+    #[default]
+    None,
+    /// One target whatever happened (acknowledge, notify).
+    Always(Spanned<StepName>),
+    /// Targets by what happened.
+    On {
+        /// After approval (or acknowledgement).
+        approve: Option<Spanned<StepName>>,
+        /// After rejection.
+        reject: Option<Spanned<StepName>>,
+        /// Where a return goes: the submitter or an earlier step.
+        ret: Option<Spanned<ReturnTarget>>,
+    },
+}
+
+/// Where `return` sends a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReturnTarget {
+    /// Back to the submitter, who may resubmit; it resumes at the returning step.
+    Submitter,
+    /// Back to an earlier step.
+    Step(StepName),
+}
+
+/// A reminder time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reminder {
+    /// A share of the due duration, in percent (50 → halfway).
+    Percent(u32),
+    /// An absolute offset from the step's start.
+    After(DurationSpec),
+}
+
+/// One rung of an escalation ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rung {
+    /// Counted from the step's start.
+    pub after: Spanned<DurationSpec>,
+    /// Who the open tasks move to (the current reviewers' tasks end as escalated).
+    pub to: Vec<Selector>,
+    /// Or: decide automatically (the last rung).
+    pub action: Option<AutoAction>,
+    /// Position of the rung.
+    pub pos: Pos,
+}
+
+/// What a timer may decide on its own at the last rung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoAction {
+    /// Approve (or acknowledge) the step.
+    Approve,
+    /// Reject the step.
+    Reject,
+    /// Skip the step: it passes as approved, recorded as skipped.
+    Skip,
+}
+
+/// An assignee selector: who must act.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selector {
+    /// What it selects.
+    pub kind: SelectorKind,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// The kinds of assignee selector.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectorKind {
+    /// Holders of `roles` in the body of `body` kind found at `of` (and with `code`, e.g. an office;
+    /// with `division`, a work division of a student union).
+    Body {
+        /// The body kind.
+        body: BodyKind,
+        /// The roles; empty means any current post in the body.
+        roles: Vec<Role>,
+        /// Relative to what.
+        of: ScopeRef,
+        /// A specific body of that kind by code (offices, the federation).
+        code: Option<String>,
+        /// A work division (`rights`, `office`, …) of a student union.
+        division: Option<String>,
+    },
+    /// The school-SU liaison(s) of a department (M2); if none, the school SU presidium.
+    LiaisonOf(ScopeRef),
+    /// From the scope upward (class → department → school), the first level where one of `bodies`
+    /// has a holder of one of `roles` (DingTalk 连续多级主管, stopping at role X).
+    UpUntil {
+        /// Where the climb starts.
+        from: ScopeRef,
+        /// Bodies to look in at each level.
+        bodies: Vec<BodyKind>,
+        /// Roles that stop the climb.
+        roles: Vec<Role>,
+    },
+    /// One person by id or email.
+    Person(String),
+    /// The person (or people) named in a form field of type `person`.
+    Field(String),
+    /// The submitter.
+    Submitter,
+}
+
+/// A scope that a selector is relative to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeRef {
+    /// The submitter's own class.
+    SubmitterClass,
+    /// The submitter's own department.
+    SubmitterDepartment,
+    /// The school.
+    School,
+    /// The department (or class, or list of them) named in a form field.
+    Field(String),
+}
+
+/// A field of the request form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    /// Field name (the key under `form:`).
+    pub name: String,
+    /// Its type.
+    pub ty: FieldType,
+    /// Must be given.
+    pub required: bool,
+    /// Display label; defaults to the name.
+    pub label: Option<Label>,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// Types of form fields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldType {
+    /// One line of text, with an optional maximum length in characters.
+    Text {
+        /// Maximum characters.
+        max: Option<u32>,
+    },
+    /// Multi-line text.
+    Longtext {
+        /// Maximum characters.
+        max: Option<u32>,
+    },
+    /// A whole number.
+    Integer {
+        /// Smallest allowed.
+        min: Option<i64>,
+        /// Largest allowed.
+        max: Option<i64>,
+    },
+    /// A decimal number.
+    Number {
+        /// Smallest allowed.
+        min: Option<f64>,
+        /// Largest allowed.
+        max: Option<f64>,
+    },
+    /// true / false.
+    Bool,
+    /// A calendar date (ISO 8601), Asia/Shanghai.
+    Date,
+    /// A date and time (RFC 3339).
+    Datetime,
+    /// One of a list of values (with `multi`, a list of them).
+    Enum {
+        /// Allowed values.
+        of: Vec<String>,
+        /// Labels of the values, if given.
+        labels: BTreeMap<String, Label>,
+        /// Several values allowed.
+        multi: bool,
+    },
+    /// A department code of the org (with `multi`, a list of them).
+    Department {
+        /// Several allowed.
+        multi: bool,
+    },
+    /// A class code of the org.
+    Class {
+        /// Several allowed.
+        multi: bool,
+    },
+    /// A person id or email of the org.
+    Person {
+        /// Several allowed.
+        multi: bool,
+    },
+    /// An office (functional_office / school_party_admin_office / student_affairs_office) code.
+    Office {
+        /// Several allowed.
+        multi: bool,
+    },
+}
+
+/// Need-to-know visibility.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Visibility {
+    /// Everyone with access to the system.
+    #[default]
+    Normal,
+    /// Only people on the path (and admins), always.
+    NeedToKnow,
+    /// Only people on the path when the expression holds.
+    NeedToKnowWhen(Expr),
+}
+
+/// "Submit at least N before form.X".
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadTime {
+    /// The date field counted back from.
+    pub before: Spanned<String>,
+    /// How long before.
+    pub at_least: Spanned<DurationSpec>,
+    /// Only when this holds (e.g. `form.matter_type == 'major_meeting'`).
+    pub when: Option<Expr>,
+    /// What happens when it is too late.
+    pub otherwise: LeadTimeAction,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// Too late for the lead time: warn (recorded) or refuse the submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTimeAction {
+    /// Accept, record a warning event and tell the reviewers.
+    Warn,
+    /// Refuse the submission.
+    Block,
+}
+
+/// What happens when a selector finds nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyAssignee {
+    /// The step passes, recorded as skipped.
+    Skip,
+    /// The task goes to the org's workflow admins.
+    Admin,
+    /// The task goes to the first escalation rung at once (admins if there is none).
+    Escalate,
+}
+
+/// What happens when the submitter is among a step's reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfApproval {
+    /// The submitter decides like anyone else.
+    Allow,
+    /// The whole step passes, recorded as skipped.
+    Skip,
+    /// The submitter's own task is approved automatically (recorded).
+    AutoApprove,
+    /// The submitter is taken off the step; if nobody is left, the empty-assignee policy applies.
+    Forbid,
+}
+
+/// Definition-wide policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policies {
+    /// When nobody is found.
+    pub empty_assignee: EmptyAssignee,
+    /// When the submitter is a reviewer.
+    pub self_approval: SelfApproval,
+    /// The same person on consecutive approve steps decides once.
+    pub dedupe: bool,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Self { empty_assignee: EmptyAssignee::Admin, self_approval: SelfApproval::Forbid, dedupe: true }
+    }
+}
+
+/// Per-step overrides of [`Policies`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PolicyOverrides {
+    /// Overrides `empty_assignee`.
+    pub empty_assignee: Option<EmptyAssignee>,
+    /// Overrides `self_approval`.
+    pub self_approval: Option<SelfApproval>,
+    /// Overrides `dedupe`.
+    pub dedupe: Option<bool>,
+}
+
+impl PolicyOverrides {
+    /// The effective policies of a step.
+    pub fn apply(&self, base: Policies) -> Policies {
+        Policies {
+            empty_assignee: self.empty_assignee.unwrap_or(base.empty_assignee),
+            self_approval: self.self_approval.unwrap_or(base.self_approval),
+            dedupe: self.dedupe.unwrap_or(base.dedupe),
+        }
+    }
+}
