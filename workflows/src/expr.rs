@@ -8,3 +8,13 @@ pub struct Expr {
     /// Position.
     pub pos: Pos,
 }
+impl Expr {
+    /// Eval.
+    pub fn eval_bool(
+        &self,
+        _form: &serde_json::Map<String, serde_json::Value>,
+        _s: &crate::org::SubmitterInfo,
+    ) -> bool {
+        false
+    }
+}

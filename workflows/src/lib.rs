@@ -14,8 +14,8 @@ pub mod graph;
 pub mod model;
 pub mod org;
 pub mod parse;
+pub mod simulate;
 pub mod validate;
-
 
 pub use diag::{Diagnostic, Pos, Severity};
 pub use model::Definition;

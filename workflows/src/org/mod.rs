@@ -13,8 +13,6 @@ pub mod generate;
 pub mod memory;
 pub mod resolve;
 
-
-
 /// A person's id in the org (stable, e.g. `p00042` or a 学号).
 pub type PersonId = String;
 

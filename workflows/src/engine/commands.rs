@@ -1,0 +1,584 @@
+//! Submit, the people's commands, and timers: checks who may do what, then drives the machine.
+
+use super::events::*;
+use super::machine::Machine;
+use super::state::{RunStatus, Status};
+use super::{Command, EngineError};
+use crate::model::{AutoAction, LeadTimeAction, Next, ReturnTarget, StepKind, Visibility};
+use crate::org::resolve::{ResolveCtx, resolve_all};
+
+impl Machine<'_, '_> {
+    pub(super) fn submit(
+        &mut self,
+        request_id: &str,
+        submitter: &str,
+        form: &serde_json::Value,
+    ) -> Result<(), EngineError> {
+        let env = self.env;
+        let def = env.def;
+        let day = env
+            .now
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let info = env
+            .dir
+            .submitter_info(submitter, day)
+            .ok_or_else(|| EngineError::UnknownPerson(submitter.to_string()))?;
+        let form =
+            crate::form::check_form(def, form, Some(env.dir)).map_err(EngineError::InvalidForm)?;
+        if !def.submitters.is_empty() {
+            let ctx = ResolveCtx {
+                submitter: &info,
+                form: &form,
+                day,
+            };
+            if !resolve_all(&def.submitters, &ctx, env.dir)
+                .iter()
+                .any(|p| p == submitter)
+            {
+                return Err(EngineError::NotASubmitter(submitter.to_string()));
+            }
+        }
+        let mut late = None;
+        if let Some(lt) = &def.lead_time {
+            let applies = lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info));
+            let date = form
+                .get(&lt.before.value)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.get(..10))
+                .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            if let (true, Some(date)) = (applies, date) {
+                let in_time = env.cal.add(env.now, lt.at_least.value);
+                let event_start = date
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|d| d.and_local_timezone(chrono_tz::Asia::Shanghai).single())
+                    .map(|d| d.with_timezone(&chrono::Utc));
+                if let Some(start) = event_start.filter(|s| in_time > *s) {
+                    let deadline = start - (in_time - env.now);
+                    if lt.otherwise == LeadTimeAction::Block {
+                        return Err(EngineError::TooLate {
+                            at_least: lt.at_least.value,
+                            deadline,
+                        });
+                    }
+                    late = Some((lt.at_least.value, deadline));
+                }
+            }
+        }
+        let need_to_know = match &def.visibility {
+            Visibility::Normal => false,
+            Visibility::NeedToKnow => true,
+            Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &info),
+        };
+        let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
+        self.emit(EventKind::Submitted {
+            request: request_id.to_string(),
+            key: def.key.clone(),
+            version: def.version,
+            submitter: info,
+            form,
+            title,
+            need_to_know,
+        });
+        if let Some((at_least, deadline)) = late {
+            self.emit(EventKind::LeadTimeWarning { at_least, deadline });
+            self.notify(submitter, Template::LeadTimeWarning, None);
+        }
+        self.enter(&def.start.value, None, None);
+        Ok(())
+    }
+
+    pub(super) fn command(&mut self, actor: &str, cmd: Command) -> Result<(), EngineError> {
+        let is_admin = self.env.dir.person(actor).is_some_and(|p| p.admin);
+        if self.env.dir.person(actor).is_none() {
+            return Err(EngineError::UnknownPerson(actor.to_string()));
+        }
+        match cmd {
+            Command::Approve { task, comment } => {
+                self.decide(actor, task, Decision::Approve, comment, None)
+            }
+            Command::Reject { task, comment } => {
+                self.decide(actor, task, Decision::Reject, comment, None)
+            }
+            Command::Acknowledge { task, comment } => {
+                self.decide(actor, task, Decision::Acknowledge, comment, None)
+            }
+            Command::Return { task, comment, to } => {
+                self.decide(actor, task, Decision::Return, comment, to)
+            }
+            Command::Comment { text } => {
+                if self.st.status == Status::Draft {
+                    return Err(EngineError::NotAllowed(
+                        "the request was never submitted".into(),
+                    ));
+                }
+                if !is_admin && !self.st.on_path(actor) {
+                    return Err(EngineError::NotAllowed(
+                        "only people on the request's path may comment".into(),
+                    ));
+                }
+                let text = text.trim().to_string();
+                if text.is_empty() {
+                    return Err(EngineError::NotAllowed("a comment cannot be empty".into()));
+                }
+                self.emit(EventKind::Commented { text });
+                Ok(())
+            }
+            Command::Withdraw => {
+                self.only_submitter(actor)?;
+                if self.st.is_finished() {
+                    return Err(EngineError::Finished);
+                }
+                self.finish_request(crate::model::Outcome::Withdrawn);
+                Ok(())
+            }
+            Command::Abandon => {
+                self.only_submitter(actor)?;
+                if self.st.status != Status::Returned {
+                    return Err(EngineError::NotReturned);
+                }
+                self.finish_request(crate::model::Outcome::Abandoned);
+                Ok(())
+            }
+            Command::Resubmit { form } => self.resubmit(actor, form),
+            Command::Transfer { task, to, comment } => {
+                self.transfer(actor, is_admin, task, &to, comment)
+            }
+            Command::AddReviewer {
+                task,
+                person,
+                comment,
+            } => self.add_reviewer(actor, is_admin, task, &person, comment),
+        }
+    }
+
+    fn only_submitter(&self, actor: &str) -> Result<(), EngineError> {
+        if self.st.submitter.id != actor {
+            return Err(EngineError::OnlySubmitter);
+        }
+        Ok(())
+    }
+
+    /// Checks that `actor` may act on open task `task` and returns the actor to record.
+    fn task_actor(&self, actor: &str, task: TaskId, admin_ok: bool) -> Result<Actor, EngineError> {
+        self.running()?;
+        let t = self
+            .st
+            .tasks
+            .get(&task)
+            .ok_or(EngineError::UnknownTask(task))?;
+        if !t.is_open() {
+            return Err(EngineError::TaskNotOpen(task));
+        }
+        if t.assignee == actor {
+            return Ok(Actor::Person {
+                id: actor.to_string(),
+                on_behalf_of: t.on_behalf_of.clone(),
+            });
+        }
+        if t.on_behalf_of.as_deref() == Some(actor) {
+            return Ok(Actor::person(actor));
+        }
+        if let Some(d) = self
+            .env
+            .dir
+            .delegate_of(&t.assignee, &self.env.def.key, self.env.now)
+            && d.to == actor
+        {
+            return Ok(Actor::Person {
+                id: actor.to_string(),
+                on_behalf_of: Some(t.assignee.clone()),
+            });
+        }
+        if admin_ok {
+            return Ok(Actor::person(actor));
+        }
+        Err(EngineError::NotYourTask(task))
+    }
+
+    fn decide(
+        &mut self,
+        actor: &str,
+        task: TaskId,
+        decision: Decision,
+        comment: Option<String>,
+        to: Option<String>,
+    ) -> Result<(), EngineError> {
+        let who = self.task_actor(actor, task, false)?;
+        let t = &self.st.tasks[&task];
+        let run = t.run;
+        match (t.kind, decision) {
+            (TaskKind::Acknowledge, Decision::Acknowledge)
+            | (TaskKind::Approve, Decision::Approve) => {}
+            (TaskKind::Approve, Decision::Reject) => {}
+            (TaskKind::Approve, Decision::Return) => {}
+            (TaskKind::Acknowledge, _) => {
+                return Err(EngineError::NotAllowed(
+                    "this task asks for an acknowledgement (备案); it cannot be approved, rejected or returned".into(),
+                ));
+            }
+            (TaskKind::Approve, Decision::Acknowledge) => {
+                return Err(EngineError::NotAllowed(
+                    "this task asks for a decision: approve, reject or return".into(),
+                ));
+            }
+        }
+        let comment = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty());
+        if decision == Decision::Return {
+            let target = self.return_target(run, to)?;
+            self.actor = who;
+            self.emit(EventKind::TaskDecided {
+                task,
+                decision,
+                comment,
+            });
+            self.do_return(run, target);
+            return Ok(());
+        }
+        self.actor = who;
+        self.emit(EventKind::TaskDecided {
+            task,
+            decision,
+            comment,
+        });
+        self.evaluate(run);
+        Ok(())
+    }
+
+    fn return_target(&self, run: RunId, to: Option<String>) -> Result<ReturnTarget, EngineError> {
+        let step = self
+            .step_of(run)
+            .ok_or_else(|| EngineError::NotAllowed("unknown step".into()))?;
+        let allowed = match &step.next {
+            Next::On { ret: Some(r), .. } => Some(r.value.clone()),
+            _ => None,
+        };
+        let Some(allowed) = allowed else {
+            return Err(EngineError::NotAllowed(format!(
+                "step `{}` does not allow returning the request",
+                self.step_name(run)
+            )));
+        };
+        match to {
+            None => Ok(allowed),
+            Some(s) if s == "submitter" => Ok(ReturnTarget::Submitter),
+            Some(s) => {
+                let visited = self.st.runs.values().any(|r| r.step == s && r.id < run);
+                if visited && self.env.def.step(&s).is_some() {
+                    Ok(ReturnTarget::Step(s))
+                } else {
+                    Err(EngineError::NotAllowed(format!(
+                        "`{s}` is not an earlier step of this request"
+                    )))
+                }
+            }
+        }
+    }
+
+    fn do_return(&mut self, run: RunId, target: ReturnTarget) {
+        match target {
+            ReturnTarget::Submitter => {
+                let live: Vec<RunId> = self.st.active_runs().map(|r| r.id).collect();
+                for r in live {
+                    self.disarm(r);
+                    self.cancel_tasks(r, CancelReason::Returned);
+                }
+                self.emit(EventKind::ReturnedToSubmitter { run });
+                let submitter = self.st.submitter.id.clone();
+                self.notify(&submitter, Template::Returned, None);
+            }
+            ReturnTarget::Step(step) => {
+                self.disarm(run);
+                self.cancel_tasks(run, CancelReason::Returned);
+                self.emit(EventKind::RunCancelled { run });
+                let parent = self.st.runs.get(&run).and_then(|r| r.parent.clone());
+                self.enter(&step, parent, None);
+            }
+        }
+    }
+
+    fn resubmit(
+        &mut self,
+        actor: &str,
+        form: Option<serde_json::Value>,
+    ) -> Result<(), EngineError> {
+        self.only_submitter(actor)?;
+        match self.st.status {
+            Status::Returned => {}
+            Status::Finished(_) => return Err(EngineError::Finished),
+            _ => return Err(EngineError::NotReturned),
+        }
+        let form = match form {
+            Some(f) => crate::form::check_form(self.env.def, &f, Some(self.env.dir))
+                .map_err(EngineError::InvalidForm)?,
+            None => self.st.form.clone(),
+        };
+        let suspended: Vec<(String, Option<(RunId, String)>)> = self
+            .st
+            .runs
+            .values()
+            .filter(|r| r.status == RunStatus::Suspended)
+            .map(|r| (r.step.clone(), r.parent.clone()))
+            .collect();
+        self.emit(EventKind::Resubmitted { form });
+        for (step, parent) in suspended {
+            if self.st.status == Status::Running {
+                self.enter(&step, parent, None);
+            }
+        }
+        Ok(())
+    }
+
+    fn transfer(
+        &mut self,
+        actor: &str,
+        is_admin: bool,
+        task: TaskId,
+        to: &str,
+        comment: Option<String>,
+    ) -> Result<(), EngineError> {
+        let who = self.task_actor(actor, task, is_admin)?;
+        let to = self
+            .env
+            .dir
+            .person(to)
+            .map(|p| p.id.clone())
+            .ok_or_else(|| EngineError::UnknownPerson(to.to_string()))?;
+        let t = self.st.tasks[&task].clone();
+        if t.assignee == to || t.on_behalf_of.as_deref() == Some(to.as_str()) {
+            return Err(EngineError::NotAllowed(
+                "the task is already with that person".into(),
+            ));
+        }
+        if self
+            .st
+            .tasks_of(t.run)
+            .any(|o| o.is_open() && o.assignee == to)
+        {
+            return Err(EngineError::NotAllowed(
+                "that person already has an open task on this step".into(),
+            ));
+        }
+        self.actor = who;
+        if let Some(text) = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+        {
+            self.emit(EventKind::Commented { text });
+        }
+        self.emit(EventKind::TaskCancelled {
+            task,
+            reason: CancelReason::Transferred,
+        });
+        self.notify(&t.assignee, Template::TaskMoved, Some(task));
+        let original = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
+        self.emit(EventKind::ReviewerAdded {
+            run: t.run,
+            person: to.clone(),
+            after: Some(original),
+        });
+        self.create_task(t.run, &to, t.kind);
+        Ok(())
+    }
+
+    fn add_reviewer(
+        &mut self,
+        actor: &str,
+        is_admin: bool,
+        task: TaskId,
+        person: &str,
+        comment: Option<String>,
+    ) -> Result<(), EngineError> {
+        let who = self.task_actor(actor, task, is_admin)?;
+        let person = self
+            .env
+            .dir
+            .person(person)
+            .map(|p| p.id.clone())
+            .ok_or_else(|| EngineError::UnknownPerson(person.to_string()))?;
+        let t = self.st.tasks[&task].clone();
+        let run = &self.st.runs[&t.run];
+        if run.reviewers.contains(&person) {
+            return Err(EngineError::NotAllowed(
+                "that person is already a reviewer of this step".into(),
+            ));
+        }
+        let sequence = matches!(
+            self.step_of(t.run).map(|s| &s.kind),
+            Some(StepKind::Approve(spec)) | Some(StepKind::Acknowledge(spec)) if spec.mode == crate::model::Mode::Sequence
+        ) && run.escalated_rungs == 0;
+        self.actor = who;
+        if let Some(text) = comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+        {
+            self.emit(EventKind::Commented { text });
+        }
+        let after = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
+        self.emit(EventKind::ReviewerAdded {
+            run: t.run,
+            person: person.clone(),
+            after: Some(after),
+        });
+        if !sequence {
+            self.create_task(t.run, &person, t.kind);
+        }
+        Ok(())
+    }
+
+    pub(super) fn fire(&mut self, timer_id: &str) {
+        let Some(timer) = self.st.timers.get(timer_id).cloned() else {
+            return;
+        };
+        let run = match timer.kind {
+            TimerKind::Remind { run, .. } | TimerKind::Escalate { run, .. } => run,
+        };
+        self.emit(EventKind::TimerCleared {
+            timer: timer.id.clone(),
+        });
+        let active = self.st.status == Status::Running
+            && self
+                .st
+                .runs
+                .get(&run)
+                .is_some_and(|r| r.status == RunStatus::Active);
+        if !active {
+            return;
+        }
+        match timer.kind {
+            TimerKind::Remind { percent, .. } => {
+                let overdue = percent.is_some_and(|p| p >= 100)
+                    || self.st.runs[&run].due_at.is_some_and(|d| d <= self.env.now);
+                let to: Vec<(TaskId, String)> = self
+                    .st
+                    .tasks_of(run)
+                    .filter(|t| t.is_open())
+                    .map(|t| (t.id, t.assignee.clone()))
+                    .collect();
+                if to.is_empty() {
+                    return;
+                }
+                let template = if overdue {
+                    Template::Overdue
+                } else {
+                    Template::Reminder
+                };
+                for (task, p) in &to {
+                    self.notify(p, template, Some(*task));
+                }
+                self.emit(EventKind::Reminded {
+                    run,
+                    to: to.into_iter().map(|(_, p)| p).collect(),
+                    overdue,
+                });
+            }
+            TimerKind::Escalate { rung, .. } => self.climb(run, rung),
+        }
+    }
+
+    fn climb(&mut self, run: RunId, rung: usize) {
+        let Some(step) = self.step_of(run) else {
+            return;
+        };
+        let Some(r) = step.escalate.get(rung) else {
+            return;
+        };
+        if let Some(action) = r.action {
+            self.emit(EventKind::AutoActed { run, action });
+            let result = match action {
+                AutoAction::Approve => match step.kind {
+                    StepKind::Acknowledge(_) => StepResult::Acknowledged,
+                    _ => StepResult::Approved,
+                },
+                AutoAction::Reject => StepResult::Rejected,
+                AutoAction::Skip => StepResult::Skipped,
+            };
+            self.complete(run, result);
+            return;
+        }
+        let ctx_people = {
+            let day = self
+                .env
+                .now
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .date_naive();
+            let ctx = ResolveCtx {
+                submitter: &self.st.submitter,
+                form: &self.st.form,
+                day,
+            };
+            resolve_all(&r.to, &ctx, self.env.dir)
+        };
+        let to = if ctx_people.is_empty() {
+            self.env
+                .dir
+                .admins()
+                .into_iter()
+                .map(|p| p.id.clone())
+                .collect()
+        } else {
+            ctx_people
+        };
+        if to.is_empty() {
+            return;
+        }
+        let kind = match step.kind {
+            StepKind::Acknowledge(_) => TaskKind::Acknowledge,
+            _ => TaskKind::Approve,
+        };
+        self.cancel_tasks(run, CancelReason::Escalated);
+        self.emit(EventKind::Escalated {
+            run,
+            rung,
+            to: to.clone(),
+        });
+        for p in &to {
+            self.create_task(run, p, kind);
+        }
+    }
+}
+
+/// Fills `{form.x}` placeholders of a title template; the default is the form's `title` field.
+fn compose_title(
+    template: Option<&str>,
+    form: &serde_json::Map<String, serde_json::Value>,
+    fallback: &str,
+) -> String {
+    let value = |k: &str| match form.get(k) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    match template {
+        None => {
+            let t = value("title");
+            if t.is_empty() {
+                fallback.to_string()
+            } else {
+                t
+            }
+        }
+        Some(tpl) => {
+            let mut out = String::new();
+            let mut rest = tpl;
+            while let Some(i) = rest.find("{form.") {
+                out.push_str(&rest[..i]);
+                let after = &rest[i + 6..];
+                match after.find('}') {
+                    Some(j) => {
+                        out.push_str(&value(&after[..j]));
+                        rest = &after[j + 1..];
+                    }
+                    None => {
+                        out.push_str(&rest[i..]);
+                        rest = "";
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! What the engine records (events, replayable into state) and asks the world to do (effects).
+
+use crate::catalog::Lang;
+use crate::duration::DurationSpec;
+use crate::model::{AutoAction, Outcome, StepName};
+use crate::org::{PersonId, SubmitterInfo};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Number of a step run within a request.
+pub type RunId = u32;
+/// Number of a task within a request.
+pub type TaskId = u32;
+
+/// Who caused an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// A person, possibly standing in for someone (delegation).
+    Person {
+        /// Who acted.
+        id: PersonId,
+        /// On whose behalf, when acting as a delegate.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<PersonId>,
+    },
+    /// A timer (reminder, escalation, auto-action).
+    Timer,
+    /// The engine itself (policies applied on someone's behalf).
+    System,
+}
+
+impl Actor {
+    /// A person acting for themselves.
+    pub fn person(id: impl Into<String>) -> Self {
+        Actor::Person {
+            id: id.into(),
+            on_behalf_of: None,
+        }
+    }
+    /// The id of the acting person, if a person.
+    pub fn person_id(&self) -> Option<&str> {
+        match self {
+            Actor::Person { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// Through which channel a command came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The HTTP API.
+    #[default]
+    Api,
+    /// The web pages.
+    Web,
+    /// An action link in a mail.
+    EmailLink,
+    /// A reply to a mail.
+    EmailReply,
+    /// A timer.
+    Timer,
+    /// The command line (simulator, admin tools).
+    Cli,
+    /// The engine itself.
+    System,
+}
+
+/// A decision on a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// 同意
+    Approve,
+    /// 驳回
+    Reject,
+    /// 退回
+    Return,
+    /// 已阅 / 收到
+    Acknowledge,
+}
+
+/// Why a task stopped being open without its reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    /// Another reviewer's decision (or a timer) decided the step.
+    StepDecided,
+    /// The branch or the parallel step it was in ended.
+    BranchEnded,
+    /// The request was withdrawn.
+    Withdrawn,
+    /// The request was returned.
+    Returned,
+    /// The task moved up the escalation ladder.
+    Escalated,
+    /// The reviewer handed it to someone else.
+    Transferred,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepResult {
+    /// Approved (or passed, for notify).
+    Approved,
+    /// Rejected.
+    Rejected,
+    /// Acknowledged.
+    Acknowledged,
+    /// Skipped by a policy or an auto-action.
+    Skipped,
+}
+
+impl StepResult {
+    /// Whether the result lets the request go on along the approve path.
+    pub fn passes(self) -> bool {
+        !matches!(self, StepResult::Rejected)
+    }
+}
+
+/// A policy application, recorded on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "policy", rename_all = "snake_case")]
+pub enum PolicyNote {
+    /// Nobody found; the step was skipped.
+    EmptySkipped,
+    /// Nobody found; the task went to the admins.
+    EmptyToAdmins,
+    /// Nobody found; the task went up the ladder at once.
+    EmptyEscalated,
+    /// The submitter is a reviewer; the step was skipped.
+    SelfSkipped,
+    /// The submitter's own task was approved automatically.
+    SelfAutoApproved,
+    /// The submitter was taken off the step.
+    SelfRemoved,
+    /// The same person approved the previous step; approved automatically.
+    Deduped {
+        /// Who.
+        person: PersonId,
+    },
+}
+
+/// The kind of a timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimerKind {
+    /// Remind the open reviewers (`percent` ≥ 100 means overdue).
+    Remind {
+        /// The step run.
+        run: RunId,
+        /// Share of `due` (None for an absolute reminder).
+        percent: Option<u32>,
+    },
+    /// Climb to rung `rung` (0-based) of the ladder.
+    Escalate {
+        /// The step run.
+        run: RunId,
+        /// Which rung.
+        rung: usize,
+    },
+}
+
+/// A pending timer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timer {
+    /// Deterministic id, unique in its request: `run:kind:index`.
+    pub id: String,
+    /// When it is due.
+    pub at: DateTime<Utc>,
+    /// What it does.
+    pub kind: TimerKind,
+}
+
+/// The kind of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Approve / reject / return.
+    Approve,
+    /// Acknowledge.
+    Acknowledge,
+}
+
+/// One recorded change to a request. Applying the events in order rebuilds its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// 1-based position in the request's history.
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// Through which channel.
+    pub channel: Channel,
+    /// What.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The request was submitted.
+    Submitted {
+        /// Request id.
+        request: String,
+        /// Definition key.
+        key: String,
+        /// Definition version.
+        version: u32,
+        /// The submitter and what was known of them then.
+        submitter: SubmitterInfo,
+        /// The checked form.
+        form: serde_json::Map<String, serde_json::Value>,
+        /// The request's title.
+        title: String,
+        /// Need-to-know visibility.
+        need_to_know: bool,
+    },
+    /// Submitted later than the definition's lead time (accepted with a warning).
+    LeadTimeWarning {
+        /// The lead time asked for.
+        at_least: DurationSpec,
+        /// The latest moment that would have been in time.
+        deadline: DateTime<Utc>,
+    },
+    /// A step was entered.
+    StepEntered {
+        /// New run id.
+        run: RunId,
+        /// The step.
+        step: StepName,
+        /// The parallel run and branch it belongs to.
+        parent: Option<(RunId, String)>,
+        /// When its tasks are due.
+        due_at: Option<DateTime<Utc>>,
+        /// The reviewers resolved (in order; for `sequence` the order they are asked in).
+        reviewers: Vec<PersonId>,
+        /// The number of approvals needed (quorum), if it applies.
+        needed: Option<u32>,
+    },
+    /// A switch took a route.
+    Routed {
+        /// The switch's run.
+        run: RunId,
+        /// The case taken (its expression), or `else`.
+        case: String,
+        /// The target step.
+        to: StepName,
+    },
+    /// A task was created.
+    TaskCreated {
+        /// Task id.
+        task: TaskId,
+        /// The step run.
+        run: RunId,
+        /// Who must act.
+        assignee: PersonId,
+        /// The reviewer the assignee stands in for (delegation).
+        on_behalf_of: Option<PersonId>,
+        /// Approve or acknowledge.
+        kind: TaskKind,
+        /// Due time.
+        due_at: Option<DateTime<Utc>>,
+    },
+    /// A reviewer (or a policy) decided a task.
+    TaskDecided {
+        /// Task id.
+        task: TaskId,
+        /// The decision.
+        decision: Decision,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+    /// A task ended without a decision.
+    TaskCancelled {
+        /// Task id.
+        task: TaskId,
+        /// Why.
+        reason: CancelReason,
+    },
+    /// A policy was applied.
+    PolicyApplied {
+        /// The step run.
+        run: RunId,
+        /// Which.
+        note: PolicyNote,
+    },
+    /// A reviewer was added to a step (加签), or a task was transferred (转交) — see the TaskCreated.
+    ReviewerAdded {
+        /// The step run.
+        run: RunId,
+        /// Who.
+        person: PersonId,
+        /// Inserted right after this position in a sequence.
+        after: Option<PersonId>,
+    },
+    /// People were copied (抄送).
+    Copied {
+        /// The notify step's run.
+        run: RunId,
+        /// Who.
+        to: Vec<PersonId>,
+    },
+    /// A reminder went out.
+    Reminded {
+        /// The step run.
+        run: RunId,
+        /// To whom.
+        to: Vec<PersonId>,
+        /// Overdue (at or past due) rather than a friendly reminder.
+        overdue: bool,
+    },
+    /// The step climbed a rung.
+    Escalated {
+        /// The step run.
+        run: RunId,
+        /// Rung index.
+        rung: usize,
+        /// The new reviewers.
+        to: Vec<PersonId>,
+    },
+    /// The last rung decided by itself.
+    AutoActed {
+        /// The step run.
+        run: RunId,
+        /// What it did.
+        action: AutoAction,
+    },
+    /// A step ended.
+    StepCompleted {
+        /// The step run.
+        run: RunId,
+        /// How.
+        result: StepResult,
+    },
+    /// A step run ended without a result (its branch ended, or a return went past it).
+    RunCancelled {
+        /// The step run.
+        run: RunId,
+    },
+    /// A parallel step opened its branches.
+    ParallelOpened {
+        /// The parallel run (its StepEntered came first).
+        run: RunId,
+        /// Branch names.
+        branches: Vec<String>,
+    },
+    /// A branch of a parallel step ended.
+    BranchCompleted {
+        /// The parallel run.
+        run: RunId,
+        /// The branch.
+        branch: String,
+        /// Its outcome.
+        outcome: Outcome,
+    },
+    /// A timer was scheduled.
+    TimerScheduled {
+        /// The timer.
+        timer: Timer,
+    },
+    /// A timer was cancelled or fired.
+    TimerCleared {
+        /// Timer id.
+        timer: String,
+    },
+    /// The request went back to the submitter.
+    ReturnedToSubmitter {
+        /// The returning step run.
+        run: RunId,
+    },
+    /// The submitter sent it again (possibly with a corrected form).
+    Resubmitted {
+        /// The form now.
+        form: serde_json::Map<String, serde_json::Value>,
+    },
+    /// A comment.
+    Commented {
+        /// The text.
+        text: String,
+    },
+    /// The request finished.
+    Finished {
+        /// Its outcome.
+        outcome: Outcome,
+    },
+}
+
+/// Which mail a notification is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// 【待审批】 a task to decide.
+    TaskAssigned,
+    /// 【备案】 a task to acknowledge.
+    AckRequested,
+    /// 【催办】 a reminder before the due time.
+    Reminder,
+    /// 【逾期提醒】 past the due time.
+    Overdue,
+    /// 【已转交】 your task was escalated past or transferred away.
+    TaskMoved,
+    /// 【抄送】 a copy.
+    Copied,
+    /// 【已退回】 to the submitter.
+    Returned,
+    /// 【已通过】/【未通过】… to the submitter.
+    Finished,
+    /// 【已撤回】 to reviewers whose tasks died.
+    Withdrawn,
+    /// 【提醒】 submitted later than the lead time.
+    LeadTimeWarning,
+}
+
+/// Something the world must do after the command commits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Effect {
+    /// Send a notification (one mail per person).
+    Notify {
+        /// Recipient.
+        to: PersonId,
+        /// In which language.
+        lang: Lang,
+        /// Which mail.
+        template: Template,
+        /// The task it is about, if any.
+        task: Option<TaskId>,
+    },
+    /// Arm a timer.
+    ScheduleTimer(Timer),
+    /// Disarm a timer.
+    CancelTimer {
+        /// Timer id.
+        id: String,
+    },
+}

@@ -1,0 +1,765 @@
+//! The moving parts of the engine: entering steps, creating tasks, completing steps and joins.
+
+use super::events::*;
+use super::state::{Instance, RunStatus, Status};
+use super::{Env, Output};
+use crate::catalog::Lang;
+use crate::model::{
+    EmptyAssignee, Join, Mode, Next, Outcome, Policies, Quorum, Reminder, SelfApproval, Step,
+    StepKind, StepName, TaskSpec,
+};
+use crate::org::PersonId;
+use crate::org::resolve::{ResolveCtx, resolve_all};
+
+/// One command's worth of work on a copy of the state.
+pub(super) struct Machine<'e, 'a> {
+    pub(super) env: &'e Env<'a>,
+    pub(super) st: Instance,
+    pub(super) actor: Actor,
+    pub(super) channel: Channel,
+    events: Vec<Event>,
+    effects: Vec<Effect>,
+}
+
+impl<'e, 'a> Machine<'e, 'a> {
+    pub(super) fn new(env: &'e Env<'a>, st: Instance, actor: Actor, channel: Channel) -> Self {
+        Self {
+            env,
+            st,
+            actor,
+            channel,
+            events: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    pub(super) fn finish(self) -> Output {
+        Output {
+            state: self.st,
+            events: self.events,
+            effects: self.effects,
+        }
+    }
+
+    /// Records an event as the current actor and applies it.
+    pub(super) fn emit(&mut self, kind: EventKind) {
+        let actor = self.actor.clone();
+        self.emit_as(actor, kind);
+    }
+
+    /// Records an event as `actor` and applies it.
+    pub(super) fn emit_as(&mut self, actor: Actor, kind: EventKind) {
+        let ev = Event {
+            seq: self.st.seq + 1,
+            at: self.env.now,
+            actor,
+            channel: self.channel,
+            kind,
+        };
+        self.st.apply(&ev);
+        self.events.push(ev);
+    }
+
+    fn next_id(&self) -> u32 {
+        self.st.last_id + 1
+    }
+
+    pub(super) fn notify(&mut self, to: &str, template: Template, task: Option<TaskId>) {
+        let lang = self.env.dir.person(to).map_or(Lang::Zh, |p| p.lang);
+        self.effects.push(Effect::Notify {
+            to: to.to_string(),
+            lang,
+            template,
+            task,
+        });
+    }
+
+    fn step(&self, name: &str) -> Option<&'a Step> {
+        self.env.def.step(name)
+    }
+
+    fn policies(&self, step: &Step) -> Policies {
+        step.policies.apply(self.env.def.policies)
+    }
+
+    fn resolve(&self, who: &[crate::model::Selector]) -> Vec<PersonId> {
+        let ctx = ResolveCtx {
+            submitter: &self.st.submitter,
+            form: &self.st.form,
+            day: self
+                .env
+                .now
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .date_naive(),
+        };
+        resolve_all(who, &ctx, self.env.dir)
+    }
+
+    /// Enters step `name` inside `parent`, coming from run `from` (for dedupe).
+    pub(super) fn enter(
+        &mut self,
+        name: &str,
+        parent: Option<(RunId, String)>,
+        from: Option<RunId>,
+    ) {
+        let Some(step) = self.step(name) else {
+            // The validator refuses unknown targets; a definition that slipped through ends rejected.
+            self.end_path(parent, Outcome::Rejected);
+            return;
+        };
+        match &step.kind {
+            StepKind::Approve(spec) => {
+                self.enter_task_step(step, spec, TaskKind::Approve, parent, from)
+            }
+            StepKind::Acknowledge(spec) => {
+                self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from)
+            }
+            StepKind::Notify { who } => {
+                let run = self.open_run(step, parent, Vec::new(), None);
+                let to = self.resolve(who);
+                for p in &to {
+                    self.notify(p, Template::Copied, None);
+                }
+                self.emit(EventKind::Copied { run, to });
+                self.complete(run, StepResult::Approved);
+            }
+            StepKind::Parallel { branches, .. } => {
+                let run = self.open_run(step, parent, Vec::new(), None);
+                let names: Vec<String> = branches.iter().map(|(b, _)| b.clone()).collect();
+                self.emit(EventKind::ParallelOpened {
+                    run,
+                    branches: names,
+                });
+                for (b, start) in branches {
+                    if self
+                        .st
+                        .runs
+                        .get(&run)
+                        .is_some_and(|r| r.status == RunStatus::Active)
+                    {
+                        self.enter(&start.value, Some((run, b.clone())), Some(run));
+                    }
+                }
+            }
+            StepKind::Switch { cases, default } => {
+                let run = self.open_run(step, parent.clone(), Vec::new(), None);
+                let hit = cases
+                    .iter()
+                    .find(|(e, _)| e.eval_bool(&self.st.form, &self.st.submitter))
+                    .map(|(e, t)| (e.source.clone(), t.value.clone()))
+                    .or_else(|| {
+                        default
+                            .as_ref()
+                            .map(|t| ("else".to_string(), t.value.clone()))
+                    });
+                match hit {
+                    Some((case, to)) => {
+                        self.emit(EventKind::Routed {
+                            run,
+                            case,
+                            to: to.clone(),
+                        });
+                        self.emit(EventKind::StepCompleted {
+                            run,
+                            result: StepResult::Approved,
+                        });
+                        self.enter(&to, parent, from);
+                    }
+                    None => {
+                        self.emit(EventKind::StepCompleted {
+                            run,
+                            result: StepResult::Rejected,
+                        });
+                        self.end_path(parent, Outcome::Rejected);
+                    }
+                }
+            }
+            StepKind::End(outcome) => {
+                let run = self.open_run(step, parent.clone(), Vec::new(), None);
+                let result = if *outcome == Outcome::Approved {
+                    StepResult::Approved
+                } else {
+                    StepResult::Rejected
+                };
+                self.emit(EventKind::StepCompleted { run, result });
+                self.end_path(parent, *outcome);
+            }
+        }
+    }
+
+    fn open_run(
+        &mut self,
+        step: &Step,
+        parent: Option<(RunId, String)>,
+        reviewers: Vec<PersonId>,
+        needed: Option<u32>,
+    ) -> RunId {
+        let run = self.next_id();
+        let due_at = step
+            .due
+            .as_ref()
+            .map(|d| self.env.cal.add(self.env.now, d.value));
+        self.emit(EventKind::StepEntered {
+            run,
+            step: step.name.clone(),
+            parent,
+            due_at,
+            reviewers,
+            needed,
+        });
+        run
+    }
+
+    fn enter_task_step(
+        &mut self,
+        step: &'a Step,
+        spec: &TaskSpec,
+        kind: TaskKind,
+        parent: Option<(RunId, String)>,
+        from: Option<RunId>,
+    ) {
+        let pol = self.policies(step);
+        let mut reviewers = self.resolve(&spec.who);
+        let mut notes = Vec::new();
+        let submitter = self.st.submitter.id.clone();
+        let mut self_auto = false;
+        if reviewers.contains(&submitter) {
+            match pol.self_approval {
+                SelfApproval::Allow => {}
+                SelfApproval::Skip => notes.push(PolicyNote::SelfSkipped),
+                SelfApproval::AutoApprove => {
+                    self_auto = true;
+                    notes.push(PolicyNote::SelfAutoApproved);
+                }
+                SelfApproval::Forbid => {
+                    reviewers.retain(|p| *p != submitter);
+                    notes.push(PolicyNote::SelfRemoved);
+                }
+            }
+        }
+        let mut rungs_done = 0;
+        if reviewers.is_empty() && !notes.contains(&PolicyNote::SelfSkipped) {
+            match pol.empty_assignee {
+                EmptyAssignee::Skip => notes.push(PolicyNote::EmptySkipped),
+                EmptyAssignee::Admin => {
+                    reviewers = self.admins();
+                    notes.push(if reviewers.is_empty() {
+                        PolicyNote::EmptySkipped
+                    } else {
+                        PolicyNote::EmptyToAdmins
+                    });
+                }
+                EmptyAssignee::Escalate => {
+                    let rung = step.escalate.iter().position(|r| r.action.is_none());
+                    reviewers = rung
+                        .map(|i| self.resolve(&step.escalate[i].to))
+                        .unwrap_or_default();
+                    if reviewers.is_empty() {
+                        reviewers = self.admins();
+                    } else {
+                        rungs_done = rung.map_or(0, |i| i + 1);
+                    }
+                    notes.push(if reviewers.is_empty() {
+                        PolicyNote::EmptySkipped
+                    } else {
+                        PolicyNote::EmptyEscalated
+                    });
+                }
+            }
+        }
+        let needed = match &spec.mode {
+            Mode::Quorum(Quorum::Count(k)) => Some((*k).min(reviewers.len() as u32).max(1)),
+            Mode::Quorum(Quorum::Percent(p)) => {
+                Some(((reviewers.len() as u32 * p).div_ceil(100)).max(1))
+            }
+            _ => None,
+        };
+        let run = self.open_run(step, parent, reviewers.clone(), needed);
+        if rungs_done > 0 {
+            self.emit(EventKind::Escalated {
+                run,
+                rung: rungs_done - 1,
+                to: reviewers.clone(),
+            });
+        }
+        let skip = notes
+            .iter()
+            .any(|n| matches!(n, PolicyNote::SelfSkipped | PolicyNote::EmptySkipped));
+        for note in notes {
+            self.emit_as(Actor::System, EventKind::PolicyApplied { run, note });
+        }
+        if skip {
+            self.complete(run, StepResult::Skipped);
+            return;
+        }
+        let first: Vec<PersonId> = match spec.mode {
+            Mode::Sequence => reviewers.iter().take(1).cloned().collect(),
+            _ => reviewers.clone(),
+        };
+        let dedupe_from: Vec<PersonId> = if pol.dedupe && kind == TaskKind::Approve {
+            from.map(|f| self.approvers_of(f)).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        for p in &first {
+            let task = self.create_task(run, p, kind);
+            if self_auto && *p == submitter {
+                self.auto_decide(task, Decision::Approve);
+            } else if dedupe_from.contains(p) {
+                self.emit_as(
+                    Actor::System,
+                    EventKind::PolicyApplied {
+                        run,
+                        note: PolicyNote::Deduped { person: p.clone() },
+                    },
+                );
+                self.auto_decide(task, Decision::Approve);
+            }
+        }
+        self.schedule_timers(step, run, rungs_done);
+        self.evaluate(run);
+    }
+
+    fn admins(&self) -> Vec<PersonId> {
+        self.env
+            .dir
+            .admins()
+            .into_iter()
+            .map(|p| p.id.clone())
+            .collect()
+    }
+
+    /// People who approved the tasks of run `run`, if it was an approve step.
+    fn approvers_of(&self, run: RunId) -> Vec<PersonId> {
+        self.st
+            .tasks_of(run)
+            .filter(|t| t.kind == TaskKind::Approve && t.decision() == Some(Decision::Approve))
+            .map(|t| t.on_behalf_of.clone().unwrap_or_else(|| t.assignee.clone()))
+            .collect()
+    }
+
+    /// Creates a task for `person` (or their active delegate) and tells them.
+    pub(super) fn create_task(&mut self, run: RunId, person: &str, kind: TaskKind) -> TaskId {
+        let task = self.next_id();
+        let (assignee, on_behalf_of) =
+            match self
+                .env
+                .dir
+                .delegate_of(person, &self.env.def.key, self.env.now)
+            {
+                Some(d) => (d.to.clone(), Some(person.to_string())),
+                None => (person.to_string(), None),
+            };
+        let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
+        self.emit(EventKind::TaskCreated {
+            task,
+            run,
+            assignee: assignee.clone(),
+            on_behalf_of,
+            kind,
+            due_at,
+        });
+        let template = match kind {
+            TaskKind::Approve => Template::TaskAssigned,
+            TaskKind::Acknowledge => Template::AckRequested,
+        };
+        self.notify(&assignee, template, Some(task));
+        task
+    }
+
+    fn auto_decide(&mut self, task: TaskId, decision: Decision) {
+        self.emit_as(
+            Actor::System,
+            EventKind::TaskDecided {
+                task,
+                decision,
+                comment: None,
+            },
+        );
+    }
+
+    fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
+        let now = self.env.now;
+        let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
+        let mut reminders: Vec<Reminder> = step.remind.iter().map(|r| r.value).collect();
+        if reminders.is_empty() && due_at.is_some() {
+            reminders = vec![Reminder::Percent(50), Reminder::Percent(100)];
+        }
+        for (i, r) in reminders.iter().enumerate() {
+            let (at, percent) = match (r, due_at) {
+                (Reminder::Percent(p), Some(due)) => {
+                    let span = (due - now).num_seconds() * i64::from(*p) / 100;
+                    (now + chrono::Duration::seconds(span), Some(*p))
+                }
+                (Reminder::Percent(_), None) => continue,
+                (Reminder::After(d), _) => (self.env.cal.add(now, *d), None),
+            };
+            self.arm(Timer {
+                id: format!("{run}:remind:{i}"),
+                at,
+                kind: TimerKind::Remind { run, percent },
+            });
+        }
+        for (i, rung) in step.escalate.iter().enumerate().skip(rungs_done) {
+            let at = self.env.cal.add(now, rung.after.value);
+            self.arm(Timer {
+                id: format!("{run}:rung:{i}"),
+                at,
+                kind: TimerKind::Escalate { run, rung: i },
+            });
+        }
+    }
+
+    fn arm(&mut self, timer: Timer) {
+        self.effects.push(Effect::ScheduleTimer(timer.clone()));
+        self.emit(EventKind::TimerScheduled { timer });
+    }
+
+    /// Clears the pending timers of a run.
+    pub(super) fn disarm(&mut self, run: RunId) {
+        let ids: Vec<String> = self
+            .st
+            .timers
+            .values()
+            .filter(|t| match t.kind {
+                TimerKind::Remind { run: r, .. } | TimerKind::Escalate { run: r, .. } => r == run,
+            })
+            .map(|t| t.id.clone())
+            .collect();
+        for id in ids {
+            self.effects.push(Effect::CancelTimer { id: id.clone() });
+            self.emit(EventKind::TimerCleared { timer: id });
+        }
+    }
+
+    /// Cancels the open tasks of a run, telling their reviewers when the reason matters to them.
+    pub(super) fn cancel_tasks(&mut self, run: RunId, reason: CancelReason) {
+        let open: Vec<(TaskId, PersonId)> = self
+            .st
+            .tasks_of(run)
+            .filter(|t| t.is_open())
+            .map(|t| (t.id, t.assignee.clone()))
+            .collect();
+        for (task, person) in open {
+            self.emit(EventKind::TaskCancelled { task, reason });
+            match reason {
+                CancelReason::Withdrawn => self.notify(&person, Template::Withdrawn, Some(task)),
+                CancelReason::Escalated | CancelReason::Transferred => {
+                    self.notify(&person, Template::TaskMoved, Some(task))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Looks at a task step's decisions and completes it, asks the next reviewer, or waits.
+    pub(super) fn evaluate(&mut self, run: RunId) {
+        let Some(r) = self.st.runs.get(&run) else {
+            return;
+        };
+        if r.status != RunStatus::Active {
+            return;
+        }
+        let Some(step) = self.step(&r.step) else {
+            return;
+        };
+        let (spec, kind) = match &step.kind {
+            StepKind::Approve(s) => (s, TaskKind::Approve),
+            StepKind::Acknowledge(s) => (s, TaskKind::Acknowledge),
+            _ => return,
+        };
+        let escalated = r.escalated_rungs > 0;
+        let tasks: Vec<_> = self
+            .st
+            .tasks_of(run)
+            .filter(|t| t.round == self.st.round)
+            .collect();
+        let decided: Vec<Decision> = tasks.iter().filter_map(|t| t.decision()).collect();
+        let open = tasks.iter().filter(|t| t.is_open()).count();
+        let approvals = decided
+            .iter()
+            .filter(|d| matches!(d, Decision::Approve | Decision::Acknowledge))
+            .count() as u32;
+        if decided.contains(&Decision::Return) {
+            return; // handled by the return command itself
+        }
+        let rejected = decided.contains(&Decision::Reject);
+        let mode = if escalated { &Mode::Any } else { &spec.mode };
+        let ok = if kind == TaskKind::Acknowledge {
+            StepResult::Acknowledged
+        } else {
+            StepResult::Approved
+        };
+        let result = match mode {
+            Mode::Any => {
+                if rejected {
+                    Some(StepResult::Rejected)
+                } else if approvals > 0 {
+                    Some(ok)
+                } else {
+                    None
+                }
+            }
+            Mode::All => {
+                if rejected {
+                    Some(StepResult::Rejected)
+                } else if open == 0 && approvals > 0 {
+                    Some(ok)
+                } else {
+                    None
+                }
+            }
+            Mode::Sequence => {
+                if rejected {
+                    Some(StepResult::Rejected)
+                } else if open == 0 {
+                    let asked: Vec<PersonId> = tasks
+                        .iter()
+                        .filter(|t| {
+                            !matches!(
+                                t.state,
+                                super::state::TaskState::Cancelled {
+                                    reason: CancelReason::Transferred,
+                                    ..
+                                }
+                            )
+                        })
+                        .map(|t| t.on_behalf_of.clone().unwrap_or_else(|| t.assignee.clone()))
+                        .collect();
+                    let next = r.reviewers.iter().find(|p| !asked.contains(p)).cloned();
+                    match next {
+                        Some(p) => {
+                            self.create_task(run, &p, kind);
+                            None
+                        }
+                        None if approvals > 0 => Some(ok),
+                        None => None,
+                    }
+                } else {
+                    None
+                }
+            }
+            Mode::Quorum(_) => {
+                let needed = r.needed.unwrap_or(1);
+                let rejections = decided.iter().filter(|d| **d == Decision::Reject).count() as u32;
+                let total = tasks
+                    .iter()
+                    .filter(|t| !matches!(t.state, super::state::TaskState::Cancelled { .. }))
+                    .count() as u32;
+                if approvals >= needed {
+                    Some(ok)
+                } else if total.saturating_sub(rejections) < needed {
+                    Some(StepResult::Rejected)
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(result) = result {
+            self.complete(run, result);
+        }
+    }
+
+    /// Ends a run with `result` and moves on along `next`.
+    pub(super) fn complete(&mut self, run: RunId, result: StepResult) {
+        self.disarm(run);
+        self.cancel_tasks(run, CancelReason::StepDecided);
+        self.emit(EventKind::StepCompleted { run, result });
+        let Some(r) = self.st.runs.get(&run) else {
+            return;
+        };
+        let parent = r.parent.clone();
+        let Some(step) = self.step(&r.step) else {
+            return;
+        };
+        let target = match (&step.next, result.passes()) {
+            (Next::Always(t), _) => Some(t.value.clone()),
+            (Next::On { approve, .. }, true) => approve.as_ref().map(|t| t.value.clone()),
+            (Next::On { reject, .. }, false) => reject.as_ref().map(|t| t.value.clone()),
+            (Next::None, _) => None,
+        };
+        match target {
+            Some(t) => self.enter(&t, parent, Some(run)),
+            None => {
+                let outcome = if result.passes() {
+                    Outcome::Approved
+                } else {
+                    Outcome::Rejected
+                };
+                self.end_path(parent, outcome);
+            }
+        }
+    }
+
+    /// A path reached its end: the request finishes, or the branch completes.
+    pub(super) fn end_path(&mut self, parent: Option<(RunId, String)>, outcome: Outcome) {
+        match parent {
+            None => self.finish_request(outcome),
+            Some((prun, branch)) => self.branch_done(prun, branch, outcome),
+        }
+    }
+
+    pub(super) fn finish_request(&mut self, outcome: Outcome) {
+        if self.st.is_finished() {
+            return;
+        }
+        let runs: Vec<RunId> = self
+            .st
+            .runs
+            .values()
+            .filter(|r| matches!(r.status, RunStatus::Active | RunStatus::Suspended))
+            .map(|r| r.id)
+            .collect();
+        for run in runs {
+            self.disarm(run);
+            let reason = if outcome == Outcome::Withdrawn {
+                CancelReason::Withdrawn
+            } else {
+                CancelReason::BranchEnded
+            };
+            self.cancel_tasks(run, reason);
+        }
+        self.emit(EventKind::Finished { outcome });
+        let submitter = self.st.submitter.id.clone();
+        if outcome != Outcome::Withdrawn {
+            self.notify(&submitter, Template::Finished, None);
+        }
+    }
+
+    fn branch_done(&mut self, prun: RunId, branch: String, outcome: Outcome) {
+        let Some(p) = self.st.runs.get(&prun) else {
+            return;
+        };
+        if p.status != RunStatus::Active {
+            return;
+        }
+        self.emit(EventKind::BranchCompleted {
+            run: prun,
+            branch,
+            outcome,
+        });
+        let p = &self.st.runs[&prun];
+        let Some(step) = self.step(&p.step) else {
+            return;
+        };
+        let StepKind::Parallel { join, .. } = &step.kind else {
+            return;
+        };
+        let done = |b: &str| p.branches.get(b).copied().flatten();
+        let approved = p
+            .branches
+            .values()
+            .filter(|o| **o == Some(Outcome::Approved))
+            .count() as u32;
+        let rejected = p
+            .branches
+            .values()
+            .filter(|o| matches!(o, Some(x) if *x != Outcome::Approved))
+            .count() as u32;
+        let running = p.branches.values().filter(|o| o.is_none()).count() as u32;
+        let total = p.branches.len() as u32;
+        let result = match &join.value {
+            Join::All => {
+                if rejected > 0 {
+                    Some(StepResult::Rejected)
+                } else if running == 0 {
+                    Some(StepResult::Approved)
+                } else {
+                    None
+                }
+            }
+            Join::Any => {
+                if approved > 0 {
+                    Some(StepResult::Approved)
+                } else if running == 0 {
+                    Some(StepResult::Rejected)
+                } else {
+                    None
+                }
+            }
+            Join::Count(k) => {
+                let k = (*k).min(total);
+                if approved >= k {
+                    Some(StepResult::Approved)
+                } else if approved + running < k {
+                    Some(StepResult::Rejected)
+                } else {
+                    None
+                }
+            }
+            Join::Decides { decides, waits_for } => match done(&decides.value) {
+                Some(o) if o != Outcome::Approved => Some(StepResult::Rejected),
+                Some(_) if waits_for.iter().all(|w| done(&w.value).is_some()) => {
+                    Some(StepResult::Approved)
+                }
+                _ => None,
+            },
+        };
+        if let Some(result) = result {
+            self.cancel_inside(prun);
+            self.complete(prun, result);
+        }
+    }
+
+    /// Cancels every active run (and its tasks and timers) inside parallel run `prun`.
+    fn cancel_inside(&mut self, prun: RunId) {
+        let inside: Vec<RunId> = self
+            .st
+            .runs
+            .values()
+            .filter(|r| matches!(r.status, RunStatus::Active | RunStatus::Suspended))
+            .filter(|r| self.is_inside(r.id, prun))
+            .map(|r| r.id)
+            .collect();
+        for run in inside {
+            self.disarm(run);
+            self.cancel_tasks(run, CancelReason::BranchEnded);
+            self.emit(EventKind::RunCancelled { run });
+        }
+    }
+
+    fn is_inside(&self, run: RunId, prun: RunId) -> bool {
+        let mut cur = self
+            .st
+            .runs
+            .get(&run)
+            .and_then(|r| r.parent.as_ref().map(|p| p.0));
+        while let Some(p) = cur {
+            if p == prun {
+                return true;
+            }
+            cur = self
+                .st
+                .runs
+                .get(&p)
+                .and_then(|r| r.parent.as_ref().map(|p| p.0));
+        }
+        false
+    }
+
+    /// Whether the request is waiting for reviewers.
+    pub(super) fn running(&self) -> Result<(), super::EngineError> {
+        match self.st.status {
+            Status::Running => Ok(()),
+            Status::Returned => Err(super::EngineError::WaitingForSubmitter),
+            Status::Finished(_) => Err(super::EngineError::Finished),
+            Status::Draft => Err(super::EngineError::NotAllowed(
+                "the request was never submitted".into(),
+            )),
+        }
+    }
+
+    /// The name of the step a run is on.
+    pub(super) fn step_of(&self, run: RunId) -> Option<&'a Step> {
+        self.st.runs.get(&run).and_then(|r| self.step(&r.step))
+    }
+
+    /// The step name, for error messages.
+    pub(super) fn step_name(&self, run: RunId) -> StepName {
+        self.st
+            .runs
+            .get(&run)
+            .map(|r| r.step.clone())
+            .unwrap_or_default()
+    }
+}

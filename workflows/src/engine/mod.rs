@@ -1,0 +1,228 @@
+//! The pure engine: `(definition, state, command or timer, directory, calendar, now) → events + effects`.
+//!
+//! Every change goes through [`Instance::apply`], so the events returned rebuild the state exactly.
+//! Nothing here reads a clock or does I/O; the caller commits events and effects in one transaction.
+
+mod commands;
+pub mod events;
+mod machine;
+pub mod state;
+
+pub use events::*;
+pub use state::{Instance, RunStatus, Status, StepRun, Task, TaskState};
+
+use crate::calendar::WorkCalendar;
+use crate::duration::DurationSpec;
+use crate::form::FieldError;
+use crate::model::{Definition, StepName};
+use crate::org::{Directory, PersonId};
+use chrono::{DateTime, Utc};
+use machine::Machine;
+
+/// What the engine needs besides the state: the definition version the request runs on, the org,
+/// the calendar and the current time.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// The definition (the version the request started on).
+    pub def: &'a Definition,
+    /// The org.
+    pub dir: &'a dyn Directory,
+    /// Working days.
+    pub cal: &'a WorkCalendar,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// The result of a command: the new state, the events that led there, and what to do after commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The state after the events.
+    pub state: Instance,
+    /// New events, in order (their `seq` continue the request's history).
+    pub events: Vec<Event>,
+    /// Notifications and timers to write in the same transaction.
+    pub effects: Vec<Effect>,
+}
+
+/// A command from a person on a running request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// 同意 a task.
+    Approve {
+        /// Task.
+        task: TaskId,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+    /// 驳回 a task.
+    Reject {
+        /// Task.
+        task: TaskId,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+    /// 退回 a task: to the submitter, or to an earlier step when `to` names one and the step allows it.
+    Return {
+        /// Task.
+        task: TaskId,
+        /// Optional comment.
+        comment: Option<String>,
+        /// An earlier step instead of the definition's return target.
+        to: Option<StepName>,
+    },
+    /// 已阅 an acknowledge task.
+    Acknowledge {
+        /// Task.
+        task: TaskId,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+    /// A comment on the request (submitter, anyone on the path, or an admin).
+    Comment {
+        /// The text.
+        text: String,
+    },
+    /// 撤回 by the submitter while not finished.
+    Withdraw,
+    /// The submitter sends a returned request again, with a corrected form if given.
+    Resubmit {
+        /// The new form (the old one when absent).
+        form: Option<serde_json::Value>,
+    },
+    /// The submitter gives up a returned request.
+    Abandon,
+    /// 转交: the reviewer (or an admin) hands an open task to someone else.
+    Transfer {
+        /// Task.
+        task: TaskId,
+        /// The new reviewer.
+        to: PersonId,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+    /// 加签: the reviewer (or an admin) adds a co-reviewer to the step of an open task.
+    AddReviewer {
+        /// Task.
+        task: TaskId,
+        /// The added reviewer.
+        person: PersonId,
+        /// Optional comment.
+        comment: Option<String>,
+    },
+}
+
+/// A command that is not allowed. Each has a stable code for the API.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// The actor is not in the org.
+    #[error("unknown person `{0}`")]
+    UnknownPerson(String),
+    /// The actor may not submit this workflow.
+    #[error("`{0}` may not submit this workflow")]
+    NotASubmitter(String),
+    /// The form breaks the schema.
+    #[error("the form has {} problem(s)", .0.len())]
+    InvalidForm(Vec<FieldError>),
+    /// Submitted later than the definition's lead time allows, and it blocks.
+    #[error("too late: this must be submitted at least {at_least} before the date (by {deadline})")]
+    TooLate {
+        /// The lead time.
+        at_least: DurationSpec,
+        /// The last moment that would have been in time.
+        deadline: DateTime<Utc>,
+    },
+    /// No such task in this request.
+    #[error("no task {0} in this request")]
+    UnknownTask(TaskId),
+    /// The task was already decided, cancelled or moved.
+    #[error("task {0} is no longer open")]
+    TaskNotOpen(TaskId),
+    /// The actor is neither the reviewer nor their delegate (nor an admin where admins may act).
+    #[error("task {0} is not assigned to you")]
+    NotYourTask(TaskId),
+    /// The request is finished.
+    #[error("the request is already finished")]
+    Finished,
+    /// The request is waiting for its submitter (returned), not for reviewers.
+    #[error("the request is waiting for its submitter to resubmit")]
+    WaitingForSubmitter,
+    /// Resubmit or abandon on a request that was not returned.
+    #[error("the request was not returned")]
+    NotReturned,
+    /// Only the submitter may do this.
+    #[error("only the submitter may do this")]
+    OnlySubmitter,
+    /// The step or task does not allow this action.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The definition does not match the request.
+    #[error("the request runs on {0}, not on this definition")]
+    WrongDefinition(String),
+}
+
+impl EngineError {
+    /// A stable code, e.g. `task_not_open`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::UnknownPerson(_) => "unknown_person",
+            EngineError::NotASubmitter(_) => "not_a_submitter",
+            EngineError::InvalidForm(_) => "invalid_form",
+            EngineError::TooLate { .. } => "too_late",
+            EngineError::UnknownTask(_) => "unknown_task",
+            EngineError::TaskNotOpen(_) => "task_not_open",
+            EngineError::NotYourTask(_) => "not_your_task",
+            EngineError::Finished => "request_finished",
+            EngineError::WaitingForSubmitter => "waiting_for_submitter",
+            EngineError::NotReturned => "not_returned",
+            EngineError::OnlySubmitter => "only_submitter",
+            EngineError::NotAllowed(_) => "not_allowed",
+            EngineError::WrongDefinition(_) => "wrong_definition",
+        }
+    }
+}
+
+/// Submits a new request `request_id` on `env.def` for `submitter`.
+pub fn submit(
+    env: &Env<'_>,
+    request_id: &str,
+    submitter: &str,
+    channel: Channel,
+    form: &serde_json::Value,
+) -> Result<Output, EngineError> {
+    let mut m = Machine::new(env, Instance::default(), Actor::person(submitter), channel);
+    m.submit(request_id, submitter, form)?;
+    Ok(m.finish())
+}
+
+/// Handles a person's command on a request.
+pub fn handle(
+    env: &Env<'_>,
+    state: &Instance,
+    actor: &str,
+    channel: Channel,
+    cmd: Command,
+) -> Result<Output, EngineError> {
+    if state.key != env.def.key || state.version != env.def.version {
+        return Err(EngineError::WrongDefinition(format!(
+            "{} v{}",
+            state.key, state.version
+        )));
+    }
+    let mut m = Machine::new(env, state.clone(), Actor::person(actor), channel);
+    m.command(actor, cmd)?;
+    Ok(m.finish())
+}
+
+/// Fires timer `timer_id` of a request. A timer that is no longer pending (its step was decided
+/// meanwhile) does nothing: the output has no events.
+pub fn fire(env: &Env<'_>, state: &Instance, timer_id: &str) -> Result<Output, EngineError> {
+    if state.key != env.def.key || state.version != env.def.version {
+        return Err(EngineError::WrongDefinition(format!(
+            "{} v{}",
+            state.key, state.version
+        )));
+    }
+    let mut m = Machine::new(env, state.clone(), Actor::Timer, Channel::Timer);
+    m.fire(timer_id);
+    Ok(m.finish())
+}
