@@ -16,6 +16,7 @@ pub mod org;
 pub mod parse;
 pub mod simulate;
 pub mod validate;
+pub mod yaml;
 
 pub use diag::{Diagnostic, Pos, Severity};
 pub use model::Definition;

@@ -48,20 +48,21 @@ impl Machine<'_, '_> {
                 .and_then(|s| s.get(..10))
                 .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
             if let (true, Some(date)) = (applies, date) {
-                let in_time = env.cal.add(env.now, lt.at_least.value);
                 let event_start = date
                     .and_hms_opt(0, 0, 0)
                     .and_then(|d| d.and_local_timezone(chrono_tz::Asia::Shanghai).single())
                     .map(|d| d.with_timezone(&chrono::Utc));
-                if let Some(start) = event_start.filter(|s| in_time > *s) {
-                    let deadline = start - (in_time - env.now);
-                    if lt.otherwise == LeadTimeAction::Block {
-                        return Err(EngineError::TooLate {
-                            at_least: lt.at_least.value,
-                            deadline,
-                        });
+                if let Some(start) = event_start {
+                    let deadline = env.cal.latest_start(start, lt.at_least.value);
+                    if env.now > deadline {
+                        if lt.otherwise == LeadTimeAction::Block {
+                            return Err(EngineError::TooLate {
+                                at_least: lt.at_least.value,
+                                deadline,
+                            });
+                        }
+                        late = Some((lt.at_least.value, deadline));
                     }
-                    late = Some((lt.at_least.value, deadline));
                 }
             }
         }

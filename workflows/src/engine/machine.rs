@@ -513,18 +513,12 @@ impl<'e, 'a> Machine<'e, 'a> {
                 if rejected {
                     Some(StepResult::Rejected)
                 } else if open == 0 {
+                    // Everyone who had a task on this run was asked (a transfer inserts the new
+                    // reviewer right after the one who handed the task on).
                     let asked: Vec<PersonId> = tasks
                         .iter()
-                        .filter(|t| {
-                            !matches!(
-                                t.state,
-                                super::state::TaskState::Cancelled {
-                                    reason: CancelReason::Transferred,
-                                    ..
-                                }
-                            )
-                        })
-                        .map(|t| t.on_behalf_of.clone().unwrap_or_else(|| t.assignee.clone()))
+                        .flat_map(|t| [Some(t.assignee.clone()), t.on_behalf_of.clone()])
+                        .flatten()
                         .collect();
                     let next = r.reviewers.iter().find(|p| !asked.contains(p)).cloned();
                     match next {

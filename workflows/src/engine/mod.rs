@@ -7,6 +7,8 @@ mod commands;
 pub mod events;
 mod machine;
 pub mod state;
+#[cfg(any())]
+mod tests;
 
 pub use events::*;
 pub use state::{Instance, RunStatus, Status, StepRun, Task, TaskState};

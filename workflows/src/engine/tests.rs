@@ -1,0 +1,891 @@
+//! Engine behaviour, mode by mode and command by command, against a small hand-made org.
+
+use super::*;
+use crate::calendar::WorkCalendar;
+use crate::catalog::{BodyKind, Lang, Level, Role};
+use crate::org::{
+    Body, ClassUnit, Delegation, Department, Directory, Liaison, Person, Post, Scope, SubmitterInfo,
+};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+
+/// Ten people `a`…`j`, `admin` an admin, and an optional delegation.
+struct People {
+    people: Vec<Person>,
+    delegation: Option<Delegation>,
+}
+
+impl People {
+    fn new() -> Self {
+        let mut people: Vec<Person> = "abcdefghij"
+            .chars()
+            .map(|c| Person {
+                id: c.to_string(),
+                name: format!("Person {c}"),
+                email: format!("{c}@example.edu.cn"),
+                number: None,
+                department: Some("cs".into()),
+                class: None,
+                lang: if c == 'e' { Lang::En } else { Lang::Zh },
+                admin: false,
+            })
+            .collect();
+        people.push(Person {
+            id: "admin".into(),
+            name: "Admin".into(),
+            email: "admin@example.edu.cn".into(),
+            number: None,
+            department: None,
+            class: None,
+            lang: Lang::Zh,
+            admin: true,
+        });
+        Self {
+            people,
+            delegation: None,
+        }
+    }
+}
+
+impl Directory for People {
+    fn person(&self, id: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.id == id || p.email == id)
+    }
+    fn person_by_email(&self, email: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.email == email)
+    }
+    fn department(&self, _: &str) -> Option<&Department> {
+        None
+    }
+    fn class(&self, _: &str) -> Option<&ClassUnit> {
+        None
+    }
+    fn body(&self, _: BodyKind, _: &Scope, _: Option<&str>) -> Option<&Body> {
+        None
+    }
+    fn holders(&self, _: &str, _: &[Role], _: NaiveDate) -> Vec<&Post> {
+        Vec::new()
+    }
+    fn posts_of(&self, _: &str, _: NaiveDate) -> Vec<&Post> {
+        Vec::new()
+    }
+    fn liaisons_of(&self, _: &str, _: NaiveDate) -> Vec<&Liaison> {
+        Vec::new()
+    }
+    fn delegate_of(&self, person: &str, _: &str, at: DateTime<Utc>) -> Option<&Delegation> {
+        self.delegation
+            .as_ref()
+            .filter(|d| d.from == person && d.starts <= at && at < d.ends)
+    }
+    fn admins(&self) -> Vec<&Person> {
+        self.people.iter().filter(|p| p.admin).collect()
+    }
+    fn submitter_info(&self, person: &str, _: NaiveDate) -> Option<SubmitterInfo> {
+        self.person(person).map(|p| SubmitterInfo {
+            id: p.id.clone(),
+            department: p.department.clone(),
+            level: Some(Level::Department),
+            ..SubmitterInfo::default()
+        })
+    }
+}
+
+fn def(yaml: &str) -> crate::model::Definition {
+    let checked = crate::validate::check_source(yaml);
+    assert!(
+        checked.definition.is_some(),
+        "invalid test definition: {:#?}",
+        checked.diagnostics
+    );
+    checked.definition.unwrap()
+}
+
+/// Monday 2025-11-24 09:00 Asia/Shanghai.
+fn monday() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 24, 1, 0, 0).unwrap()
+}
+
+/// A one-step definition around `approve:`/`acknowledge:` body `step`.
+fn one_step(step: &str) -> String {
+    format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: Test }}\nform:\n  title: {{ type: text }}\nstart: s\nsteps:\n  s:\n{step}\n    next: {{ approve: done, reject: no, return: submitter }}\n  done: {{ end: approved }}\n  no: {{ end: rejected }}\n"
+    )
+}
+
+struct Run {
+    def: crate::model::Definition,
+    dir: People,
+    cal: WorkCalendar,
+    now: DateTime<Utc>,
+    st: Instance,
+    events: Vec<Event>,
+    effects: Vec<Effect>,
+}
+
+impl Run {
+    fn start(yaml: &str, dir: People, submitter: &str) -> Run {
+        let mut r = Run {
+            def: def(yaml),
+            dir,
+            cal: WorkCalendar::builtin(),
+            now: monday(),
+            st: Instance::default(),
+            events: Vec::new(),
+            effects: Vec::new(),
+        };
+        let env = Env {
+            def: &r.def,
+            dir: &r.dir,
+            cal: &r.cal,
+            now: r.now,
+        };
+        let out = submit(
+            &env,
+            "R1",
+            submitter,
+            Channel::Api,
+            &json!({ "title": "测试申请" }),
+        )
+        .unwrap();
+        r.take(out);
+        r
+    }
+    fn take(&mut self, out: Output) {
+        self.st = out.state;
+        self.events.extend(out.events);
+        self.effects = out.effects;
+    }
+    fn cmd(&mut self, actor: &str, cmd: Command) -> Result<(), EngineError> {
+        let env = Env {
+            def: &self.def,
+            dir: &self.dir,
+            cal: &self.cal,
+            now: self.now,
+        };
+        let out = handle(&env, &self.st, actor, Channel::Api, cmd)?;
+        self.take(out);
+        Ok(())
+    }
+    fn fire_next(&mut self) -> String {
+        let t = self
+            .st
+            .timers
+            .values()
+            .min_by_key(|t| t.at)
+            .unwrap()
+            .clone();
+        self.now = t.at;
+        let env = Env {
+            def: &self.def,
+            dir: &self.dir,
+            cal: &self.cal,
+            now: self.now,
+        };
+        let out = fire(&env, &self.st, &t.id).unwrap();
+        self.take(out);
+        t.id
+    }
+    fn open(&self) -> Vec<(TaskId, String)> {
+        self.st
+            .open_tasks()
+            .map(|t| (t.id, t.assignee.clone()))
+            .collect()
+    }
+    fn task_of(&self, person: &str) -> TaskId {
+        self.st
+            .open_tasks()
+            .find(|t| t.assignee == person)
+            .map(|t| t.id)
+            .unwrap()
+    }
+    fn approve(&mut self, person: &str) {
+        let task = self.task_of(person);
+        self.cmd(
+            person,
+            Command::Approve {
+                task,
+                comment: None,
+            },
+        )
+        .unwrap();
+    }
+    fn status(&self) -> Status {
+        self.st.status
+    }
+    fn replays(&self) {
+        assert_eq!(
+            Instance::replay(&self.events),
+            self.st,
+            "replaying the events must give the live state"
+        );
+    }
+}
+
+fn who(list: &[&str]) -> String {
+    format!(
+        "[{}]",
+        list.iter()
+            .map(|p| format!("{{ person: {p} }}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+#[test]
+fn any_mode_first_decision_decides_and_cancels_the_rest() {
+    let mut r = Run::start(
+        &one_step(&format!(
+            "    approve: {{ who: {}, mode: any }}",
+            who(&["a", "b"])
+        )),
+        People::new(),
+        "j",
+    );
+    assert_eq!(
+        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    r.approve("b");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    assert!(r.open().is_empty());
+    let a_task = r.st.tasks.values().find(|t| t.assignee == "a").unwrap();
+    assert!(matches!(
+        a_task.state,
+        TaskState::Cancelled {
+            reason: CancelReason::StepDecided,
+            ..
+        }
+    ));
+    r.replays();
+}
+
+#[test]
+fn all_mode_needs_everyone_and_one_reject_rejects() {
+    let yaml = one_step(&format!(
+        "    approve: {{ who: {}, mode: all }}",
+        who(&["a", "b", "c"])
+    ));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    r.approve("b");
+    assert_eq!(r.status(), Status::Running);
+    r.approve("c");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    let t = r.task_of("b");
+    r.cmd(
+        "b",
+        Command::Reject {
+            task: t,
+            comment: Some("不同意".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Rejected)
+    );
+    r.replays();
+}
+
+#[test]
+fn sequence_mode_asks_one_after_another() {
+    let mut r = Run::start(
+        &one_step(&format!(
+            "    approve: {{ who: {}, mode: sequence }}",
+            who(&["a", "b", "c"])
+        )),
+        People::new(),
+        "j",
+    );
+    assert_eq!(r.open(), vec![(r.task_of("a"), "a".to_string())]);
+    r.approve("a");
+    assert_eq!(r.open().len(), 1);
+    assert_eq!(r.open()[0].1, "b");
+    r.approve("b");
+    r.approve("c");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    r.replays();
+}
+
+#[test]
+fn quorum_two_of_three_and_rejection_when_out_of_reach() {
+    let yaml = one_step(&format!(
+        "    approve: {{ who: {}, mode: quorum, quorum: 2 }}",
+        who(&["a", "b", "c"])
+    ));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    assert_eq!(r.status(), Status::Running);
+    r.approve("c");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+
+    let mut r = Run::start(&yaml, People::new(), "j");
+    let t = r.task_of("a");
+    r.cmd(
+        "a",
+        Command::Reject {
+            task: t,
+            comment: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(r.status(), Status::Running);
+    let t = r.task_of("b");
+    r.cmd(
+        "b",
+        Command::Reject {
+            task: t,
+            comment: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Rejected),
+        "2 of 3 can no longer be reached"
+    );
+}
+
+#[test]
+fn quorum_percent_rounds_up() {
+    let yaml = one_step(&format!(
+        "    approve: {{ who: {}, mode: quorum, quorum: 60% }}",
+        who(&["a", "b", "c", "d"])
+    ));
+    let r = Run::start(&yaml, People::new(), "j");
+    let run = r.st.active_runs().next().unwrap();
+    assert_eq!(run.needed, Some(3), "60% of 4 is 2.4, rounded up to 3");
+}
+
+#[test]
+fn wrong_person_and_decided_task_are_typed_errors() {
+    let mut r = Run::start(
+        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
+        People::new(),
+        "j",
+    );
+    let t = r.task_of("a");
+    assert_eq!(
+        r.cmd(
+            "b",
+            Command::Approve {
+                task: t,
+                comment: None
+            }
+        ),
+        Err(EngineError::NotYourTask(t))
+    );
+    assert_eq!(
+        r.cmd(
+            "a",
+            Command::Approve {
+                task: 999,
+                comment: None
+            }
+        ),
+        Err(EngineError::UnknownTask(999))
+    );
+    r.approve("a");
+    assert_eq!(
+        r.cmd(
+            "a",
+            Command::Approve {
+                task: t,
+                comment: None
+            }
+        ),
+        Err(EngineError::TaskNotOpen(t))
+    );
+    assert_eq!(r.cmd("j", Command::Withdraw), Err(EngineError::Finished));
+}
+
+#[test]
+fn acknowledge_tasks_cannot_be_rejected() {
+    let mut r = Run::start(
+        &one_step(&format!("    acknowledge: {{ who: {} }}", who(&["a"]))),
+        People::new(),
+        "j",
+    );
+    let t = r.task_of("a");
+    assert!(matches!(
+        r.cmd(
+            "a",
+            Command::Reject {
+                task: t,
+                comment: None
+            }
+        ),
+        Err(EngineError::NotAllowed(_))
+    ));
+    r.cmd(
+        "a",
+        Command::Acknowledge {
+            task: t,
+            comment: Some("收到".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+}
+
+#[test]
+fn return_to_submitter_then_resubmit_resumes_at_the_step() {
+    let mut r = Run::start(
+        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
+        People::new(),
+        "j",
+    );
+    let t = r.task_of("a");
+    r.cmd(
+        "a",
+        Command::Return {
+            task: t,
+            comment: Some("请补充材料".into()),
+            to: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(r.status(), Status::Returned);
+    assert!(r.effects.iter().any(
+        |e| matches!(e, Effect::Notify { to, template: Template::Returned, .. } if to == "j")
+    ));
+    assert_eq!(
+        r.cmd(
+            "a",
+            Command::Approve {
+                task: t,
+                comment: None
+            }
+        ),
+        Err(EngineError::WaitingForSubmitter)
+    );
+    assert_eq!(
+        r.cmd("a", Command::Resubmit { form: None }),
+        Err(EngineError::OnlySubmitter)
+    );
+    r.cmd(
+        "j",
+        Command::Resubmit {
+            form: Some(json!({ "title": "补充后的申请" })),
+        },
+    )
+    .unwrap();
+    assert_eq!(r.st.round, 2);
+    assert_eq!(r.st.form["title"], "补充后的申请");
+    assert_eq!(r.open().len(), 1);
+    assert_eq!(r.st.tasks[&r.task_of("a")].round, 2);
+    r.approve("a");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    r.replays();
+}
+
+#[test]
+fn withdraw_cancels_open_tasks_and_tells_reviewers() {
+    let mut r = Run::start(
+        &one_step(&format!(
+            "    approve: {{ who: {}, mode: all }}",
+            who(&["a", "b"])
+        )),
+        People::new(),
+        "j",
+    );
+    assert_eq!(
+        r.cmd("a", Command::Withdraw),
+        Err(EngineError::OnlySubmitter)
+    );
+    r.cmd("j", Command::Withdraw).unwrap();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Withdrawn)
+    );
+    let told: Vec<&str> = r
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify {
+                to,
+                template: Template::Withdrawn,
+                ..
+            } => Some(to.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(told, ["a", "b"]);
+    assert!(r.st.timers.is_empty());
+}
+
+#[test]
+fn transfer_moves_the_task_and_add_reviewer_adds_one() {
+    let mut r = Run::start(
+        &one_step(&format!(
+            "    approve: {{ who: {}, mode: all }}",
+            who(&["a"])
+        )),
+        People::new(),
+        "j",
+    );
+    let t = r.task_of("a");
+    assert!(
+        r.cmd(
+            "c",
+            Command::Transfer {
+                task: t,
+                to: "b".into(),
+                comment: None
+            }
+        )
+        .is_err()
+    );
+    r.cmd(
+        "a",
+        Command::Transfer {
+            task: t,
+            to: "b".into(),
+            comment: Some("请b处理".into()),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["b"]
+    );
+    let tb = r.task_of("b");
+    r.cmd(
+        "b",
+        Command::AddReviewer {
+            task: tb,
+            person: "c".into(),
+            comment: None,
+        },
+    )
+    .unwrap();
+    r.approve("b");
+    assert_eq!(
+        r.status(),
+        Status::Running,
+        "the added reviewer must approve too (会签)"
+    );
+    r.approve("c");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    r.replays();
+}
+
+#[test]
+fn admin_may_transfer_but_not_decide() {
+    let mut r = Run::start(
+        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
+        People::new(),
+        "j",
+    );
+    let t = r.task_of("a");
+    assert_eq!(
+        r.cmd(
+            "admin",
+            Command::Approve {
+                task: t,
+                comment: None
+            }
+        ),
+        Err(EngineError::NotYourTask(t))
+    );
+    r.cmd(
+        "admin",
+        Command::Transfer {
+            task: t,
+            to: "d".into(),
+            comment: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(r.open()[0].1, "d");
+}
+
+#[test]
+fn delegation_sends_the_task_to_the_stand_in_and_records_both() {
+    let mut people = People::new();
+    people.delegation = Some(Delegation {
+        from: "a".into(),
+        to: "f".into(),
+        starts: monday() - chrono::Duration::days(1),
+        ends: monday() + chrono::Duration::days(7),
+        definitions: vec![],
+    });
+    let mut r = Run::start(
+        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
+        people,
+        "j",
+    );
+    let task = &r.st.tasks[&r.task_of("f")];
+    assert_eq!(task.on_behalf_of.as_deref(), Some("a"));
+    let t = task.id;
+    r.cmd(
+        "f",
+        Command::Approve {
+            task: t,
+            comment: None,
+        },
+    )
+    .unwrap();
+    let decided = r
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::TaskDecided { .. }))
+        .unwrap();
+    assert_eq!(
+        decided.actor,
+        Actor::Person {
+            id: "f".into(),
+            on_behalf_of: Some("a".into())
+        }
+    );
+}
+
+#[test]
+fn self_approval_policies() {
+    let base = |policy: &str| {
+        one_step(&format!(
+            "    approve: {{ who: {} }}\n    policies: {{ self_approval: {policy} }}",
+            who(&["j", "a"])
+        ))
+    };
+    // forbid: the submitter is taken off the step
+    let r = Run::start(&base("forbid"), People::new(), "j");
+    assert_eq!(
+        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["a"]
+    );
+    // skip: the whole step passes
+    let r = Run::start(&base("skip"), People::new(), "j");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    // auto_approve: the submitter's task is approved, which decides an `any` step
+    let r = Run::start(&base("auto_approve"), People::new(), "j");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    assert!(r.events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::PolicyApplied {
+            note: PolicyNote::SelfAutoApproved,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn empty_assignee_goes_to_admins_or_is_skipped() {
+    let yaml = |policy: &str| {
+        one_step(&format!(
+            "    approve: {{ who: {{ body: school_su, roles: [president] }} }}\n    policies: {{ empty_assignee: {policy} }}"
+        ))
+    };
+    let r = Run::start(&yaml("admin"), People::new(), "j");
+    assert_eq!(
+        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["admin"]
+    );
+    let r = Run::start(&yaml("skip"), People::new(), "j");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    assert!(r.events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::PolicyApplied {
+            note: PolicyNote::EmptySkipped,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn dedupe_approves_the_same_person_on_the_next_step() {
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: one\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done }}\n  done: {{ end: approved }}\n",
+        who(&["a"]),
+        who(&["a"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    assert!(r.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::Deduped { person }, .. } if person == "a")));
+}
+
+#[test]
+fn reminders_then_escalation_then_auto_action_in_working_days() {
+    let yaml = one_step(&format!(
+        "    approve: {{ who: {} }}\n    due: 2wd\n    remind: [50%, 100%]\n    escalate:\n      - {{ after: 3wd, to: {{ person: b }} }}\n      - {{ after: 5wd, action: approve }}",
+        who(&["a"])
+    ));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    // Monday 09:00 + 2wd = Wednesday 09:00; 50% = Tuesday 09:00.
+    let at = |id: &str| r.st.timers[id].at;
+    let run = r.st.active_runs().next().unwrap().id;
+    assert_eq!(
+        at(&format!("{run}:remind:0")),
+        Utc.with_ymd_and_hms(2025, 11, 25, 1, 0, 0).unwrap()
+    );
+    assert_eq!(
+        at(&format!("{run}:remind:1")),
+        Utc.with_ymd_and_hms(2025, 11, 26, 1, 0, 0).unwrap()
+    );
+    assert_eq!(
+        at(&format!("{run}:rung:0")),
+        Utc.with_ymd_and_hms(2025, 11, 27, 1, 0, 0).unwrap()
+    );
+    assert_eq!(
+        at(&format!("{run}:rung:1")),
+        Utc.with_ymd_and_hms(2025, 12, 1, 1, 0, 0).unwrap()
+    );
+    r.fire_next();
+    assert!(r.effects.iter().any(
+        |e| matches!(e, Effect::Notify { to, template: Template::Reminder, .. } if to == "a")
+    ));
+    r.fire_next();
+    assert!(
+        r.effects.iter().any(
+            |e| matches!(e, Effect::Notify { to, template: Template::Overdue, .. } if to == "a")
+        )
+    );
+    r.fire_next();
+    assert_eq!(
+        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        ["b"],
+        "escalated past a to b"
+    );
+    assert!(r.effects.iter().any(
+        |e| matches!(e, Effect::Notify { to, template: Template::TaskMoved, .. } if to == "a")
+    ));
+    r.fire_next();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    assert!(
+        r.events
+            .iter()
+            .any(|e| e.actor == Actor::Timer && matches!(e.kind, EventKind::AutoActed { .. }))
+    );
+    r.replays();
+}
+
+#[test]
+fn a_timer_whose_step_was_decided_does_nothing() {
+    let yaml = one_step(&format!(
+        "    approve: {{ who: {} }}\n    due: 1d",
+        who(&["a"])
+    ));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    let timer = r.st.timers.keys().next().unwrap().clone();
+    let before = r.st.clone();
+    r.approve("a");
+    let env = Env {
+        def: &r.def,
+        dir: &r.dir,
+        cal: &r.cal,
+        now: r.now + chrono::Duration::days(2),
+    };
+    let out = fire(&env, &r.st, &timer).unwrap();
+    assert!(out.events.is_empty() && out.effects.is_empty());
+    assert!(before.timers.contains_key(&timer));
+}
+
+#[test]
+fn return_to_an_earlier_step() {
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: one\npolicies: {{ dedupe: false }}\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done, return: one }}\n  done: {{ end: approved }}\n",
+        who(&["a"]),
+        who(&["b"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    let t = r.task_of("b");
+    r.cmd(
+        "b",
+        Command::Return {
+            task: t,
+            comment: None,
+            to: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(r.status(), Status::Running);
+    assert_eq!(r.open()[0].1, "a", "back at step one");
+    r.approve("a");
+    r.approve("b");
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    r.replays();
+}
+
+#[test]
+fn parallel_join_decides_waits_for_acknowledgement() {
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: both\nsteps:\n  both:\n    parallel: {{ college: review, school: ack }}\n    join: {{ decides: college, waits_for: [school] }}\n    next: {{ approve: done, reject: no }}\n  review:\n    approve: {{ who: {} }}\n    next: {{ return: submitter }}\n  ack:\n    acknowledge: {{ who: {} }}\n  done: {{ end: approved }}\n  no: {{ end: rejected }}\n",
+        who(&["a"]),
+        who(&["b"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    let created: Vec<_> = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::TaskCreated { .. }))
+        .collect();
+    assert_eq!(created.len(), 2);
+    assert_eq!(
+        created[0].at, created[1].at,
+        "both branches open at the same moment"
+    );
+    r.approve("a");
+    assert_eq!(
+        r.status(),
+        Status::Running,
+        "still waiting for the acknowledgement"
+    );
+    let t = r.task_of("b");
+    r.cmd(
+        "b",
+        Command::Acknowledge {
+            task: t,
+            comment: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        Status::Finished(crate::model::Outcome::Approved)
+    );
+    r.replays();
+}

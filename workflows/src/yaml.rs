@@ -1,0 +1,226 @@
+//! Reading YAML with positions: loading (syntax and duplicate keys reported at `line:col`), and a
+//! small cursor over mappings that reports unknown keys and wrong types instead of panicking.
+
+use crate::diag::{Diagnostic, Pos};
+use marked_yaml::{LoaderOptions, Node, types::MarkedMappingNode, types::MarkedScalarNode};
+
+/// Loads a YAML document whose top level is a mapping.
+pub fn load(text: &str) -> Result<Node, Diagnostic> {
+    let opts = LoaderOptions::default()
+        .error_on_duplicate_keys(true)
+        .prevent_coercion(true);
+    marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| load_error(&e))
+}
+
+fn load_error(e: &marked_yaml::LoadError) -> Diagnostic {
+    use marked_yaml::LoadError::*;
+    let at = |m: &marked_yaml::Marker| Pos::new(m.line() as u32, m.column() as u32);
+    match e {
+        DuplicateKey(inner) => {
+            let first = span_pos(inner.prev_key.span());
+            Diagnostic::error(
+                "duplicate_key",
+                span_pos(inner.key.span()),
+                format!(
+                    "the key `{}` appears twice in this mapping (first at line {})",
+                    inner.key.as_str(),
+                    first.line
+                ),
+            )
+        }
+        TopLevelMustBeMapping(m) => Diagnostic::error(
+            "wrong_type",
+            at(m),
+            "the file must be a YAML mapping (`key: value` lines)",
+        ),
+        TopLevelMustBeSequence(m) => Diagnostic::error("wrong_type", at(m), "expected a YAML list"),
+        UnexpectedAnchor(m) => Diagnostic::error(
+            "yaml_syntax",
+            at(m),
+            "YAML anchors (&name) are not supported",
+        ),
+        MappingKeyMustBeScalar(m) => {
+            Diagnostic::error("yaml_syntax", at(m), "a key must be a plain word")
+        }
+        UnexpectedTag(m) => {
+            Diagnostic::error("yaml_syntax", at(m), "YAML tags (!tag) are not supported")
+        }
+        ScanError(m, se) => Diagnostic::error(
+            "yaml_syntax",
+            at(m),
+            format!("this is not valid YAML: {}", se.info()),
+        ),
+    }
+}
+
+/// The start of a span as a [`Pos`] (1:1 when unknown).
+pub fn span_pos(span: &marked_yaml::Span) -> Pos {
+    span.start().map_or(Pos::new(1, 1), |m| {
+        Pos::new(m.line() as u32, m.column() as u32)
+    })
+}
+
+/// Where a node starts.
+pub fn pos(node: &Node) -> Pos {
+    span_pos(node.span())
+}
+
+/// The position of the first character *inside* a scalar (after an opening quote).
+pub fn inner_pos(source: &str, node: &MarkedScalarNode) -> Pos {
+    let p = span_pos(node.span());
+    let quoted = node
+        .span()
+        .start()
+        .and_then(|m| source.chars().nth(m.character()))
+        .is_some_and(|c| c == '"' || c == '\'');
+    if quoted {
+        Pos::new(p.line, p.col + 1)
+    } else {
+        p
+    }
+}
+
+/// What a node is, in words, for "expected X, found Y" messages.
+pub fn kind_name(node: &Node) -> &'static str {
+    match node {
+        Node::Scalar(_) => "a single value",
+        Node::Mapping(_) => "a mapping",
+        Node::Sequence(_) => "a list",
+    }
+}
+
+/// A cursor over one mapping: take keys by name; what is left over is unknown.
+pub struct Map<'a> {
+    /// The mapping.
+    pub node: &'a MarkedMappingNode,
+    taken: Vec<&'static str>,
+}
+
+impl<'a> Map<'a> {
+    /// A cursor over `node`, or a `wrong_type` diagnostic.
+    pub fn of(node: &'a Node, what: &str) -> Result<Self, Diagnostic> {
+        match node {
+            Node::Mapping(m) => Ok(Map {
+                node: m,
+                taken: Vec::new(),
+            }),
+            other => Err(Diagnostic::error(
+                "wrong_type",
+                pos(other),
+                format!(
+                    "{what} must be a mapping (`key: value`), found {}",
+                    kind_name(other)
+                ),
+            )),
+        }
+    }
+
+    /// Where the mapping starts.
+    pub fn pos(&self) -> Pos {
+        span_pos(self.node.span())
+    }
+
+    /// The value under `key`, if present.
+    pub fn get(&mut self, key: &'static str) -> Option<&'a Node> {
+        self.taken.push(key);
+        self.node.get_node(key)
+    }
+
+    /// The position of the key `key` itself.
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.node
+            .keys()
+            .find(|k| k.as_str() == key)
+            .map(|k| span_pos(k.span()))
+    }
+
+    /// Entries in file order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a MarkedScalarNode, &'a Node)> {
+        self.node.iter()
+    }
+
+    /// `unknown_key` diagnostics for every key not in `allowed`, suggesting the closest one.
+    pub fn unknown_keys(&self, allowed: &[&str], out: &mut Vec<Diagnostic>) {
+        for k in self.node.keys() {
+            if !allowed.contains(&k.as_str()) {
+                out.push(unknown_key(k, allowed));
+            }
+        }
+    }
+}
+
+/// An `unknown_key` diagnostic for key `k`.
+pub fn unknown_key(k: &MarkedScalarNode, allowed: &[&str]) -> Diagnostic {
+    let suggestion = closest(k.as_str(), allowed)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_else(|| format!("; allowed here: {}", allowed.join(", ")));
+    Diagnostic::error(
+        "unknown_key",
+        span_pos(k.span()),
+        format!("unknown key `{}`{suggestion}", k.as_str()),
+    )
+}
+
+/// The allowed word closest to `word`, if close enough to be a typo.
+pub fn closest<'s>(word: &str, allowed: &[&'s str]) -> Option<&'s str> {
+    allowed
+        .iter()
+        .map(|a| (levenshtein(word, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 4) && *d < a.len())
+        .min()
+        .map(|(_, a)| a)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A scalar's text, or a `wrong_type` diagnostic.
+pub fn scalar<'a>(node: &'a Node, what: &str) -> Result<&'a MarkedScalarNode, Diagnostic> {
+    node.as_scalar().ok_or_else(|| {
+        Diagnostic::error(
+            "wrong_type",
+            pos(node),
+            format!("{what} must be a single value, found {}", kind_name(node)),
+        )
+    })
+}
+
+/// A list's items; a single value counts as a list of one.
+pub fn items(node: &Node) -> Vec<&Node> {
+    match node {
+        Node::Sequence(s) => s.iter().collect(),
+        other => vec![other],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_and_duplicate_keys_have_positions() {
+        let e = load("a: 1\nb: [1, 2\n").unwrap_err();
+        assert_eq!(e.code, "yaml_syntax");
+        assert!(e.pos.line >= 2, "{e:?}");
+        let e = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!((e.code, e.pos), ("duplicate_key", Pos::new(3, 1)));
+        assert!(e.message.contains("first at line 1"));
+    }
+
+    #[test]
+    fn suggests_the_closest_key() {
+        assert_eq!(closest("nxt", &["next", "due", "label"]), Some("next"));
+        assert_eq!(closest("colour", &["next", "due"]), None);
+    }
+}
