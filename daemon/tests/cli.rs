@@ -1,0 +1,107 @@
+//! The command line as a user runs it: `liandong check`, `simulate` and `graph`.
+
+use std::process::Command;
+
+fn liandong(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_liandong"))
+        .args(args)
+        .output()
+        .expect("run liandong");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("liandong-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn builtin(name: &str) -> String {
+    format!(
+        "{}/../workflows/definitions/{name}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn check_accepts_every_builtin_definition() {
+    // given every shipped definition
+    let dir = format!("{}/../workflows/definitions", env!("CARGO_MANIFEST_DIR"));
+    let files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".yaml"))
+        .collect();
+    assert!(
+        files.len() >= 14,
+        "expected the built-in definitions, found {files:?}"
+    );
+    let args: Vec<&str> = std::iter::once("check")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    // when
+    let (code, stdout, stderr) = liandong(&args);
+    // then
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("{} file(s) checked: 0 error(s)", files.len())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_prints_file_line_col_and_exits_1() {
+    // given a definition with a typo'd step target and an unknown key
+    let path = temp_file(
+        "bad.yaml",
+        "key: bad_flow\nversion: 1\nname: { zh: 坏流程, en: Bad }\nstart: review\nsteps:\n  review:\n    approve: { who: { body: school_su, roles: [president] } }\n    next: { approve: approvd }\n    colour: red\n  approved: { end: approved }\n",
+    );
+    let file = path.display().to_string();
+    // when
+    let (code, stdout, _) = liandong(&["check", &file]);
+    // then
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(&format!("{file}:8:21: error[unknown_step]")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{file}:9:5: error[unknown_key]")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_reports_malformed_yaml_with_position() {
+    let path = temp_file("broken.yaml", "key: x\nsteps: [a, b\n");
+    let file = path.display().to_string();
+    let (code, stdout, _) = liandong(&["check", &file]);
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with(&format!("{file}:")), "{stdout}");
+    assert!(stdout.contains("error[yaml_syntax]"), "{stdout}");
+}
+
+#[test]
+fn graph_writes_an_svg_with_the_steps() {
+    let out = std::env::temp_dir().join(format!("liandong-m1-{}.svg", std::process::id()));
+    let (code, _, stderr) = liandong(&[
+        "graph",
+        &builtin("major_matter_report"),
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..80.min(svg.len())]
+    );
+    assert!(svg.contains("</svg>"));
+}
