@@ -3,10 +3,7 @@
 use std::process::Command;
 
 fn liandong(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_liandong"))
-        .args(args)
-        .output()
-        .expect("run liandong");
+    let out = Command::new(env!("CARGO_BIN_EXE_liandong")).args(args).output().expect("run liandong");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -23,10 +20,7 @@ fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
 }
 
 fn builtin(name: &str) -> String {
-    format!(
-        "{}/../workflows/definitions/{name}.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    format!("{}/../workflows/definitions/{name}.yaml", env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]
@@ -38,21 +32,13 @@ fn check_accepts_every_builtin_definition() {
         .map(|e| e.unwrap().path().display().to_string())
         .filter(|p| p.ends_with(".yaml"))
         .collect();
-    assert!(
-        files.len() >= 14,
-        "expected the built-in definitions, found {files:?}"
-    );
-    let args: Vec<&str> = std::iter::once("check")
-        .chain(files.iter().map(String::as_str))
-        .collect();
+    assert!(files.len() >= 14, "expected the built-in definitions, found {files:?}");
+    let args: Vec<&str> = std::iter::once("check").chain(files.iter().map(String::as_str)).collect();
     // when
     let (code, stdout, stderr) = liandong(&args);
     // then
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(
-        stderr.contains(&format!("{} file(s) checked: 0 error(s)", files.len())),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{} file(s) checked: 0 error(s)", files.len())), "{stderr}");
 }
 
 #[test]
@@ -67,14 +53,8 @@ fn check_prints_file_line_col_and_exits_1() {
     let (code, stdout, _) = liandong(&["check", &file]);
     // then
     assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains(&format!("{file}:8:21: error[unknown_step]")),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!("{file}:9:5: error[unknown_key]")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{file}:8:21: error[unknown_step]")), "{stdout}");
+    assert!(stdout.contains(&format!("{file}:9:5: error[unknown_key]")), "{stdout}");
 }
 
 #[test]
@@ -90,18 +70,9 @@ fn check_reports_malformed_yaml_with_position() {
 #[test]
 fn graph_writes_an_svg_with_the_steps() {
     let out = std::env::temp_dir().join(format!("liandong-m1-{}.svg", std::process::id()));
-    let (code, _, stderr) = liandong(&[
-        "graph",
-        &builtin("major_matter_report"),
-        "-o",
-        &out.display().to_string(),
-    ]);
+    let (code, _, stderr) = liandong(&["graph", &builtin("major_matter_report"), "-o", &out.display().to_string()]);
     assert_eq!(code, 0, "{stderr}");
     let svg = std::fs::read_to_string(&out).unwrap();
-    assert!(
-        svg.starts_with("<svg") || svg.starts_with("<?xml"),
-        "{}",
-        &svg[..80.min(svg.len())]
-    );
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..80.min(svg.len())]);
     assert!(svg.contains("</svg>"));
 }

@@ -9,18 +9,13 @@ use crate::catalog::{Label, Lang};
 use crate::diag::Pos;
 use crate::duration::{DurationSpec, DurationUnit};
 use crate::yaml::{self, Map};
-use chrono::{
-    DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Shanghai;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The shipped holiday data, one file per year.
-pub const BUILTIN_YEARS: &[(&str, &str)] = &[
-    ("2025.yaml", include_str!("../calendar/2025.yaml")),
-    ("2026.yaml", include_str!("../calendar/2026.yaml")),
-];
+pub const BUILTIN_YEARS: &[(&str, &str)] =
+    &[("2025.yaml", include_str!("../calendar/2025.yaml")), ("2026.yaml", include_str!("../calendar/2026.yaml"))];
 
 /// A problem in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,11 +48,7 @@ impl WorkCalendar {
         let mut cal = WorkCalendar::default();
         let mut errors = Vec::new();
         for (file, text) in files {
-            let err = |pos: Pos, message: String| CalendarError {
-                file: (*file).to_string(),
-                pos,
-                message,
-            };
+            let err = |pos: Pos, message: String| CalendarError { file: (*file).to_string(), pos, message };
             let root = match yaml::load(text) {
                 Ok(r) => r,
                 Err(d) => {
@@ -72,10 +63,7 @@ impl WorkCalendar {
                     continue;
                 }
             };
-            let year = m
-                .get("year")
-                .and_then(|n| n.as_scalar())
-                .and_then(|s| s.as_str().parse::<i32>().ok());
+            let year = m.get("year").and_then(|n| n.as_scalar()).and_then(|s| s.as_str().parse::<i32>().ok());
             let Some(year) = year else {
                 errors.push(err(m.pos(), "`year:` is missing or not a number".into()));
                 continue;
@@ -87,24 +75,14 @@ impl WorkCalendar {
                     match read_entry(item, year) {
                         Ok((dates, label)) => {
                             for d in dates {
-                                let other = if into_holidays {
-                                    &cal.workdays
-                                } else {
-                                    &cal.holidays
-                                };
+                                let other = if into_holidays { &cal.workdays } else { &cal.holidays };
                                 if other.contains_key(&d) {
                                     errors.push(err(
                                         yaml::pos(item),
-                                        format!(
-                                            "{d} is listed both as a holiday and as a working day"
-                                        ),
+                                        format!("{d} is listed both as a holiday and as a working day"),
                                     ));
                                 }
-                                let target = if into_holidays {
-                                    &mut cal.holidays
-                                } else {
-                                    &mut cal.workdays
-                                };
+                                let target = if into_holidays { &mut cal.holidays } else { &mut cal.workdays };
                                 target.insert(d, label.clone());
                             }
                         }
@@ -116,11 +94,7 @@ impl WorkCalendar {
             m.unknown_keys(&["year", "holidays", "workdays"], &mut diags);
             errors.extend(diags.into_iter().map(|d| err(d.pos, d.message)));
         }
-        if errors.is_empty() {
-            Ok(cal)
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(cal) } else { Err(errors) }
     }
 
     /// Whether the data covers `year` (outside it, Monday–Friday are working days).
@@ -152,9 +126,7 @@ impl WorkCalendar {
             DurationUnit::Minutes => return start + Duration::minutes(n),
             DurationUnit::Hours => return start + Duration::hours(n),
             DurationUnit::Days => local + Duration::days(n),
-            DurationUnit::Months => local
-                .checked_add_months(Months::new(d.amount))
-                .unwrap_or(local),
+            DurationUnit::Months => local.checked_add_months(Months::new(d.amount)).unwrap_or(local),
             DurationUnit::WorkingDays => {
                 let (mut day, time) = if self.is_working_day(local.date()) {
                     (local.date(), local.time())
@@ -196,17 +168,8 @@ impl WorkCalendar {
 
     /// Working days in `(from, to]` (negative when `to` is before `from`).
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
-        let (a, b, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
-        let count = a
-            .iter_days()
-            .skip(1)
-            .take_while(|d| *d <= b)
-            .filter(|d| self.is_working_day(*d))
-            .count();
+        let (a, b, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+        let count = a.iter_days().skip(1).take_while(|d| *d <= b).filter(|d| self.is_working_day(*d)).count();
         sign * count as i64
     }
 
@@ -218,9 +181,7 @@ impl WorkCalendar {
             DurationUnit::Minutes => return end - Duration::minutes(n),
             DurationUnit::Hours => return end - Duration::hours(n),
             DurationUnit::Days => local - Duration::days(n),
-            DurationUnit::Months => local
-                .checked_sub_months(Months::new(d.amount))
-                .unwrap_or(local),
+            DurationUnit::Months => local.checked_sub_months(Months::new(d.amount)).unwrap_or(local),
             DurationUnit::WorkingDays => {
                 NaiveDateTime::new(self.sub_working_days(local.date(), d.amount), local.time())
             }
@@ -237,40 +198,23 @@ fn to_utc(local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// Reads `{ date, name }` or `{ from, to, name }`.
-fn read_entry(
-    item: &marked_yaml::Node,
-    year: i32,
-) -> Result<(Vec<NaiveDate>, Label), (Pos, String)> {
+fn read_entry(item: &marked_yaml::Node, year: i32) -> Result<(Vec<NaiveDate>, Label), (Pos, String)> {
     let mut m = Map::of(item, "a calendar entry").map_err(|d| (d.pos, d.message))?;
     let date = |m: &mut Map, key: &'static str| -> Result<Option<NaiveDate>, (Pos, String)> {
         let Some(n) = m.get(key) else { return Ok(None) };
         let s = yaml::scalar(n, key).map_err(|d| (d.pos, d.message))?;
-        let d = NaiveDate::parse_from_str(s.as_str(), "%Y-%m-%d").map_err(|_| {
-            (
-                yaml::pos(n),
-                format!("`{}` is not a date (write YYYY-MM-DD)", s.as_str()),
-            )
-        })?;
+        let d = NaiveDate::parse_from_str(s.as_str(), "%Y-%m-%d")
+            .map_err(|_| (yaml::pos(n), format!("`{}` is not a date (write YYYY-MM-DD)", s.as_str())))?;
         if d.year() != year {
-            return Err((
-                yaml::pos(n),
-                format!("{d} is outside the file's year {year}"),
-            ));
+            return Err((yaml::pos(n), format!("{d} is outside the file's year {year}")));
         }
         Ok(Some(d))
     };
-    let dates = match (
-        date(&mut m, "date")?,
-        date(&mut m, "from")?,
-        date(&mut m, "to")?,
-    ) {
+    let dates = match (date(&mut m, "date")?, date(&mut m, "from")?, date(&mut m, "to")?) {
         (Some(d), None, None) => vec![d],
         (None, Some(a), Some(b)) if a <= b => a.iter_days().take_while(|d| *d <= b).collect(),
         _ => {
-            return Err((
-                m.pos(),
-                "write either `date:` or both `from:` and `to:` (from before to)".into(),
-            ));
+            return Err((m.pos(), "write either `date:` or both `from:` and `to:` (from before to)".into()));
         }
     };
     let label = match m.get("name") {
@@ -293,13 +237,7 @@ fn read_entry(
 pub fn format_local(t: DateTime<Utc>, lang: Lang) -> String {
     let l = t.with_timezone(&Shanghai);
     match lang {
-        Lang::Zh => format!(
-            "{}年{}月{}日 {}",
-            l.year(),
-            l.month(),
-            l.day(),
-            l.format("%H:%M")
-        ),
+        Lang::Zh => format!("{}年{}月{}日 {}", l.year(), l.month(), l.day(), l.format("%H:%M")),
         Lang::En => l.format("%-d %b %Y %H:%M").to_string(),
     }
 }
@@ -309,10 +247,7 @@ mod tests {
     use super::*;
 
     fn sh(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Shanghai
-            .with_ymd_and_hms(y, mo, d, h, mi, 0)
-            .unwrap()
-            .with_timezone(&Utc)
+        Shanghai.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap().with_timezone(&Utc)
     }
     fn wd(n: u32) -> DurationSpec {
         DurationSpec::new(n, DurationUnit::WorkingDays)
@@ -323,67 +258,33 @@ mod tests {
         // given Friday 2025-09-26 17:00; Sat 27 off, Sun 28 is a 调休 working day
         let cal = WorkCalendar::builtin();
         // then
-        assert_eq!(
-            cal.add(sh(2025, 9, 26, 17, 0), wd(3)),
-            sh(2025, 9, 30, 17, 0)
-        );
-        assert_eq!(
-            cal.add(sh(2025, 9, 30, 17, 0), wd(1)),
-            sh(2025, 10, 9, 17, 0),
-            "Oct 1–8 are off"
-        );
+        assert_eq!(cal.add(sh(2025, 9, 26, 17, 0), wd(3)), sh(2025, 9, 30, 17, 0));
+        assert_eq!(cal.add(sh(2025, 9, 30, 17, 0), wd(1)), sh(2025, 10, 9, 17, 0), "Oct 1–8 are off");
         assert_eq!(
             cal.add(sh(2025, 10, 4, 10, 0), wd(1)),
             sh(2025, 10, 10, 0, 0),
             "a holiday counts from 00:00 of Oct 9"
         );
-        assert_eq!(
-            cal.add(sh(2025, 10, 10, 9, 0), wd(1)),
-            sh(2025, 10, 11, 9, 0),
-            "Sat Oct 11 is a make-up day"
-        );
+        assert_eq!(cal.add(sh(2025, 10, 10, 9, 0), wd(1)), sh(2025, 10, 11, 9, 0), "Sat Oct 11 is a make-up day");
     }
 
     #[test]
     fn spring_festival_2026() {
         let cal = WorkCalendar::builtin();
-        assert!(
-            cal.is_working_day(NaiveDate::from_ymd_opt(2026, 2, 14).unwrap()),
-            "Sat Feb 14 is 调休"
-        );
+        assert!(cal.is_working_day(NaiveDate::from_ymd_opt(2026, 2, 14).unwrap()), "Sat Feb 14 is 调休");
         assert!(!cal.is_working_day(NaiveDate::from_ymd_opt(2026, 2, 23).unwrap()));
-        assert_eq!(
-            cal.add(sh(2026, 2, 13, 17, 0), wd(1)),
-            sh(2026, 2, 14, 17, 0)
-        );
-        assert_eq!(
-            cal.add(sh(2026, 2, 14, 17, 0), wd(1)),
-            sh(2026, 2, 24, 17, 0)
-        );
-        assert_eq!(
-            cal.holiday_name(NaiveDate::from_ymd_opt(2026, 2, 17).unwrap())
-                .unwrap()
-                .zh,
-            "春节"
-        );
+        assert_eq!(cal.add(sh(2026, 2, 13, 17, 0), wd(1)), sh(2026, 2, 14, 17, 0));
+        assert_eq!(cal.add(sh(2026, 2, 14, 17, 0), wd(1)), sh(2026, 2, 24, 17, 0));
+        assert_eq!(cal.holiday_name(NaiveDate::from_ymd_opt(2026, 2, 17).unwrap()).unwrap().zh, "春节");
     }
 
     #[test]
     fn calendar_days_hours_and_months() {
         let cal = WorkCalendar::builtin();
         let t = sh(2025, 1, 31, 10, 0);
-        assert_eq!(
-            cal.add(t, DurationSpec::new(1, DurationUnit::Months)),
-            sh(2025, 2, 28, 10, 0)
-        );
-        assert_eq!(
-            cal.add(t, DurationSpec::new(2, DurationUnit::Days)),
-            sh(2025, 2, 2, 10, 0)
-        );
-        assert_eq!(
-            cal.add(t, DurationSpec::new(2, DurationUnit::Hours)),
-            sh(2025, 1, 31, 12, 0)
-        );
+        assert_eq!(cal.add(t, DurationSpec::new(1, DurationUnit::Months)), sh(2025, 2, 28, 10, 0));
+        assert_eq!(cal.add(t, DurationSpec::new(2, DurationUnit::Days)), sh(2025, 2, 2, 10, 0));
+        assert_eq!(cal.add(t, DurationSpec::new(2, DurationUnit::Hours)), sh(2025, 1, 31, 12, 0));
     }
 
     #[test]
@@ -391,11 +292,7 @@ mod tests {
         let cal = WorkCalendar::builtin();
         let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
         assert_eq!(cal.sub_working_days(d(10, 9), 1), d(9, 30));
-        assert_eq!(
-            cal.working_days_between(d(9, 26), d(10, 9)),
-            4,
-            "Sep 28, 29, 30, Oct 9"
-        );
+        assert_eq!(cal.working_days_between(d(9, 26), d(10, 9)), 4, "Sep 28, 29, 30, Oct 9");
         assert_eq!(cal.working_days_between(d(10, 9), d(9, 26)), -4);
         assert!(cal.covers(2025) && cal.covers(2026) && !cal.covers(2027));
     }
@@ -406,28 +303,16 @@ mod tests {
         let errs = WorkCalendar::from_yaml_files(&[("bad.yaml", text)]).unwrap_err();
         let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
         assert!(
-            shown.contains(
-                &"bad.yaml:3:13: `2025-13-01` is not a date (write YYYY-MM-DD)".to_string()
-            ),
+            shown.contains(&"bad.yaml:3:13: `2025-13-01` is not a date (write YYYY-MM-DD)".to_string()),
             "{shown:?}"
         );
-        assert!(
-            shown
-                .contains(&"bad.yaml:4:13: 2024-05-01 is outside the file's year 2025".to_string()),
-            "{shown:?}"
-        );
+        assert!(shown.contains(&"bad.yaml:4:13: 2024-05-01 is outside the file's year 2025".to_string()), "{shown:?}");
         assert_eq!(errs.len(), 2, "{shown:?}");
     }
 
     #[test]
     fn formats_for_people() {
-        assert_eq!(
-            format_local(sh(2025, 9, 30, 17, 0), Lang::Zh),
-            "2025年9月30日 17:00"
-        );
-        assert_eq!(
-            format_local(sh(2025, 9, 30, 17, 0), Lang::En),
-            "30 Sep 2025 17:00"
-        );
+        assert_eq!(format_local(sh(2025, 9, 30, 17, 0), Lang::Zh), "2025年9月30日 17:00");
+        assert_eq!(format_local(sh(2025, 9, 30, 17, 0), Lang::En), "30 Sep 2025 17:00");
     }
 }

@@ -15,10 +15,7 @@ pub struct Label {
 impl Label {
     /// A label from its two texts.
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Self { zh: zh.into(), en: en.into() }
     }
     /// The text in `lang`, falling back to zh-CN when the English one is empty.
     pub fn get(&self, lang: Lang) -> &str {
@@ -30,9 +27,7 @@ impl Label {
 }
 
 /// A language of mail and pages.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, PartialOrd, Ord,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, PartialOrd, Ord)]
 pub enum Lang {
     /// 简体中文 (the default).
     #[default]
@@ -180,10 +175,7 @@ vocabulary! {
 impl Role {
     /// Presidium roles (主席团成员).
     pub fn is_presidium(self) -> bool {
-        matches!(
-            self,
-            Role::President | Role::VicePresident | Role::ExecutivePresident
-        )
+        matches!(self, Role::President | Role::VicePresident | Role::ExecutivePresident)
     }
 }
 
@@ -217,24 +209,15 @@ impl BodyKind {
             ],
             ClassCommittee => &[ClassMonitor, ClassCommitteeMember],
             LeagueBranch => &[LeagueBranchSecretary, LeagueBranchMember],
-            DepartmentPartyOrg | SchoolPartyCommittee => {
-                &[Secretary, DeputySecretary, Counselor, Member]
+            DepartmentPartyOrg | SchoolPartyCommittee => &[Secretary, DeputySecretary, Counselor, Member],
+            DepartmentLeagueOrg | SchoolLeagueCommittee => {
+                &[Secretary, DeputySecretary, SecretaryGeneral, Advisor, Counselor, Member]
             }
-            DepartmentLeagueOrg | SchoolLeagueCommittee => &[
-                Secretary,
-                DeputySecretary,
-                SecretaryGeneral,
-                Advisor,
-                Counselor,
-                Member,
-            ],
             StudentAffairsOffice | SchoolPartyAdminOffice | FunctionalOffice | UpperFederation => {
                 &[Director, Reviewer, Handler, Member]
             }
             StudentCongress => &[Delegate, Chair, Member],
-            CongressPrepGroup | ProposalCommittee | SuCommittee => {
-                &[Chair, Member, ClassRepresentative]
-            }
+            CongressPrepGroup | ProposalCommittee | SuCommittee => &[Chair, Member, ClassRepresentative],
             ReviewPanel => &[Chair, Member, ClassRepresentative],
         }
     }

@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A 1-based position in a YAML source.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Pos {
     /// 1-based line.
     pub line: u32,
@@ -53,21 +51,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error at `pos`.
     pub fn error(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            pos,
-        }
+        Self { severity: Severity::Error, code, message: message.into(), pos }
     }
     /// A warning at `pos`.
     pub fn warning(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            code,
-            message: message.into(),
-            pos,
-        }
+        Self { severity: Severity::Warning, code, message: message.into(), pos }
     }
     /// `file:line:col: error[code]: message`, the format of `liandong check`.
     pub fn render(&self, file: &str) -> String {
@@ -75,10 +63,7 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        format!(
-            "{file}:{}: {sev}[{}]: {}",
-            self.pos, self.code, self.message
-        )
+        format!("{file}:{}: {sev}[{}]: {}", self.pos, self.code, self.message)
     }
 }
 

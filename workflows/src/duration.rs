@@ -44,9 +44,7 @@ impl DurationSpec {
                 "`{s}` is not a duration: write a whole number and a unit, e.g. `3wd` (working days), `2d`, `4h`, `30m` or `1mo`"
             ));
         }
-        let amount: u32 = num
-            .parse()
-            .map_err(|_| format!("`{s}`: the number is too large"))?;
+        let amount: u32 = num.parse().map_err(|_| format!("`{s}`: the number is too large"))?;
         let unit = match unit.trim() {
             "m" | "min" => DurationUnit::Minutes,
             "h" => DurationUnit::Hours,
@@ -97,45 +95,18 @@ mod tests {
 
     #[test]
     fn parses_every_unit() {
-        assert_eq!(
-            DurationSpec::parse("3wd"),
-            Ok(DurationSpec::new(3, DurationUnit::WorkingDays))
-        );
-        assert_eq!(
-            DurationSpec::parse("2d"),
-            Ok(DurationSpec::new(2, DurationUnit::Days))
-        );
-        assert_eq!(
-            DurationSpec::parse("4h"),
-            Ok(DurationSpec::new(4, DurationUnit::Hours))
-        );
-        assert_eq!(
-            DurationSpec::parse("30m"),
-            Ok(DurationSpec::new(30, DurationUnit::Minutes))
-        );
-        assert_eq!(
-            DurationSpec::parse("1mo"),
-            Ok(DurationSpec::new(1, DurationUnit::Months))
-        );
+        assert_eq!(DurationSpec::parse("3wd"), Ok(DurationSpec::new(3, DurationUnit::WorkingDays)));
+        assert_eq!(DurationSpec::parse("2d"), Ok(DurationSpec::new(2, DurationUnit::Days)));
+        assert_eq!(DurationSpec::parse("4h"), Ok(DurationSpec::new(4, DurationUnit::Hours)));
+        assert_eq!(DurationSpec::parse("30m"), Ok(DurationSpec::new(30, DurationUnit::Minutes)));
+        assert_eq!(DurationSpec::parse("1mo"), Ok(DurationSpec::new(1, DurationUnit::Months)));
         assert_eq!(DurationSpec::parse("3wd").unwrap().to_string(), "3wd");
     }
 
     #[test]
     fn rejects_bad_durations_with_reasons() {
-        assert!(
-            DurationSpec::parse("wd")
-                .unwrap_err()
-                .contains("not a duration")
-        );
-        assert!(
-            DurationSpec::parse("3weeks")
-                .unwrap_err()
-                .contains("unknown unit `weeks`")
-        );
-        assert!(
-            DurationSpec::parse("0d")
-                .unwrap_err()
-                .contains("longer than zero")
-        );
+        assert!(DurationSpec::parse("wd").unwrap_err().contains("not a duration"));
+        assert!(DurationSpec::parse("3weeks").unwrap_err().contains("unknown unit `weeks`"));
+        assert!(DurationSpec::parse("0d").unwrap_err().contains("longer than zero"));
     }
 }

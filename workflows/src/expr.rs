@@ -253,7 +253,9 @@ impl Parser {
                 _ => {
                     return Err((
                         at,
-                        format!("`{w}` is not known here: write form.<field>, submitter.<attribute>, a 'text', a number, true or false"),
+                        format!(
+                            "`{w}` is not known here: write form.<field>, submitter.<attribute>, a 'text', a number, true or false"
+                        ),
                     ));
                 }
             },
@@ -332,7 +334,11 @@ impl Expr {
         let mut p = Parser { toks, i: 0, end };
         let ast = p.expr(0).map_err(|(o, m)| Diagnostic::error("expr_syntax", at(o), m))?;
         if p.i < p.toks.len() {
-            return Err(Diagnostic::error("expr_syntax", at(p.at()), "unexpected text after the end of the expression"));
+            return Err(Diagnostic::error(
+                "expr_syntax",
+                at(p.at()),
+                "unexpected text after the end of the expression",
+            ));
         }
         Ok(Expr { source: source.to_string(), pos, ast })
     }
@@ -344,7 +350,11 @@ impl Expr {
         if let Some(t) = self.ty(&self.ast, form, &mut out)
             && t != Ty::Bool
         {
-            out.push(self.diag("type_mismatch", &self.ast, format!("a condition must be true or false, but this is {}", t.name())));
+            out.push(self.diag(
+                "type_mismatch",
+                &self.ast,
+                format!("a condition must be true or false, but this is {}", t.name()),
+            ));
         }
         out
     }
@@ -365,7 +375,11 @@ impl Expr {
                         Some(f) => Some(field_ty(&f.ty)),
                         None => {
                             let names: Vec<&str> = form.iter().map(|f| f.name.as_str()).collect();
-                            out.push(self.diag("unknown_field", n, format!("the form has no field `{name}` (fields: {})", names.join(", "))));
+                            out.push(self.diag(
+                                "unknown_field",
+                                n,
+                                format!("the form has no field `{name}` (fields: {})", names.join(", ")),
+                            ));
                             None
                         }
                     }
@@ -388,7 +402,11 @@ impl Expr {
                     if let Some(t) = t
                         && !t.compatible(&first)
                     {
-                        out.push(self.diag("type_mismatch", i, format!("a list must hold values of one type: {} among {}", t.name(), first.name())));
+                        out.push(self.diag(
+                            "type_mismatch",
+                            i,
+                            format!("a list must hold values of one type: {} among {}", t.name(), first.name()),
+                        ));
                     }
                 }
                 Some(Ty::List(Box::new(first)))
@@ -406,7 +424,11 @@ impl Expr {
                     "date" => {
                         match &args[0].kind {
                             Kind::Lit(Value::Str(s)) if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {}
-                            _ => out.push(self.diag("type_mismatch", &args[0], "date() needs a date in quotes, e.g. date('2025-10-01')".into())),
+                            _ => out.push(self.diag(
+                                "type_mismatch",
+                                &args[0],
+                                "date() needs a date in quotes, e.g. date('2025-10-01')".into(),
+                            )),
                         }
                         Some(Ty::Date)
                     }
@@ -414,7 +436,11 @@ impl Expr {
                         if let Some(t) = t
                             && !matches!(t, Ty::List(_) | Ty::Str(_))
                         {
-                            out.push(self.diag("type_mismatch", &args[0], format!("len() needs a list or text, found {}", t.name())));
+                            out.push(self.diag(
+                                "type_mismatch",
+                                &args[0],
+                                format!("len() needs a list or text, found {}", t.name()),
+                            ));
                         }
                         Some(Ty::Num)
                     }
@@ -427,28 +453,45 @@ impl Expr {
                     Op::And | Op::Or => {
                         for (t, side) in [(&lt, l), (&rt, r)] {
                             if *t != Ty::Bool {
-                                out.push(self.diag("type_mismatch", side, format!("`and`/`or` need true/false on both sides, found {}", t.name())));
+                                out.push(self.diag(
+                                    "type_mismatch",
+                                    side,
+                                    format!("`and`/`or` need true/false on both sides, found {}", t.name()),
+                                ));
                             }
                         }
                     }
                     Op::Eq | Op::Ne => {
                         if !lt.compatible(&rt) {
-                            out.push(self.diag("type_mismatch", r, format!("cannot compare {} with {}", lt.name(), rt.name())));
+                            out.push(self.diag(
+                                "type_mismatch",
+                                r,
+                                format!("cannot compare {} with {}", lt.name(), rt.name()),
+                            ));
                         } else {
                             self.check_enum(&lt, r, out);
                             self.check_enum(&rt, l, out);
                         }
                     }
                     Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                        let ordered = matches!((&lt, &rt), (Ty::Num, Ty::Num) | (Ty::Date, Ty::Date) | (Ty::Str(_), Ty::Str(_)));
+                        let ordered =
+                            matches!((&lt, &rt), (Ty::Num, Ty::Num) | (Ty::Date, Ty::Date) | (Ty::Str(_), Ty::Str(_)));
                         if !ordered {
-                            out.push(self.diag("type_mismatch", r, format!("cannot order {} against {}", lt.name(), rt.name())));
+                            out.push(self.diag(
+                                "type_mismatch",
+                                r,
+                                format!("cannot order {} against {}", lt.name(), rt.name()),
+                            ));
                         }
                     }
                     Op::In => match &rt {
                         Ty::List(inner) => {
                             if !lt.compatible(inner) {
-                                out.push(self.diag("type_mismatch", l, format!("{} cannot be in {}", lt.name(), rt.name())));
+                                out.push(self.diag(
+                                    "type_mismatch",
+                                    l,
+                                    format!("{} cannot be in {}", lt.name(), rt.name()),
+                                ));
                             } else if let Kind::List(items) = &r.kind {
                                 for i in items {
                                     self.check_enum(&lt, i, out);
@@ -456,12 +499,20 @@ impl Expr {
                             }
                         }
                         Ty::Str(_) if matches!(lt, Ty::Str(_)) => {}
-                        _ => out.push(self.diag("type_mismatch", r, format!("`in` needs a list on its right, found {}", rt.name()))),
+                        _ => out.push(self.diag(
+                            "type_mismatch",
+                            r,
+                            format!("`in` needs a list on its right, found {}", rt.name()),
+                        )),
                     },
                     Op::Contains => match &lt {
                         Ty::List(inner) if inner.compatible(&rt) => self.check_enum(inner, r, out),
                         Ty::Str(_) if matches!(rt, Ty::Str(_)) => {}
-                        _ => out.push(self.diag("type_mismatch", r, format!("{} cannot contain {}", lt.name(), rt.name()))),
+                        _ => out.push(self.diag(
+                            "type_mismatch",
+                            r,
+                            format!("{} cannot contain {}", lt.name(), rt.name()),
+                        )),
                     },
                 }
                 Some(Ty::Bool)
@@ -474,7 +525,11 @@ impl Expr {
         if let (Ty::Str(Some(of)), Kind::Lit(Value::Str(s))) = (field, &other.kind)
             && !of.contains(s)
         {
-            out.push(self.diag("type_mismatch", other, format!("'{s}' is not one of the field's values: {}", of.join(", "))));
+            out.push(self.diag(
+                "type_mismatch",
+                other,
+                format!("'{s}' is not one of the field's values: {}", of.join(", ")),
+            ));
         }
     }
 

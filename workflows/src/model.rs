@@ -488,11 +488,7 @@ pub struct Policies {
 
 impl Default for Policies {
     fn default() -> Self {
-        Self {
-            empty_assignee: EmptyAssignee::Admin,
-            self_approval: SelfApproval::Forbid,
-            dedupe: true,
-        }
+        Self { empty_assignee: EmptyAssignee::Admin, self_approval: SelfApproval::Forbid, dedupe: true }
     }
 }
 

@@ -3,10 +3,7 @@
 
 use crate::calendar::{WorkCalendar, format_local};
 use crate::catalog::Lang;
-use crate::engine::{
-    self, Channel, Command, Decision, EngineError, Env, Event, EventKind, Instance, Status,
-    TaskKind,
-};
+use crate::engine::{self, Channel, Command, Decision, EngineError, Env, Event, EventKind, Instance, Status, TaskKind};
 use crate::model::Definition;
 use crate::org::Directory;
 use chrono::{DateTime, Utc};
@@ -29,9 +26,7 @@ impl Choice {
     /// Parses `approve`/`ack`, `reject`, `return`, `wait`/`timeout`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
-            "approve" | "yes" | "ack" | "acknowledge" | "同意" | "已阅" => {
-                Some(Choice::Approve)
-            }
+            "approve" | "yes" | "ack" | "acknowledge" | "同意" | "已阅" => Some(Choice::Approve),
             "reject" | "no" | "驳回" => Some(Choice::Reject),
             "return" | "退回" => Some(Choice::Return),
             "wait" | "timeout" | "none" => Some(Choice::Wait),
@@ -56,10 +51,7 @@ impl Script {
                 .ok_or_else(|| format!("`{item}`: write step=choice, e.g. league_review=reject"))?;
             let parsed = list
                 .split(',')
-                .map(|c| {
-                    Choice::parse(c)
-                        .ok_or_else(|| format!("`{c}`: choose approve, reject, return or wait"))
-                })
+                .map(|c| Choice::parse(c).ok_or_else(|| format!("`{c}`: choose approve, reject, return or wait")))
                 .collect::<Result<Vec<_>, _>>()?;
             choices.insert(step.trim().to_string(), parsed);
         }
@@ -104,50 +96,25 @@ pub fn simulate(
         }
         let env = Env { def, dir, cal, now };
         if st.status == Status::Returned {
-            let out = engine::handle(
-                &env,
-                &st,
-                submitter,
-                Channel::Cli,
-                Command::Resubmit { form: None },
-            )?;
+            let out = engine::handle(&env, &st, submitter, Channel::Cli, Command::Resubmit { form: None })?;
             events.extend(out.events);
             st = out.state;
             continue;
         }
         // The first open task whose step's scripted choice is not "wait".
         let mut acted = false;
-        let open: Vec<(u32, String, String, TaskKind, u32)> = st
-            .open_tasks()
-            .map(|t| (t.id, t.step.clone(), t.assignee.clone(), t.kind, t.run))
-            .collect();
+        let open: Vec<(u32, String, String, TaskKind, u32)> =
+            st.open_tasks().map(|t| (t.id, t.step.clone(), t.assignee.clone(), t.kind, t.run)).collect();
         for (task, step, assignee, kind, run) in open {
             let visit = visit_index(&st, &step, run);
-            let choice = script
-                .choices
-                .get(&step)
-                .and_then(|c| c.get(visit).or(c.last()))
-                .copied()
-                .unwrap_or(Choice::Approve);
+            let choice =
+                script.choices.get(&step).and_then(|c| c.get(visit).or(c.last())).copied().unwrap_or(Choice::Approve);
             let cmd = match (choice, kind) {
                 (Choice::Wait, _) => continue,
-                (_, TaskKind::Acknowledge) => Command::Acknowledge {
-                    task,
-                    comment: None,
-                },
-                (Choice::Approve, _) => Command::Approve {
-                    task,
-                    comment: None,
-                },
-                (Choice::Reject, _) => Command::Reject {
-                    task,
-                    comment: None,
-                },
-                (Choice::Return, _) => Command::Return {
-                    task,
-                    comment: None,
-                    to: None,
-                },
+                (_, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: None },
+                (Choice::Approve, _) => Command::Approve { task, comment: None },
+                (Choice::Reject, _) => Command::Reject { task, comment: None },
+                (Choice::Return, _) => Command::Return { task, comment: None, to: None },
             };
             *visits.entry(step).or_default() += 1;
             let out = engine::handle(&env, &st, &assignee, Channel::Cli, cmd)?;
@@ -160,12 +127,7 @@ pub fn simulate(
             continue;
         }
         // Nobody acts: time passes until the next timer.
-        let Some(timer) = st
-            .timers
-            .values()
-            .min_by_key(|t| (t.at, t.id.clone()))
-            .cloned()
-        else {
+        let Some(timer) = st.timers.values().min_by_key(|t| (t.at, t.id.clone())).cloned() else {
             break;
         };
         now = now.max(timer.at);
@@ -179,10 +141,7 @@ pub fn simulate(
 
 /// Which visit of `step` run `run` is (0 for the first time the request reaches the step).
 fn visit_index(st: &Instance, step: &str, run: u32) -> usize {
-    st.runs
-        .values()
-        .filter(|r| r.step == step && r.id < run)
-        .count()
+    st.runs.values().filter(|r| r.step == step && r.id < run).count()
 }
 
 impl Transcript {
@@ -204,36 +163,21 @@ impl Transcript {
         for ev in &self.events {
             let t = format_local(ev.at, lang);
             let line = match &ev.kind {
-                EventKind::Submitted {
-                    title, submitter, ..
-                } => Some(if zh {
+                EventKind::Submitted { title, submitter, .. } => Some(if zh {
                     format!("提交: {title}, 提交人 {}", who(&submitter.id))
                 } else {
                     format!("submitted: {title}, by {}", who(&submitter.id))
                 }),
                 EventKind::LeadTimeWarning { at_least, deadline } => Some(if zh {
-                    format!(
-                        "⚠ 提交晚于提前期 {at_least} (应在 {} 前提交)",
-                        format_local(*deadline, lang)
-                    )
+                    format!("⚠ 提交晚于提前期 {at_least} (应在 {} 前提交)", format_local(*deadline, lang))
                 } else {
-                    format!(
-                        "⚠ later than the lead time {at_least} (due by {})",
-                        format_local(*deadline, lang)
-                    )
+                    format!("⚠ later than the lead time {at_least} (due by {})", format_local(*deadline, lang))
                 }),
-                EventKind::StepEntered {
-                    run, step, due_at, ..
-                } => {
+                EventKind::StepEntered { run, step, due_at, .. } => {
                     runs.insert(*run, step.clone());
                     let kind = def.step(step).map(|s| &s.kind);
-                    if matches!(
-                        kind,
-                        Some(
-                            crate::model::StepKind::Approve(_)
-                                | crate::model::StepKind::Acknowledge(_)
-                        )
-                    ) {
+                    if matches!(kind, Some(crate::model::StepKind::Approve(_) | crate::model::StepKind::Acknowledge(_)))
+                    {
                         let due = due_at.map(|d| format_local(d, lang));
                         Some(match (zh, due) {
                             (true, Some(d)) => format!("▶ {} 截止 {d}", step_label(step)),
@@ -248,13 +192,7 @@ impl Transcript {
                     }
                 }
                 EventKind::Routed { case, to, .. } => Some(format!("  ◇ {case} → {to}")),
-                EventKind::TaskCreated {
-                    task,
-                    assignee,
-                    on_behalf_of,
-                    kind,
-                    ..
-                } => {
+                EventKind::TaskCreated { task, assignee, on_behalf_of, kind, .. } => {
                     let what = match (kind, zh) {
                         (TaskKind::Approve, true) => "待审批",
                         (TaskKind::Approve, false) => "to decide",
@@ -263,13 +201,7 @@ impl Transcript {
                     };
                     let behalf = on_behalf_of
                         .as_ref()
-                        .map(|p| {
-                            if zh {
-                                format!(" (代 {})", who(p))
-                            } else {
-                                format!(" (for {})", who(p))
-                            }
-                        })
+                        .map(|p| if zh { format!(" (代 {})", who(p)) } else { format!(" (for {})", who(p)) })
                         .unwrap_or_default();
                     Some(format!("  • #{task} {what}: {}{behalf}", who(assignee)))
                 }
@@ -293,9 +225,7 @@ impl Transcript {
                 }
                 EventKind::TimerScheduled { timer } => {
                     let what = match &timer.kind {
-                        crate::engine::TimerKind::Remind {
-                            percent: Some(p), ..
-                        } if *p >= 100 => {
+                        crate::engine::TimerKind::Remind { percent: Some(p), .. } if *p >= 100 => {
                             if zh {
                                 "逾期提醒".to_string()
                             } else {
@@ -342,28 +272,18 @@ impl Transcript {
                     if zh { "抄送" } else { "copied" },
                     to.iter().map(|p| who(p)).collect::<Vec<_>>().join(", ")
                 )),
-                EventKind::ReturnedToSubmitter { .. } => Some(if zh {
-                    "↩ 退回提交人".into()
-                } else {
-                    "↩ returned to the submitter".into()
-                }),
-                EventKind::Resubmitted { .. } => Some(if zh {
-                    "↪ 重新提交".into()
-                } else {
-                    "↪ resubmitted".into()
-                }),
-                EventKind::BranchCompleted {
-                    branch, outcome, ..
-                } => Some(format!(
-                    "  ⇥ {} {branch}: {}",
-                    if zh { "分支" } else { "branch" },
-                    outcome.label().get(lang)
-                )),
-                EventKind::Finished { outcome } => Some(format!(
-                    "■ {}: {}",
-                    if zh { "结果" } else { "outcome" },
-                    outcome.label().get(lang)
-                )),
+                EventKind::ReturnedToSubmitter { .. } => {
+                    Some(if zh { "↩ 退回提交人".into() } else { "↩ returned to the submitter".into() })
+                }
+                EventKind::Resubmitted { .. } => {
+                    Some(if zh { "↪ 重新提交".into() } else { "↪ resubmitted".into() })
+                }
+                EventKind::BranchCompleted { branch, outcome, .. } => {
+                    Some(format!("  ⇥ {} {branch}: {}", if zh { "分支" } else { "branch" }, outcome.label().get(lang)))
+                }
+                EventKind::Finished { outcome } => {
+                    Some(format!("■ {}: {}", if zh { "结果" } else { "outcome" }, outcome.label().get(lang)))
+                }
                 _ => None,
             };
             if let Some(line) = line {

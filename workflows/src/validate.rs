@@ -1,1 +1,406 @@
-//! (being written)
+//! Static checks of a parsed definition (the graph, joins, ladders, expressions, form references),
+//! and `check_source`: parse + validate, every diagnostic at once, sorted by position.
+
+use crate::diag::{Diagnostic, Severity, has_errors};
+use crate::model::*;
+use crate::parse::parse_definition;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// A checked definition: the definition when it has no error, and every diagnostic.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The definition, only when there is no error.
+    pub definition: Option<Definition>,
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and validates a definition file.
+pub fn check_source(source: &str) -> Checked {
+    let parsed = parse_definition(source);
+    let mut diags = parsed.diagnostics;
+    if let Some(def) = &parsed.definition {
+        diags.extend(validate(def, &parsed.broken_steps));
+    }
+    diags.sort_by(|a, b| (a.pos, a.severity, a.code).cmp(&(b.pos, b.severity, b.code)));
+    diags.dedup();
+    let definition = if has_errors(&diags) { None } else { parsed.definition };
+    Checked { definition, diagnostics: diags }
+}
+
+/// The static checks; `broken` names steps the parser could not build (not reported as unknown).
+pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> {
+    let mut v = Validator { def, broken, out: Vec::new() };
+    v.references();
+    v.reachability();
+    v.joins();
+    v.cycles();
+    v.returns();
+    v.timers();
+    v.expressions();
+    v.selectors();
+    v.out
+}
+
+struct Validator<'a> {
+    def: &'a Definition,
+    broken: &'a BTreeSet<String>,
+    out: Vec<Diagnostic>,
+}
+
+/// The forward edges of a step (not returns), with where each is written.
+fn edges(step: &Step) -> Vec<&Spanned<StepName>> {
+    let mut e: Vec<&Spanned<StepName>> = Vec::new();
+    match &step.next {
+        Next::None => {}
+        Next::Always(t) => e.push(t),
+        Next::On { approve, reject, .. } => e.extend(approve.iter().chain(reject.iter())),
+    }
+    match &step.kind {
+        StepKind::Parallel { branches, .. } => e.extend(branches.iter().map(|(_, s)| s)),
+        StepKind::Switch { cases, default } => e.extend(cases.iter().map(|(_, t)| t).chain(default.iter())),
+        _ => {}
+    }
+    e
+}
+
+impl Validator<'_> {
+    fn exists(&self, name: &str) -> bool {
+        self.def.step(name).is_some() || self.broken.contains(name)
+    }
+
+    fn unknown(&mut self, t: &Spanned<StepName>) {
+        if !self.exists(&t.value) {
+            let names: Vec<&str> = self.def.steps.iter().map(|s| s.name.as_str()).collect();
+            let hint = crate::yaml::closest(&t.value, &names)
+                .map(|h| format!("; did you mean `{h}`?"))
+                .unwrap_or_else(|| format!("; steps: {}", names.join(", ")));
+            self.out.push(Diagnostic::error("unknown_step", t.pos, format!("there is no step `{}`{hint}", t.value)));
+        }
+    }
+
+    fn references(&mut self) {
+        let def = self.def;
+        if !def.start.value.is_empty() {
+            self.unknown(&def.start);
+        }
+        for step in &def.steps {
+            for t in edges(step) {
+                self.unknown(t);
+            }
+            if let Next::On { ret: Some(r), .. } = &step.next
+                && let ReturnTarget::Step(s) = &r.value
+            {
+                self.unknown(&Spanned::new(s.clone(), r.pos));
+            }
+            if matches!(step.kind, StepKind::End(_)) && step.next != Next::None {
+                self.out.push(Diagnostic::error(
+                    "next_on_end",
+                    step.pos,
+                    format!("`{}` is an end step; it cannot have `next:`", step.name),
+                ));
+            }
+        }
+    }
+
+    fn reachable_from(&self, start: &str) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut queue = VecDeque::from([start.to_string()]);
+        while let Some(n) = queue.pop_front() {
+            if !seen.insert(n.clone()) {
+                continue;
+            }
+            if let Some(s) = self.def.step(&n) {
+                queue.extend(edges(s).into_iter().map(|t| t.value.clone()));
+            }
+        }
+        seen
+    }
+
+    fn reachability(&mut self) {
+        let def = self.def;
+        if def.step(&def.start.value).is_none() {
+            return;
+        }
+        let reached = self.reachable_from(&def.start.value);
+        for step in &def.steps {
+            if !reached.contains(&step.name) {
+                self.out.push(Diagnostic::warning(
+                    "unreachable_step",
+                    step.pos,
+                    format!("no path leads to step `{}`", step.name),
+                ));
+            }
+        }
+        // A step can finish when it is an end, when its path ends there (no target: the request or
+        // its branch completes), or when one of its successors can.
+        let mut finishes: BTreeSet<&str> = BTreeSet::new();
+        for s in &def.steps {
+            let implicit = match (&s.kind, &s.next) {
+                (StepKind::End(_), _) => true,
+                (StepKind::Switch { default, .. }, _) => default.is_none(),
+                (_, Next::None) => true,
+                (_, Next::On { approve, reject, .. }) => approve.is_none() || reject.is_none(),
+                (_, Next::Always(_)) => false,
+            };
+            if implicit {
+                finishes.insert(&s.name);
+            }
+        }
+        loop {
+            let before = finishes.len();
+            for s in &def.steps {
+                let succ: Vec<&str> = match &s.kind {
+                    StepKind::Parallel { .. } => match &s.next {
+                        Next::Always(t) => vec![t.value.as_str()],
+                        Next::On { approve, reject, .. } => {
+                            approve.iter().chain(reject.iter()).map(|t| t.value.as_str()).collect()
+                        }
+                        Next::None => vec![],
+                    },
+                    _ => edges(s).into_iter().map(|t| t.value.as_str()).collect(),
+                };
+                if succ.iter().any(|t| finishes.contains(t) || self.broken.contains(*t)) {
+                    finishes.insert(&s.name);
+                }
+            }
+            if finishes.len() == before {
+                break;
+            }
+        }
+        for step in &def.steps {
+            if reached.contains(&step.name) && !finishes.contains(step.name.as_str()) {
+                self.out.push(Diagnostic::error(
+                    "no_path_to_end",
+                    step.pos,
+                    format!("from step `{}` no path reaches an end: the request could never finish", step.name),
+                ));
+            }
+        }
+    }
+
+    fn joins(&mut self) {
+        for step in &self.def.steps {
+            let StepKind::Parallel { branches, join } = &step.kind else { continue };
+            let names: Vec<&str> = branches.iter().map(|(b, _)| b.as_str()).collect();
+            match &join.value {
+                Join::Decides { decides, waits_for } => {
+                    for b in std::iter::once(decides).chain(waits_for.iter()) {
+                        if !names.contains(&b.value.as_str()) {
+                            self.out.push(Diagnostic::error(
+                                "unknown_branch",
+                                b.pos,
+                                format!(
+                                    "the join names branch `{}`, but `{}` has branches {}",
+                                    b.value,
+                                    step.name,
+                                    names.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                    for (b, start) in branches {
+                        if b != &decides.value && !waits_for.iter().any(|w| &w.value == b) {
+                            self.out.push(Diagnostic::warning(
+                                "branch_not_joined",
+                                start.pos,
+                                format!("branch `{b}` is neither `decides` nor in `waits_for`: nobody waits for it"),
+                            ));
+                        }
+                    }
+                }
+                Join::Count(k) if *k as usize > branches.len() => {
+                    self.out.push(Diagnostic::error(
+                        "bad_value",
+                        join.pos,
+                        format!("k = {k} but there are only {} branches", branches.len()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Loops that never pass an approve or acknowledge step could spin forever.
+    fn cycles(&mut self) {
+        let def = self.def;
+        let auto = |s: &Step| !matches!(s.kind, StepKind::Approve(_) | StepKind::Acknowledge(_));
+        let graph: BTreeMap<&str, Vec<&str>> = def
+            .steps
+            .iter()
+            .filter(|s| auto(s))
+            .map(|s| {
+                let succ =
+                    edges(s).into_iter().map(|t| t.value.as_str()).filter(|t| def.step(t).is_some_and(auto)).collect();
+                (s.name.as_str(), succ)
+            })
+            .collect();
+        let mut reported: BTreeSet<&str> = BTreeSet::new();
+        for start in graph.keys() {
+            // Is `start` on a cycle of automatic steps?
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<&str> = graph[start].clone();
+            while let Some(n) = stack.pop() {
+                if n == *start {
+                    if reported.insert(start) {
+                        let step = def.step(start).expect("in graph");
+                        self.out.push(Diagnostic::error(
+                            "cycle_without_decision",
+                            step.pos,
+                            format!("step `{start}` is on a loop with no approve or acknowledge step: it could go round forever"),
+                        ));
+                    }
+                    break;
+                }
+                if seen.insert(n) {
+                    stack.extend(graph.get(n).into_iter().flatten());
+                }
+            }
+        }
+    }
+
+    fn returns(&mut self) {
+        for step in &self.def.steps {
+            if let Next::On { ret: Some(r), .. } = &step.next
+                && let ReturnTarget::Step(target) = &r.value
+                && self.def.step(target).is_some()
+                && !self.reachable_from(target).contains(&step.name)
+            {
+                self.out.push(Diagnostic::error(
+                    "return_not_earlier",
+                    r.pos,
+                    format!(
+                        "`{}` can only return to a step before it; `{target}` does not lead to `{}`",
+                        step.name, step.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn timers(&mut self) {
+        for step in &self.def.steps {
+            if step.due.is_none()
+                && let Some(r) = step.remind.iter().find(|r| matches!(r.value, Reminder::Percent(_)))
+            {
+                self.out.push(Diagnostic::error(
+                    "remind_without_due",
+                    r.pos,
+                    "a reminder in % needs a `due:` to be a share of",
+                ));
+            }
+            let mut last: Option<u64> = None;
+            let mut final_seen = false;
+            for rung in &step.escalate {
+                if final_seen {
+                    self.out.push(Diagnostic::error(
+                        "escalation_after_final",
+                        rung.pos,
+                        "this rung comes after one that decides automatically, so it can never fire",
+                    ));
+                }
+                let m = rung.after.value.approx_minutes();
+                if last.is_some_and(|l| m <= l) {
+                    self.out.push(Diagnostic::error(
+                        "escalation_order",
+                        rung.after.pos,
+                        format!(
+                            "rung after {} is not later than the one before it: rungs climb in increasing `after`",
+                            rung.after.value
+                        ),
+                    ));
+                }
+                last = Some(m);
+                final_seen |= rung.action.is_some();
+            }
+            if let StepKind::Switch { default: None, .. } = &step.kind {
+                self.out.push(Diagnostic::warning(
+                    "switch_without_else",
+                    step.pos,
+                    format!("switch `{}` has no `else:`; when no case holds the request ends as rejected", step.name),
+                ));
+            }
+        }
+    }
+
+    fn expressions(&mut self) {
+        let def = self.def;
+        let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
+        for step in &def.steps {
+            if let StepKind::Switch { cases, .. } = &step.kind {
+                exprs.extend(cases.iter().map(|(e, _)| e));
+            }
+        }
+        if let Visibility::NeedToKnowWhen(e) = &def.visibility {
+            exprs.push(e);
+        }
+        if let Some(lt) = &def.lead_time {
+            exprs.extend(lt.when.iter());
+            match def.field(&lt.before.value).map(|f| &f.ty) {
+                Some(FieldType::Date | FieldType::Datetime) => {}
+                Some(_) => self.out.push(Diagnostic::error(
+                    "type_mismatch",
+                    lt.before.pos,
+                    format!("`before:` must be a date field; `{}` is not", lt.before.value),
+                )),
+                None => self.out.push(Diagnostic::error(
+                    "unknown_field",
+                    lt.before.pos,
+                    format!("the form has no field `{}`", lt.before.value),
+                )),
+            }
+        }
+        for e in exprs {
+            self.out.extend(e.check(&def.form));
+        }
+    }
+
+    fn selectors(&mut self) {
+        let def = self.def;
+        let mut all: Vec<&Selector> = def.submitters.iter().collect();
+        for step in &def.steps {
+            match &step.kind {
+                StepKind::Approve(t) | StepKind::Acknowledge(t) => all.extend(&t.who),
+                StepKind::Notify { who } => all.extend(who),
+                _ => {}
+            }
+            all.extend(step.escalate.iter().flat_map(|r| &r.to));
+        }
+        for sel in all {
+            let (field, wanted): (&str, &str) = match &sel.kind {
+                SelectorKind::Body { of: ScopeRef::Field(f), .. }
+                | SelectorKind::LiaisonOf(ScopeRef::Field(f))
+                | SelectorKind::UpUntil { from: ScopeRef::Field(f), .. } => (f, "scope"),
+                SelectorKind::Field(f) => (f, "person"),
+                _ => continue,
+            };
+            match def.field(field).map(|f| &f.ty) {
+                None => self.out.push(Diagnostic::error(
+                    "unknown_field",
+                    sel.pos,
+                    format!("the form has no field `{field}`"),
+                )),
+                Some(FieldType::Person { .. }) if wanted == "person" => {}
+                Some(FieldType::Department { .. } | FieldType::Class { .. } | FieldType::Office { .. })
+                    if wanted == "scope" => {}
+                Some(_) => self.out.push(Diagnostic::error(
+                    "type_mismatch",
+                    sel.pos,
+                    if wanted == "person" {
+                        format!("`{field}` must be a `person` field to name reviewers")
+                    } else {
+                        format!("`{field}` must be a department, class or office field to be a scope")
+                    },
+                )),
+            }
+        }
+    }
+}
+
+/// Whether any diagnostic is an error (re-exported for callers of `check_source`).
+pub fn is_error(d: &Diagnostic) -> bool {
+    d.severity == Severity::Error
+}
+
+#[cfg(test)]
+mod tests;

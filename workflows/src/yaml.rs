@@ -6,9 +6,7 @@ use marked_yaml::{LoaderOptions, Node, types::MarkedMappingNode, types::MarkedSc
 
 /// Loads a YAML document whose top level is a mapping.
 pub fn load(text: &str) -> Result<Node, Diagnostic> {
-    let opts = LoaderOptions::default()
-        .error_on_duplicate_keys(true)
-        .prevent_coercion(true);
+    let opts = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| load_error(&e))
 }
 
@@ -28,36 +26,20 @@ fn load_error(e: &marked_yaml::LoadError) -> Diagnostic {
                 ),
             )
         }
-        TopLevelMustBeMapping(m) => Diagnostic::error(
-            "wrong_type",
-            at(m),
-            "the file must be a YAML mapping (`key: value` lines)",
-        ),
+        TopLevelMustBeMapping(m) => {
+            Diagnostic::error("wrong_type", at(m), "the file must be a YAML mapping (`key: value` lines)")
+        }
         TopLevelMustBeSequence(m) => Diagnostic::error("wrong_type", at(m), "expected a YAML list"),
-        UnexpectedAnchor(m) => Diagnostic::error(
-            "yaml_syntax",
-            at(m),
-            "YAML anchors (&name) are not supported",
-        ),
-        MappingKeyMustBeScalar(m) => {
-            Diagnostic::error("yaml_syntax", at(m), "a key must be a plain word")
-        }
-        UnexpectedTag(m) => {
-            Diagnostic::error("yaml_syntax", at(m), "YAML tags (!tag) are not supported")
-        }
-        ScanError(m, se) => Diagnostic::error(
-            "yaml_syntax",
-            at(m),
-            format!("this is not valid YAML: {}", se.info()),
-        ),
+        UnexpectedAnchor(m) => Diagnostic::error("yaml_syntax", at(m), "YAML anchors (&name) are not supported"),
+        MappingKeyMustBeScalar(m) => Diagnostic::error("yaml_syntax", at(m), "a key must be a plain word"),
+        UnexpectedTag(m) => Diagnostic::error("yaml_syntax", at(m), "YAML tags (!tag) are not supported"),
+        ScanError(m, se) => Diagnostic::error("yaml_syntax", at(m), format!("this is not valid YAML: {}", se.info())),
     }
 }
 
 /// The start of a span as a [`Pos`] (1:1 when unknown).
 pub fn span_pos(span: &marked_yaml::Span) -> Pos {
-    span.start().map_or(Pos::new(1, 1), |m| {
-        Pos::new(m.line() as u32, m.column() as u32)
-    })
+    span.start().map_or(Pos::new(1, 1), |m| Pos::new(m.line() as u32, m.column() as u32))
 }
 
 /// Where a node starts.
@@ -68,16 +50,9 @@ pub fn pos(node: &Node) -> Pos {
 /// The position of the first character *inside* a scalar (after an opening quote).
 pub fn inner_pos(source: &str, node: &MarkedScalarNode) -> Pos {
     let p = span_pos(node.span());
-    let quoted = node
-        .span()
-        .start()
-        .and_then(|m| source.chars().nth(m.character()))
-        .is_some_and(|c| c == '"' || c == '\'');
-    if quoted {
-        Pos::new(p.line, p.col + 1)
-    } else {
-        p
-    }
+    let quoted =
+        node.span().start().and_then(|m| source.chars().nth(m.character())).is_some_and(|c| c == '"' || c == '\'');
+    if quoted { Pos::new(p.line, p.col + 1) } else { p }
 }
 
 /// What a node is, in words, for "expected X, found Y" messages.
@@ -100,17 +75,11 @@ impl<'a> Map<'a> {
     /// A cursor over `node`, or a `wrong_type` diagnostic.
     pub fn of(node: &'a Node, what: &str) -> Result<Self, Diagnostic> {
         match node {
-            Node::Mapping(m) => Ok(Map {
-                node: m,
-                taken: Vec::new(),
-            }),
+            Node::Mapping(m) => Ok(Map { node: m, taken: Vec::new() }),
             other => Err(Diagnostic::error(
                 "wrong_type",
                 pos(other),
-                format!(
-                    "{what} must be a mapping (`key: value`), found {}",
-                    kind_name(other)
-                ),
+                format!("{what} must be a mapping (`key: value`), found {}", kind_name(other)),
             )),
         }
     }
@@ -128,10 +97,7 @@ impl<'a> Map<'a> {
 
     /// The position of the key `key` itself.
     pub fn key_pos(&self, key: &str) -> Option<Pos> {
-        self.node
-            .keys()
-            .find(|k| k.as_str() == key)
-            .map(|k| span_pos(k.span()))
+        self.node.keys().find(|k| k.as_str() == key).map(|k| span_pos(k.span()))
     }
 
     /// Entries in file order.
@@ -154,11 +120,7 @@ pub fn unknown_key(k: &MarkedScalarNode, allowed: &[&str]) -> Diagnostic {
     let suggestion = closest(k.as_str(), allowed)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_else(|| format!("; allowed here: {}", allowed.join(", ")));
-    Diagnostic::error(
-        "unknown_key",
-        span_pos(k.span()),
-        format!("unknown key `{}`{suggestion}", k.as_str()),
-    )
+    Diagnostic::error("unknown_key", span_pos(k.span()), format!("unknown key `{}`{suggestion}", k.as_str()))
 }
 
 /// The allowed word closest to `word`, if close enough to be a typo.
@@ -188,11 +150,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// A scalar's text, or a `wrong_type` diagnostic.
 pub fn scalar<'a>(node: &'a Node, what: &str) -> Result<&'a MarkedScalarNode, Diagnostic> {
     node.as_scalar().ok_or_else(|| {
-        Diagnostic::error(
-            "wrong_type",
-            pos(node),
-            format!("{what} must be a single value, found {}", kind_name(node)),
-        )
+        Diagnostic::error("wrong_type", pos(node), format!("{what} must be a single value, found {}", kind_name(node)))
     })
 }
 

@@ -30,13 +30,6 @@ pub fn run(files: &[PathBuf]) -> Result<ExitCode> {
         }
         failed |= has_errors(&checked.diagnostics);
     }
-    eprintln!(
-        "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
-        files.len()
-    );
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    eprintln!("{} file(s) checked: {errors} error(s), {warnings} warning(s)", files.len());
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -11,8 +11,7 @@ pub fn run(definition: &str, output: Option<&Path>, lang: Lang) -> Result<ExitCo
     let svg = workflows::graph::render_svg(&def, lang);
     match output {
         Some(path) => {
-            std::fs::write(path, svg)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
         None => print!("{svg}"),

@@ -47,11 +47,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check { files } => check::run(&files),
         Command::Simulate(args) => simulate::run(args),
-        Command::Graph {
-            definition,
-            output,
-            lang,
-        } => graph::run(&definition, output.as_deref(), lang),
+        Command::Graph { definition, output, lang } => graph::run(&definition, output.as_deref(), lang),
     }
 }
 
@@ -61,15 +57,11 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 /// Loads a definition from a file, or a built-in one by key; refuses one with errors.
 fn load_definition(arg: &str) -> Result<Definition> {
-    let (name, text) = match workflows::builtin::BUILTIN
-        .iter()
-        .find(|(f, _)| f.trim_end_matches(".yaml") == arg)
-    {
+    let (name, text) = match workflows::builtin::BUILTIN.iter().find(|(f, _)| f.trim_end_matches(".yaml") == arg) {
         Some((f, t)) => (format!("workflows/definitions/{f}"), (*t).to_string()),
         None => {
-            let text = std::fs::read_to_string(arg).with_context(|| {
-                format!("cannot read `{arg}` (neither a file nor a built-in definition key)")
-            })?;
+            let text = std::fs::read_to_string(arg)
+                .with_context(|| format!("cannot read `{arg}` (neither a file nor a built-in definition key)"))?;
             (arg.to_string(), text)
         }
     };

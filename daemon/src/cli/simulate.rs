@@ -40,17 +40,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let def = super::load_definition(&args.definition)?;
     let dir = match &args.org {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             let org = workflows::org::file::load_org(&text).map_err(|errs| {
                 anyhow!(
                     "{} has {} problem(s):\n{}",
                     path.display(),
                     errs.len(),
-                    errs.iter()
-                        .map(|e| format!("{}:{e}", path.display()))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    errs.iter().map(|e| format!("{}:{e}", path.display())).collect::<Vec<_>>().join("\n")
                 )
             })?;
             OrgDirectory::new(org)
@@ -58,9 +54,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => workflows::org::generate::demo_directory(),
     };
     let form_text = match args.form.strip_prefix('@') {
-        Some(path) => {
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
-        }
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
         None => args.form.clone(),
     };
     let form: serde_json::Value =

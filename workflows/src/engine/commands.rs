@@ -16,26 +16,13 @@ impl Machine<'_, '_> {
     ) -> Result<(), EngineError> {
         let env = self.env;
         let def = env.def;
-        let day = env
-            .now
-            .with_timezone(&chrono_tz::Asia::Shanghai)
-            .date_naive();
-        let info = env
-            .dir
-            .submitter_info(submitter, day)
-            .ok_or_else(|| EngineError::UnknownPerson(submitter.to_string()))?;
-        let form =
-            crate::form::check_form(def, form, Some(env.dir)).map_err(EngineError::InvalidForm)?;
+        let day = env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let info =
+            env.dir.submitter_info(submitter, day).ok_or_else(|| EngineError::UnknownPerson(submitter.to_string()))?;
+        let form = crate::form::check_form(def, form, Some(env.dir)).map_err(EngineError::InvalidForm)?;
         if !def.submitters.is_empty() {
-            let ctx = ResolveCtx {
-                submitter: &info,
-                form: &form,
-                day,
-            };
-            if !resolve_all(&def.submitters, &ctx, env.dir)
-                .iter()
-                .any(|p| p == submitter)
-            {
+            let ctx = ResolveCtx { submitter: &info, form: &form, day };
+            if !resolve_all(&def.submitters, &ctx, env.dir).iter().any(|p| p == submitter) {
                 return Err(EngineError::NotASubmitter(submitter.to_string()));
             }
         }
@@ -56,10 +43,7 @@ impl Machine<'_, '_> {
                     let deadline = env.cal.latest_start(start, lt.at_least.value);
                     if env.now > deadline {
                         if lt.otherwise == LeadTimeAction::Block {
-                            return Err(EngineError::TooLate {
-                                at_least: lt.at_least.value,
-                                deadline,
-                            });
+                            return Err(EngineError::TooLate { at_least: lt.at_least.value, deadline });
                         }
                         late = Some((lt.at_least.value, deadline));
                     }
@@ -95,28 +79,16 @@ impl Machine<'_, '_> {
             return Err(EngineError::UnknownPerson(actor.to_string()));
         }
         match cmd {
-            Command::Approve { task, comment } => {
-                self.decide(actor, task, Decision::Approve, comment, None)
-            }
-            Command::Reject { task, comment } => {
-                self.decide(actor, task, Decision::Reject, comment, None)
-            }
-            Command::Acknowledge { task, comment } => {
-                self.decide(actor, task, Decision::Acknowledge, comment, None)
-            }
-            Command::Return { task, comment, to } => {
-                self.decide(actor, task, Decision::Return, comment, to)
-            }
+            Command::Approve { task, comment } => self.decide(actor, task, Decision::Approve, comment, None),
+            Command::Reject { task, comment } => self.decide(actor, task, Decision::Reject, comment, None),
+            Command::Acknowledge { task, comment } => self.decide(actor, task, Decision::Acknowledge, comment, None),
+            Command::Return { task, comment, to } => self.decide(actor, task, Decision::Return, comment, to),
             Command::Comment { text } => {
                 if self.st.status == Status::Draft {
-                    return Err(EngineError::NotAllowed(
-                        "the request was never submitted".into(),
-                    ));
+                    return Err(EngineError::NotAllowed("the request was never submitted".into()));
                 }
                 if !is_admin && !self.st.on_path(actor) {
-                    return Err(EngineError::NotAllowed(
-                        "only people on the request's path may comment".into(),
-                    ));
+                    return Err(EngineError::NotAllowed("only people on the request's path may comment".into()));
                 }
                 let text = text.trim().to_string();
                 if text.is_empty() {
@@ -142,14 +114,10 @@ impl Machine<'_, '_> {
                 Ok(())
             }
             Command::Resubmit { form } => self.resubmit(actor, form),
-            Command::Transfer { task, to, comment } => {
-                self.transfer(actor, is_admin, task, &to, comment)
+            Command::Transfer { task, to, comment } => self.transfer(actor, is_admin, task, &to, comment),
+            Command::AddReviewer { task, person, comment } => {
+                self.add_reviewer(actor, is_admin, task, &person, comment)
             }
-            Command::AddReviewer {
-                task,
-                person,
-                comment,
-            } => self.add_reviewer(actor, is_admin, task, &person, comment),
         }
     }
 
@@ -162,34 +130,21 @@ impl Machine<'_, '_> {
 
     /// Checks that `actor` may act on open task `task` and returns the actor to record.
     fn task_actor(&self, actor: &str, task: TaskId, admin_ok: bool) -> Result<Actor, EngineError> {
-        self.running()?;
-        let t = self
-            .st
-            .tasks
-            .get(&task)
-            .ok_or(EngineError::UnknownTask(task))?;
+        let t = self.st.tasks.get(&task).ok_or(EngineError::UnknownTask(task))?;
         if !t.is_open() {
             return Err(EngineError::TaskNotOpen(task));
         }
+        self.running()?;
         if t.assignee == actor {
-            return Ok(Actor::Person {
-                id: actor.to_string(),
-                on_behalf_of: t.on_behalf_of.clone(),
-            });
+            return Ok(Actor::Person { id: actor.to_string(), on_behalf_of: t.on_behalf_of.clone() });
         }
         if t.on_behalf_of.as_deref() == Some(actor) {
             return Ok(Actor::person(actor));
         }
-        if let Some(d) = self
-            .env
-            .dir
-            .delegate_of(&t.assignee, &self.env.def.key, self.env.now)
+        if let Some(d) = self.env.dir.delegate_of(&t.assignee, &self.env.def.key, self.env.now)
             && d.to == actor
         {
-            return Ok(Actor::Person {
-                id: actor.to_string(),
-                on_behalf_of: Some(t.assignee.clone()),
-            });
+            return Ok(Actor::Person { id: actor.to_string(), on_behalf_of: Some(t.assignee.clone()) });
         }
         if admin_ok {
             return Ok(Actor::person(actor));
@@ -209,8 +164,7 @@ impl Machine<'_, '_> {
         let t = &self.st.tasks[&task];
         let run = t.run;
         match (t.kind, decision) {
-            (TaskKind::Acknowledge, Decision::Acknowledge)
-            | (TaskKind::Approve, Decision::Approve) => {}
+            (TaskKind::Acknowledge, Decision::Acknowledge) | (TaskKind::Approve, Decision::Approve) => {}
             (TaskKind::Approve, Decision::Reject) => {}
             (TaskKind::Approve, Decision::Return) => {}
             (TaskKind::Acknowledge, _) => {
@@ -219,39 +173,25 @@ impl Machine<'_, '_> {
                 ));
             }
             (TaskKind::Approve, Decision::Acknowledge) => {
-                return Err(EngineError::NotAllowed(
-                    "this task asks for a decision: approve, reject or return".into(),
-                ));
+                return Err(EngineError::NotAllowed("this task asks for a decision: approve, reject or return".into()));
             }
         }
-        let comment = comment
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty());
+        let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
         if decision == Decision::Return {
             let target = self.return_target(run, to)?;
             self.actor = who;
-            self.emit(EventKind::TaskDecided {
-                task,
-                decision,
-                comment,
-            });
+            self.emit(EventKind::TaskDecided { task, decision, comment });
             self.do_return(run, target);
             return Ok(());
         }
         self.actor = who;
-        self.emit(EventKind::TaskDecided {
-            task,
-            decision,
-            comment,
-        });
+        self.emit(EventKind::TaskDecided { task, decision, comment });
         self.evaluate(run);
         Ok(())
     }
 
     fn return_target(&self, run: RunId, to: Option<String>) -> Result<ReturnTarget, EngineError> {
-        let step = self
-            .step_of(run)
-            .ok_or_else(|| EngineError::NotAllowed("unknown step".into()))?;
+        let step = self.step_of(run).ok_or_else(|| EngineError::NotAllowed("unknown step".into()))?;
         let allowed = match &step.next {
             Next::On { ret: Some(r), .. } => Some(r.value.clone()),
             _ => None,
@@ -270,9 +210,7 @@ impl Machine<'_, '_> {
                 if visited && self.env.def.step(&s).is_some() {
                     Ok(ReturnTarget::Step(s))
                 } else {
-                    Err(EngineError::NotAllowed(format!(
-                        "`{s}` is not an earlier step of this request"
-                    )))
+                    Err(EngineError::NotAllowed(format!("`{s}` is not an earlier step of this request")))
                 }
             }
         }
@@ -300,11 +238,7 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn resubmit(
-        &mut self,
-        actor: &str,
-        form: Option<serde_json::Value>,
-    ) -> Result<(), EngineError> {
+    fn resubmit(&mut self, actor: &str, form: Option<serde_json::Value>) -> Result<(), EngineError> {
         self.only_submitter(actor)?;
         match self.st.status {
             Status::Returned => {}
@@ -312,8 +246,9 @@ impl Machine<'_, '_> {
             _ => return Err(EngineError::NotReturned),
         }
         let form = match form {
-            Some(f) => crate::form::check_form(self.env.def, &f, Some(self.env.dir))
-                .map_err(EngineError::InvalidForm)?,
+            Some(f) => {
+                crate::form::check_form(self.env.def, &f, Some(self.env.dir)).map_err(EngineError::InvalidForm)?
+            }
             None => self.st.form.clone(),
         };
         let suspended: Vec<(String, Option<(RunId, String)>)> = self
@@ -341,45 +276,23 @@ impl Machine<'_, '_> {
         comment: Option<String>,
     ) -> Result<(), EngineError> {
         let who = self.task_actor(actor, task, is_admin)?;
-        let to = self
-            .env
-            .dir
-            .person(to)
-            .map(|p| p.id.clone())
-            .ok_or_else(|| EngineError::UnknownPerson(to.to_string()))?;
+        let to =
+            self.env.dir.person(to).map(|p| p.id.clone()).ok_or_else(|| EngineError::UnknownPerson(to.to_string()))?;
         let t = self.st.tasks[&task].clone();
         if t.assignee == to || t.on_behalf_of.as_deref() == Some(to.as_str()) {
-            return Err(EngineError::NotAllowed(
-                "the task is already with that person".into(),
-            ));
+            return Err(EngineError::NotAllowed("the task is already with that person".into()));
         }
-        if self
-            .st
-            .tasks_of(t.run)
-            .any(|o| o.is_open() && o.assignee == to)
-        {
-            return Err(EngineError::NotAllowed(
-                "that person already has an open task on this step".into(),
-            ));
+        if self.st.tasks_of(t.run).any(|o| o.is_open() && o.assignee == to) {
+            return Err(EngineError::NotAllowed("that person already has an open task on this step".into()));
         }
         self.actor = who;
-        if let Some(text) = comment
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(text) = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()) {
             self.emit(EventKind::Commented { text });
         }
-        self.emit(EventKind::TaskCancelled {
-            task,
-            reason: CancelReason::Transferred,
-        });
+        self.emit(EventKind::TaskCancelled { task, reason: CancelReason::Transferred });
         self.notify(&t.assignee, Template::TaskMoved, Some(task));
         let original = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
-        self.emit(EventKind::ReviewerAdded {
-            run: t.run,
-            person: to.clone(),
-            after: Some(original),
-        });
+        self.emit(EventKind::ReviewerAdded { run: t.run, person: to.clone(), after: Some(original) });
         self.create_task(t.run, &to, t.kind);
         Ok(())
     }
@@ -402,27 +315,18 @@ impl Machine<'_, '_> {
         let t = self.st.tasks[&task].clone();
         let run = &self.st.runs[&t.run];
         if run.reviewers.contains(&person) {
-            return Err(EngineError::NotAllowed(
-                "that person is already a reviewer of this step".into(),
-            ));
+            return Err(EngineError::NotAllowed("that person is already a reviewer of this step".into()));
         }
         let sequence = matches!(
             self.step_of(t.run).map(|s| &s.kind),
             Some(StepKind::Approve(spec)) | Some(StepKind::Acknowledge(spec)) if spec.mode == crate::model::Mode::Sequence
         ) && run.escalated_rungs == 0;
         self.actor = who;
-        if let Some(text) = comment
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(text) = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()) {
             self.emit(EventKind::Commented { text });
         }
         let after = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
-        self.emit(EventKind::ReviewerAdded {
-            run: t.run,
-            person: person.clone(),
-            after: Some(after),
-        });
+        self.emit(EventKind::ReviewerAdded { run: t.run, person: person.clone(), after: Some(after) });
         if !sequence {
             self.create_task(t.run, &person, t.kind);
         }
@@ -436,44 +340,26 @@ impl Machine<'_, '_> {
         let run = match timer.kind {
             TimerKind::Remind { run, .. } | TimerKind::Escalate { run, .. } => run,
         };
-        self.emit(EventKind::TimerCleared {
-            timer: timer.id.clone(),
-        });
-        let active = self.st.status == Status::Running
-            && self
-                .st
-                .runs
-                .get(&run)
-                .is_some_and(|r| r.status == RunStatus::Active);
+        self.emit(EventKind::TimerCleared { timer: timer.id.clone() });
+        let active =
+            self.st.status == Status::Running && self.st.runs.get(&run).is_some_and(|r| r.status == RunStatus::Active);
         if !active {
             return;
         }
         match timer.kind {
             TimerKind::Remind { percent, .. } => {
-                let overdue = percent.is_some_and(|p| p >= 100)
-                    || self.st.runs[&run].due_at.is_some_and(|d| d <= self.env.now);
-                let to: Vec<(TaskId, String)> = self
-                    .st
-                    .tasks_of(run)
-                    .filter(|t| t.is_open())
-                    .map(|t| (t.id, t.assignee.clone()))
-                    .collect();
+                let overdue =
+                    percent.is_some_and(|p| p >= 100) || self.st.runs[&run].due_at.is_some_and(|d| d <= self.env.now);
+                let to: Vec<(TaskId, String)> =
+                    self.st.tasks_of(run).filter(|t| t.is_open()).map(|t| (t.id, t.assignee.clone())).collect();
                 if to.is_empty() {
                     return;
                 }
-                let template = if overdue {
-                    Template::Overdue
-                } else {
-                    Template::Reminder
-                };
+                let template = if overdue { Template::Overdue } else { Template::Reminder };
                 for (task, p) in &to {
                     self.notify(p, template, Some(*task));
                 }
-                self.emit(EventKind::Reminded {
-                    run,
-                    to: to.into_iter().map(|(_, p)| p).collect(),
-                    overdue,
-                });
+                self.emit(EventKind::Reminded { run, to: to.into_iter().map(|(_, p)| p).collect(), overdue });
             }
             TimerKind::Escalate { rung, .. } => self.climb(run, rung),
         }
@@ -500,25 +386,12 @@ impl Machine<'_, '_> {
             return;
         }
         let ctx_people = {
-            let day = self
-                .env
-                .now
-                .with_timezone(&chrono_tz::Asia::Shanghai)
-                .date_naive();
-            let ctx = ResolveCtx {
-                submitter: &self.st.submitter,
-                form: &self.st.form,
-                day,
-            };
+            let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+            let ctx = ResolveCtx { submitter: &self.st.submitter, form: &self.st.form, day };
             resolve_all(&r.to, &ctx, self.env.dir)
         };
         let to = if ctx_people.is_empty() {
-            self.env
-                .dir
-                .admins()
-                .into_iter()
-                .map(|p| p.id.clone())
-                .collect()
+            self.env.dir.admins().into_iter().map(|p| p.id.clone()).collect()
         } else {
             ctx_people
         };
@@ -530,11 +403,7 @@ impl Machine<'_, '_> {
             _ => TaskKind::Approve,
         };
         self.cancel_tasks(run, CancelReason::Escalated);
-        self.emit(EventKind::Escalated {
-            run,
-            rung,
-            to: to.clone(),
-        });
+        self.emit(EventKind::Escalated { run, rung, to: to.clone() });
         for p in &to {
             self.create_task(run, p, kind);
         }
@@ -542,11 +411,7 @@ impl Machine<'_, '_> {
 }
 
 /// Fills `{form.x}` placeholders of a title template; the default is the form's `title` field.
-fn compose_title(
-    template: Option<&str>,
-    form: &serde_json::Map<String, serde_json::Value>,
-    fallback: &str,
-) -> String {
+fn compose_title(template: Option<&str>, form: &serde_json::Map<String, serde_json::Value>, fallback: &str) -> String {
     let value = |k: &str| match form.get(k) {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Null) | None => String::new(),
@@ -555,11 +420,7 @@ fn compose_title(
     match template {
         None => {
             let t = value("title");
-            if t.is_empty() {
-                fallback.to_string()
-            } else {
-                t
-            }
+            if t.is_empty() { fallback.to_string() } else { t }
         }
         Some(tpl) => {
             let mut out = String::new();

@@ -33,10 +33,7 @@ pub enum Actor {
 impl Actor {
     /// A person acting for themselves.
     pub fn person(id: impl Into<String>) -> Self {
-        Actor::Person {
-            id: id.into(),
-            on_behalf_of: None,
-        }
+        Actor::Person { id: id.into(), on_behalf_of: None }
     }
     /// The id of the acting person, if a person.
     pub fn person_id(&self) -> Option<&str> {

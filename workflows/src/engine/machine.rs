@@ -5,8 +5,8 @@ use super::state::{Instance, RunStatus, Status};
 use super::{Env, Output};
 use crate::catalog::Lang;
 use crate::model::{
-    EmptyAssignee, Join, Mode, Next, Outcome, Policies, Quorum, Reminder, SelfApproval, Step,
-    StepKind, StepName, TaskSpec,
+    EmptyAssignee, Join, Mode, Next, Outcome, Policies, Quorum, Reminder, SelfApproval, Step, StepKind, StepName,
+    TaskSpec,
 };
 use crate::org::PersonId;
 use crate::org::resolve::{ResolveCtx, resolve_all};
@@ -23,22 +23,11 @@ pub(super) struct Machine<'e, 'a> {
 
 impl<'e, 'a> Machine<'e, 'a> {
     pub(super) fn new(env: &'e Env<'a>, st: Instance, actor: Actor, channel: Channel) -> Self {
-        Self {
-            env,
-            st,
-            actor,
-            channel,
-            events: Vec::new(),
-            effects: Vec::new(),
-        }
+        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new() }
     }
 
     pub(super) fn finish(self) -> Output {
-        Output {
-            state: self.st,
-            events: self.events,
-            effects: self.effects,
-        }
+        Output { state: self.st, events: self.events, effects: self.effects }
     }
 
     /// Records an event as the current actor and applies it.
@@ -49,13 +38,7 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     /// Records an event as `actor` and applies it.
     pub(super) fn emit_as(&mut self, actor: Actor, kind: EventKind) {
-        let ev = Event {
-            seq: self.st.seq + 1,
-            at: self.env.now,
-            actor,
-            channel: self.channel,
-            kind,
-        };
+        let ev = Event { seq: self.st.seq + 1, at: self.env.now, actor, channel: self.channel, kind };
         self.st.apply(&ev);
         self.events.push(ev);
     }
@@ -66,12 +49,7 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     pub(super) fn notify(&mut self, to: &str, template: Template, task: Option<TaskId>) {
         let lang = self.env.dir.person(to).map_or(Lang::Zh, |p| p.lang);
-        self.effects.push(Effect::Notify {
-            to: to.to_string(),
-            lang,
-            template,
-            task,
-        });
+        self.effects.push(Effect::Notify { to: to.to_string(), lang, template, task });
     }
 
     fn step(&self, name: &str) -> Option<&'a Step> {
@@ -86,34 +64,21 @@ impl<'e, 'a> Machine<'e, 'a> {
         let ctx = ResolveCtx {
             submitter: &self.st.submitter,
             form: &self.st.form,
-            day: self
-                .env
-                .now
-                .with_timezone(&chrono_tz::Asia::Shanghai)
-                .date_naive(),
+            day: self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
         };
         resolve_all(who, &ctx, self.env.dir)
     }
 
     /// Enters step `name` inside `parent`, coming from run `from` (for dedupe).
-    pub(super) fn enter(
-        &mut self,
-        name: &str,
-        parent: Option<(RunId, String)>,
-        from: Option<RunId>,
-    ) {
+    pub(super) fn enter(&mut self, name: &str, parent: Option<(RunId, String)>, from: Option<RunId>) {
         let Some(step) = self.step(name) else {
             // The validator refuses unknown targets; a definition that slipped through ends rejected.
             self.end_path(parent, Outcome::Rejected);
             return;
         };
         match &step.kind {
-            StepKind::Approve(spec) => {
-                self.enter_task_step(step, spec, TaskKind::Approve, parent, from)
-            }
-            StepKind::Acknowledge(spec) => {
-                self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from)
-            }
+            StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from),
+            StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from),
             StepKind::Notify { who } => {
                 let run = self.open_run(step, parent, Vec::new(), None);
                 let to = self.resolve(who);
@@ -126,17 +91,9 @@ impl<'e, 'a> Machine<'e, 'a> {
             StepKind::Parallel { branches, .. } => {
                 let run = self.open_run(step, parent, Vec::new(), None);
                 let names: Vec<String> = branches.iter().map(|(b, _)| b.clone()).collect();
-                self.emit(EventKind::ParallelOpened {
-                    run,
-                    branches: names,
-                });
+                self.emit(EventKind::ParallelOpened { run, branches: names });
                 for (b, start) in branches {
-                    if self
-                        .st
-                        .runs
-                        .get(&run)
-                        .is_some_and(|r| r.status == RunStatus::Active)
-                    {
+                    if self.st.runs.get(&run).is_some_and(|r| r.status == RunStatus::Active) {
                         self.enter(&start.value, Some((run, b.clone())), Some(run));
                     }
                 }
@@ -147,40 +104,22 @@ impl<'e, 'a> Machine<'e, 'a> {
                     .iter()
                     .find(|(e, _)| e.eval_bool(&self.st.form, &self.st.submitter))
                     .map(|(e, t)| (e.source.clone(), t.value.clone()))
-                    .or_else(|| {
-                        default
-                            .as_ref()
-                            .map(|t| ("else".to_string(), t.value.clone()))
-                    });
+                    .or_else(|| default.as_ref().map(|t| ("else".to_string(), t.value.clone())));
                 match hit {
                     Some((case, to)) => {
-                        self.emit(EventKind::Routed {
-                            run,
-                            case,
-                            to: to.clone(),
-                        });
-                        self.emit(EventKind::StepCompleted {
-                            run,
-                            result: StepResult::Approved,
-                        });
+                        self.emit(EventKind::Routed { run, case, to: to.clone() });
+                        self.emit(EventKind::StepCompleted { run, result: StepResult::Approved });
                         self.enter(&to, parent, from);
                     }
                     None => {
-                        self.emit(EventKind::StepCompleted {
-                            run,
-                            result: StepResult::Rejected,
-                        });
+                        self.emit(EventKind::StepCompleted { run, result: StepResult::Rejected });
                         self.end_path(parent, Outcome::Rejected);
                     }
                 }
             }
             StepKind::End(outcome) => {
                 let run = self.open_run(step, parent.clone(), Vec::new(), None);
-                let result = if *outcome == Outcome::Approved {
-                    StepResult::Approved
-                } else {
-                    StepResult::Rejected
-                };
+                let result = if *outcome == Outcome::Approved { StepResult::Approved } else { StepResult::Rejected };
                 self.emit(EventKind::StepCompleted { run, result });
                 self.end_path(parent, *outcome);
             }
@@ -195,18 +134,8 @@ impl<'e, 'a> Machine<'e, 'a> {
         needed: Option<u32>,
     ) -> RunId {
         let run = self.next_id();
-        let due_at = step
-            .due
-            .as_ref()
-            .map(|d| self.env.cal.add(self.env.now, d.value));
-        self.emit(EventKind::StepEntered {
-            run,
-            step: step.name.clone(),
-            parent,
-            due_at,
-            reviewers,
-            needed,
-        });
+        let due_at = step.due.as_ref().map(|d| self.env.cal.add(self.env.now, d.value));
+        self.emit(EventKind::StepEntered { run, step: step.name.clone(), parent, due_at, reviewers, needed });
         run
     }
 
@@ -243,17 +172,11 @@ impl<'e, 'a> Machine<'e, 'a> {
                 EmptyAssignee::Skip => notes.push(PolicyNote::EmptySkipped),
                 EmptyAssignee::Admin => {
                     reviewers = self.admins();
-                    notes.push(if reviewers.is_empty() {
-                        PolicyNote::EmptySkipped
-                    } else {
-                        PolicyNote::EmptyToAdmins
-                    });
+                    notes.push(if reviewers.is_empty() { PolicyNote::EmptySkipped } else { PolicyNote::EmptyToAdmins });
                 }
                 EmptyAssignee::Escalate => {
                     let rung = step.escalate.iter().position(|r| r.action.is_none());
-                    reviewers = rung
-                        .map(|i| self.resolve(&step.escalate[i].to))
-                        .unwrap_or_default();
+                    reviewers = rung.map(|i| self.resolve(&step.escalate[i].to)).unwrap_or_default();
                     if reviewers.is_empty() {
                         reviewers = self.admins();
                     } else {
@@ -269,22 +192,14 @@ impl<'e, 'a> Machine<'e, 'a> {
         }
         let needed = match &spec.mode {
             Mode::Quorum(Quorum::Count(k)) => Some((*k).min(reviewers.len() as u32).max(1)),
-            Mode::Quorum(Quorum::Percent(p)) => {
-                Some(((reviewers.len() as u32 * p).div_ceil(100)).max(1))
-            }
+            Mode::Quorum(Quorum::Percent(p)) => Some(((reviewers.len() as u32 * p).div_ceil(100)).max(1)),
             _ => None,
         };
         let run = self.open_run(step, parent, reviewers.clone(), needed);
         if rungs_done > 0 {
-            self.emit(EventKind::Escalated {
-                run,
-                rung: rungs_done - 1,
-                to: reviewers.clone(),
-            });
+            self.emit(EventKind::Escalated { run, rung: rungs_done - 1, to: reviewers.clone() });
         }
-        let skip = notes
-            .iter()
-            .any(|n| matches!(n, PolicyNote::SelfSkipped | PolicyNote::EmptySkipped));
+        let skip = notes.iter().any(|n| matches!(n, PolicyNote::SelfSkipped | PolicyNote::EmptySkipped));
         for note in notes {
             self.emit_as(Actor::System, EventKind::PolicyApplied { run, note });
         }
@@ -308,10 +223,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             } else if dedupe_from.contains(p) {
                 self.emit_as(
                     Actor::System,
-                    EventKind::PolicyApplied {
-                        run,
-                        note: PolicyNote::Deduped { person: p.clone() },
-                    },
+                    EventKind::PolicyApplied { run, note: PolicyNote::Deduped { person: p.clone() } },
                 );
                 self.auto_decide(task, Decision::Approve);
             }
@@ -321,12 +233,7 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn admins(&self) -> Vec<PersonId> {
-        self.env
-            .dir
-            .admins()
-            .into_iter()
-            .map(|p| p.id.clone())
-            .collect()
+        self.env.dir.admins().into_iter().map(|p| p.id.clone()).collect()
     }
 
     /// People who approved the tasks of run `run`, if it was an approve step.
@@ -341,24 +248,12 @@ impl<'e, 'a> Machine<'e, 'a> {
     /// Creates a task for `person` (or their active delegate) and tells them.
     pub(super) fn create_task(&mut self, run: RunId, person: &str, kind: TaskKind) -> TaskId {
         let task = self.next_id();
-        let (assignee, on_behalf_of) =
-            match self
-                .env
-                .dir
-                .delegate_of(person, &self.env.def.key, self.env.now)
-            {
-                Some(d) => (d.to.clone(), Some(person.to_string())),
-                None => (person.to_string(), None),
-            };
+        let (assignee, on_behalf_of) = match self.env.dir.delegate_of(person, &self.env.def.key, self.env.now) {
+            Some(d) => (d.to.clone(), Some(person.to_string())),
+            None => (person.to_string(), None),
+        };
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
-        self.emit(EventKind::TaskCreated {
-            task,
-            run,
-            assignee: assignee.clone(),
-            on_behalf_of,
-            kind,
-            due_at,
-        });
+        self.emit(EventKind::TaskCreated { task, run, assignee: assignee.clone(), on_behalf_of, kind, due_at });
         let template = match kind {
             TaskKind::Approve => Template::TaskAssigned,
             TaskKind::Acknowledge => Template::AckRequested,
@@ -368,14 +263,7 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn auto_decide(&mut self, task: TaskId, decision: Decision) {
-        self.emit_as(
-            Actor::System,
-            EventKind::TaskDecided {
-                task,
-                decision,
-                comment: None,
-            },
-        );
+        self.emit_as(Actor::System, EventKind::TaskDecided { task, decision, comment: None });
     }
 
     fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
@@ -394,19 +282,11 @@ impl<'e, 'a> Machine<'e, 'a> {
                 (Reminder::Percent(_), None) => continue,
                 (Reminder::After(d), _) => (self.env.cal.add(now, *d), None),
             };
-            self.arm(Timer {
-                id: format!("{run}:remind:{i}"),
-                at,
-                kind: TimerKind::Remind { run, percent },
-            });
+            self.arm(Timer { id: format!("{run}:remind:{i}"), at, kind: TimerKind::Remind { run, percent } });
         }
         for (i, rung) in step.escalate.iter().enumerate().skip(rungs_done) {
             let at = self.env.cal.add(now, rung.after.value);
-            self.arm(Timer {
-                id: format!("{run}:rung:{i}"),
-                at,
-                kind: TimerKind::Escalate { run, rung: i },
-            });
+            self.arm(Timer { id: format!("{run}:rung:{i}"), at, kind: TimerKind::Escalate { run, rung: i } });
         }
     }
 
@@ -434,12 +314,8 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     /// Cancels the open tasks of a run, telling their reviewers when the reason matters to them.
     pub(super) fn cancel_tasks(&mut self, run: RunId, reason: CancelReason) {
-        let open: Vec<(TaskId, PersonId)> = self
-            .st
-            .tasks_of(run)
-            .filter(|t| t.is_open())
-            .map(|t| (t.id, t.assignee.clone()))
-            .collect();
+        let open: Vec<(TaskId, PersonId)> =
+            self.st.tasks_of(run).filter(|t| t.is_open()).map(|t| (t.id, t.assignee.clone())).collect();
         for (task, person) in open {
             self.emit(EventKind::TaskCancelled { task, reason });
             match reason {
@@ -469,27 +345,17 @@ impl<'e, 'a> Machine<'e, 'a> {
             _ => return,
         };
         let escalated = r.escalated_rungs > 0;
-        let tasks: Vec<_> = self
-            .st
-            .tasks_of(run)
-            .filter(|t| t.round == self.st.round)
-            .collect();
+        let tasks: Vec<_> = self.st.tasks_of(run).filter(|t| t.round == self.st.round).collect();
         let decided: Vec<Decision> = tasks.iter().filter_map(|t| t.decision()).collect();
         let open = tasks.iter().filter(|t| t.is_open()).count();
-        let approvals = decided
-            .iter()
-            .filter(|d| matches!(d, Decision::Approve | Decision::Acknowledge))
-            .count() as u32;
+        let approvals =
+            decided.iter().filter(|d| matches!(d, Decision::Approve | Decision::Acknowledge)).count() as u32;
         if decided.contains(&Decision::Return) {
             return; // handled by the return command itself
         }
         let rejected = decided.contains(&Decision::Reject);
         let mode = if escalated { &Mode::Any } else { &spec.mode };
-        let ok = if kind == TaskKind::Acknowledge {
-            StepResult::Acknowledged
-        } else {
-            StepResult::Approved
-        };
+        let ok = if kind == TaskKind::Acknowledge { StepResult::Acknowledged } else { StepResult::Approved };
         let result = match mode {
             Mode::Any => {
                 if rejected {
@@ -536,10 +402,9 @@ impl<'e, 'a> Machine<'e, 'a> {
             Mode::Quorum(_) => {
                 let needed = r.needed.unwrap_or(1);
                 let rejections = decided.iter().filter(|d| **d == Decision::Reject).count() as u32;
-                let total = tasks
-                    .iter()
-                    .filter(|t| !matches!(t.state, super::state::TaskState::Cancelled { .. }))
-                    .count() as u32;
+                let total =
+                    tasks.iter().filter(|t| !matches!(t.state, super::state::TaskState::Cancelled { .. })).count()
+                        as u32;
                 if approvals >= needed {
                     Some(ok)
                 } else if total.saturating_sub(rejections) < needed {
@@ -575,11 +440,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         match target {
             Some(t) => self.enter(&t, parent, Some(run)),
             None => {
-                let outcome = if result.passes() {
-                    Outcome::Approved
-                } else {
-                    Outcome::Rejected
-                };
+                let outcome = if result.passes() { Outcome::Approved } else { Outcome::Rejected };
                 self.end_path(parent, outcome);
             }
         }
@@ -606,11 +467,8 @@ impl<'e, 'a> Machine<'e, 'a> {
             .collect();
         for run in runs {
             self.disarm(run);
-            let reason = if outcome == Outcome::Withdrawn {
-                CancelReason::Withdrawn
-            } else {
-                CancelReason::BranchEnded
-            };
+            let reason =
+                if outcome == Outcome::Withdrawn { CancelReason::Withdrawn } else { CancelReason::BranchEnded };
             self.cancel_tasks(run, reason);
         }
         self.emit(EventKind::Finished { outcome });
@@ -627,11 +485,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         if p.status != RunStatus::Active {
             return;
         }
-        self.emit(EventKind::BranchCompleted {
-            run: prun,
-            branch,
-            outcome,
-        });
+        self.emit(EventKind::BranchCompleted { run: prun, branch, outcome });
         let p = &self.st.runs[&prun];
         let Some(step) = self.step(&p.step) else {
             return;
@@ -640,16 +494,8 @@ impl<'e, 'a> Machine<'e, 'a> {
             return;
         };
         let done = |b: &str| p.branches.get(b).copied().flatten();
-        let approved = p
-            .branches
-            .values()
-            .filter(|o| **o == Some(Outcome::Approved))
-            .count() as u32;
-        let rejected = p
-            .branches
-            .values()
-            .filter(|o| matches!(o, Some(x) if *x != Outcome::Approved))
-            .count() as u32;
+        let approved = p.branches.values().filter(|o| **o == Some(Outcome::Approved)).count() as u32;
+        let rejected = p.branches.values().filter(|o| matches!(o, Some(x) if *x != Outcome::Approved)).count() as u32;
         let running = p.branches.values().filter(|o| o.is_none()).count() as u32;
         let total = p.branches.len() as u32;
         let result = match &join.value {
@@ -683,9 +529,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             }
             Join::Decides { decides, waits_for } => match done(&decides.value) {
                 Some(o) if o != Outcome::Approved => Some(StepResult::Rejected),
-                Some(_) if waits_for.iter().all(|w| done(&w.value).is_some()) => {
-                    Some(StepResult::Approved)
-                }
+                Some(_) if waits_for.iter().all(|w| done(&w.value).is_some()) => Some(StepResult::Approved),
                 _ => None,
             },
         };
@@ -713,20 +557,12 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn is_inside(&self, run: RunId, prun: RunId) -> bool {
-        let mut cur = self
-            .st
-            .runs
-            .get(&run)
-            .and_then(|r| r.parent.as_ref().map(|p| p.0));
+        let mut cur = self.st.runs.get(&run).and_then(|r| r.parent.as_ref().map(|p| p.0));
         while let Some(p) = cur {
             if p == prun {
                 return true;
             }
-            cur = self
-                .st
-                .runs
-                .get(&p)
-                .and_then(|r| r.parent.as_ref().map(|p| p.0));
+            cur = self.st.runs.get(&p).and_then(|r| r.parent.as_ref().map(|p| p.0));
         }
         false
     }
@@ -737,9 +573,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             Status::Running => Ok(()),
             Status::Returned => Err(super::EngineError::WaitingForSubmitter),
             Status::Finished(_) => Err(super::EngineError::Finished),
-            Status::Draft => Err(super::EngineError::NotAllowed(
-                "the request was never submitted".into(),
-            )),
+            Status::Draft => Err(super::EngineError::NotAllowed("the request was never submitted".into())),
         }
     }
 
@@ -750,10 +584,6 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     /// The step name, for error messages.
     pub(super) fn step_name(&self, run: RunId) -> StepName {
-        self.st
-            .runs
-            .get(&run)
-            .map(|r| r.step.clone())
-            .unwrap_or_default()
+        self.st.runs.get(&run).map(|r| r.step.clone()).unwrap_or_default()
     }
 }

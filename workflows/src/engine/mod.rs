@@ -7,7 +7,7 @@ mod commands;
 pub mod events;
 mod machine;
 pub mod state;
-#[cfg(any())]
+#[cfg(test)]
 mod tests;
 
 pub use events::*;
@@ -205,10 +205,7 @@ pub fn handle(
     cmd: Command,
 ) -> Result<Output, EngineError> {
     if state.key != env.def.key || state.version != env.def.version {
-        return Err(EngineError::WrongDefinition(format!(
-            "{} v{}",
-            state.key, state.version
-        )));
+        return Err(EngineError::WrongDefinition(format!("{} v{}", state.key, state.version)));
     }
     let mut m = Machine::new(env, state.clone(), Actor::person(actor), channel);
     m.command(actor, cmd)?;
@@ -219,10 +216,7 @@ pub fn handle(
 /// meanwhile) does nothing: the output has no events.
 pub fn fire(env: &Env<'_>, state: &Instance, timer_id: &str) -> Result<Output, EngineError> {
     if state.key != env.def.key || state.version != env.def.version {
-        return Err(EngineError::WrongDefinition(format!(
-            "{} v{}",
-            state.key, state.version
-        )));
+        return Err(EngineError::WrongDefinition(format!("{} v{}", state.key, state.version)));
     }
     let mut m = Machine::new(env, state.clone(), Actor::Timer, Channel::Timer);
     m.fire(timer_id);

@@ -191,15 +191,7 @@ impl Instance {
     pub fn apply(&mut self, ev: &Event) {
         self.seq = ev.seq;
         match &ev.kind {
-            EventKind::Submitted {
-                request,
-                key,
-                version,
-                submitter,
-                form,
-                title,
-                need_to_know,
-            } => {
+            EventKind::Submitted { request, key, version, submitter, form, title, need_to_know } => {
                 self.id.clone_from(request);
                 self.key.clone_from(key);
                 self.version = *version;
@@ -216,14 +208,7 @@ impl Instance {
             | EventKind::PolicyApplied { .. }
             | EventKind::Commented { .. }
             | EventKind::AutoActed { .. } => {}
-            EventKind::StepEntered {
-                run,
-                step,
-                parent,
-                due_at,
-                reviewers,
-                needed,
-            } => {
+            EventKind::StepEntered { run, step, parent, due_at, reviewers, needed } => {
                 self.last_id = self.last_id.max(*run);
                 self.runs.insert(
                     *run,
@@ -241,20 +226,9 @@ impl Instance {
                     },
                 );
             }
-            EventKind::TaskCreated {
-                task,
-                run,
-                assignee,
-                on_behalf_of,
-                kind,
-                due_at,
-            } => {
+            EventKind::TaskCreated { task, run, assignee, on_behalf_of, kind, due_at } => {
                 self.last_id = self.last_id.max(*task);
-                let step = self
-                    .runs
-                    .get(run)
-                    .map(|r| r.step.clone())
-                    .unwrap_or_default();
+                let step = self.runs.get(run).map(|r| r.step.clone()).unwrap_or_default();
                 self.viewers.insert(assignee.clone());
                 if let Some(p) = on_behalf_of {
                     self.viewers.insert(p.clone());
@@ -275,11 +249,7 @@ impl Instance {
                     },
                 );
             }
-            EventKind::TaskDecided {
-                task,
-                decision,
-                comment,
-            } => {
+            EventKind::TaskDecided { task, decision, comment } => {
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.state = TaskState::Decided {
                         decision: *decision,
@@ -291,10 +261,7 @@ impl Instance {
             }
             EventKind::TaskCancelled { task, reason } => {
                 if let Some(t) = self.tasks.get_mut(task) {
-                    t.state = TaskState::Cancelled {
-                        reason: *reason,
-                        at: ev.at,
-                    };
+                    t.state = TaskState::Cancelled { reason: *reason, at: ev.at };
                 }
             }
             EventKind::ReviewerAdded { run, person, after } => {
@@ -332,11 +299,7 @@ impl Instance {
                     r.branches = branches.iter().map(|b| (b.clone(), None)).collect();
                 }
             }
-            EventKind::BranchCompleted {
-                run,
-                branch,
-                outcome,
-            } => {
+            EventKind::BranchCompleted { run, branch, outcome } => {
                 if let Some(r) = self.runs.get_mut(run) {
                     r.branches.insert(branch.clone(), Some(*outcome));
                 }

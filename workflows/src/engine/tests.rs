@@ -3,9 +3,7 @@
 use super::*;
 use crate::calendar::WorkCalendar;
 use crate::catalog::{BodyKind, Lang, Level, Role};
-use crate::org::{
-    Body, ClassUnit, Delegation, Department, Directory, Liaison, Person, Post, Scope, SubmitterInfo,
-};
+use crate::org::{Body, ClassUnit, Delegation, Department, Directory, Liaison, Person, Post, Scope, SubmitterInfo};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::json;
 
@@ -40,10 +38,7 @@ impl People {
             lang: Lang::Zh,
             admin: true,
         });
-        Self {
-            people,
-            delegation: None,
-        }
+        Self { people, delegation: None }
     }
 }
 
@@ -73,9 +68,7 @@ impl Directory for People {
         Vec::new()
     }
     fn delegate_of(&self, person: &str, _: &str, at: DateTime<Utc>) -> Option<&Delegation> {
-        self.delegation
-            .as_ref()
-            .filter(|d| d.from == person && d.starts <= at && at < d.ends)
+        self.delegation.as_ref().filter(|d| d.from == person && d.starts <= at && at < d.ends)
     }
     fn admins(&self) -> Vec<&Person> {
         self.people.iter().filter(|p| p.admin).collect()
@@ -92,11 +85,7 @@ impl Directory for People {
 
 fn def(yaml: &str) -> crate::model::Definition {
     let checked = crate::validate::check_source(yaml);
-    assert!(
-        checked.definition.is_some(),
-        "invalid test definition: {:#?}",
-        checked.diagnostics
-    );
+    assert!(checked.definition.is_some(), "invalid test definition: {:#?}", checked.diagnostics);
     checked.definition.unwrap()
 }
 
@@ -133,20 +122,8 @@ impl Run {
             events: Vec::new(),
             effects: Vec::new(),
         };
-        let env = Env {
-            def: &r.def,
-            dir: &r.dir,
-            cal: &r.cal,
-            now: r.now,
-        };
-        let out = submit(
-            &env,
-            "R1",
-            submitter,
-            Channel::Api,
-            &json!({ "title": "测试申请" }),
-        )
-        .unwrap();
+        let env = Env { def: &r.def, dir: &r.dir, cal: &r.cal, now: r.now };
+        let out = submit(&env, "R1", submitter, Channel::Api, &json!({ "title": "测试申请" })).unwrap();
         r.take(out);
         r
     }
@@ -156,153 +133,76 @@ impl Run {
         self.effects = out.effects;
     }
     fn cmd(&mut self, actor: &str, cmd: Command) -> Result<(), EngineError> {
-        let env = Env {
-            def: &self.def,
-            dir: &self.dir,
-            cal: &self.cal,
-            now: self.now,
-        };
+        let env = Env { def: &self.def, dir: &self.dir, cal: &self.cal, now: self.now };
         let out = handle(&env, &self.st, actor, Channel::Api, cmd)?;
         self.take(out);
         Ok(())
     }
     fn fire_next(&mut self) -> String {
-        let t = self
-            .st
-            .timers
-            .values()
-            .min_by_key(|t| t.at)
-            .unwrap()
-            .clone();
+        let t = self.st.timers.values().min_by_key(|t| t.at).unwrap().clone();
         self.now = t.at;
-        let env = Env {
-            def: &self.def,
-            dir: &self.dir,
-            cal: &self.cal,
-            now: self.now,
-        };
+        let env = Env { def: &self.def, dir: &self.dir, cal: &self.cal, now: self.now };
         let out = fire(&env, &self.st, &t.id).unwrap();
         self.take(out);
         t.id
     }
     fn open(&self) -> Vec<(TaskId, String)> {
-        self.st
-            .open_tasks()
-            .map(|t| (t.id, t.assignee.clone()))
-            .collect()
+        self.st.open_tasks().map(|t| (t.id, t.assignee.clone())).collect()
     }
     fn task_of(&self, person: &str) -> TaskId {
-        self.st
-            .open_tasks()
-            .find(|t| t.assignee == person)
-            .map(|t| t.id)
-            .unwrap()
+        self.st.open_tasks().find(|t| t.assignee == person).map(|t| t.id).unwrap()
     }
     fn approve(&mut self, person: &str) {
         let task = self.task_of(person);
-        self.cmd(
-            person,
-            Command::Approve {
-                task,
-                comment: None,
-            },
-        )
-        .unwrap();
+        self.cmd(person, Command::Approve { task, comment: None }).unwrap();
     }
     fn status(&self) -> Status {
         self.st.status
     }
     fn replays(&self) {
-        assert_eq!(
-            Instance::replay(&self.events),
-            self.st,
-            "replaying the events must give the live state"
-        );
+        assert_eq!(Instance::replay(&self.events), self.st, "replaying the events must give the live state");
     }
 }
 
 fn who(list: &[&str]) -> String {
-    format!(
-        "[{}]",
-        list.iter()
-            .map(|p| format!("{{ person: {p} }}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    format!("[{}]", list.iter().map(|p| format!("{{ person: {p} }}")).collect::<Vec<_>>().join(", "))
 }
 
 #[test]
 fn any_mode_first_decision_decides_and_cancels_the_rest() {
-    let mut r = Run::start(
-        &one_step(&format!(
-            "    approve: {{ who: {}, mode: any }}",
-            who(&["a", "b"])
-        )),
-        People::new(),
-        "j",
-    );
-    assert_eq!(
-        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
-        ["a", "b"]
-    );
+    let mut r =
+        Run::start(&one_step(&format!("    approve: {{ who: {}, mode: any }}", who(&["a", "b"]))), People::new(), "j");
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     r.approve("b");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     assert!(r.open().is_empty());
     let a_task = r.st.tasks.values().find(|t| t.assignee == "a").unwrap();
-    assert!(matches!(
-        a_task.state,
-        TaskState::Cancelled {
-            reason: CancelReason::StepDecided,
-            ..
-        }
-    ));
+    assert!(matches!(a_task.state, TaskState::Cancelled { reason: CancelReason::StepDecided, .. }));
     r.replays();
 }
 
 #[test]
 fn all_mode_needs_everyone_and_one_reject_rejects() {
-    let yaml = one_step(&format!(
-        "    approve: {{ who: {}, mode: all }}",
-        who(&["a", "b", "c"])
-    ));
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: all }}", who(&["a", "b", "c"])));
     let mut r = Run::start(&yaml, People::new(), "j");
     r.approve("a");
     r.approve("b");
     assert_eq!(r.status(), Status::Running);
     r.approve("c");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
 
     let mut r = Run::start(&yaml, People::new(), "j");
     r.approve("a");
     let t = r.task_of("b");
-    r.cmd(
-        "b",
-        Command::Reject {
-            task: t,
-            comment: Some("不同意".into()),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Rejected)
-    );
+    r.cmd("b", Command::Reject { task: t, comment: Some("不同意".into()) }).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Rejected));
     r.replays();
 }
 
 #[test]
 fn sequence_mode_asks_one_after_another() {
     let mut r = Run::start(
-        &one_step(&format!(
-            "    approve: {{ who: {}, mode: sequence }}",
-            who(&["a", "b", "c"])
-        )),
+        &one_step(&format!("    approve: {{ who: {}, mode: sequence }}", who(&["a", "b", "c"]))),
         People::new(),
         "j",
     );
@@ -312,61 +212,31 @@ fn sequence_mode_asks_one_after_another() {
     assert_eq!(r.open()[0].1, "b");
     r.approve("b");
     r.approve("c");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }
 
 #[test]
 fn quorum_two_of_three_and_rejection_when_out_of_reach() {
-    let yaml = one_step(&format!(
-        "    approve: {{ who: {}, mode: quorum, quorum: 2 }}",
-        who(&["a", "b", "c"])
-    ));
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: quorum, quorum: 2 }}", who(&["a", "b", "c"])));
     let mut r = Run::start(&yaml, People::new(), "j");
     r.approve("a");
     assert_eq!(r.status(), Status::Running);
     r.approve("c");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
 
     let mut r = Run::start(&yaml, People::new(), "j");
     let t = r.task_of("a");
-    r.cmd(
-        "a",
-        Command::Reject {
-            task: t,
-            comment: None,
-        },
-    )
-    .unwrap();
+    r.cmd("a", Command::Reject { task: t, comment: None }).unwrap();
     assert_eq!(r.status(), Status::Running);
     let t = r.task_of("b");
-    r.cmd(
-        "b",
-        Command::Reject {
-            task: t,
-            comment: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Rejected),
-        "2 of 3 can no longer be reached"
-    );
+    r.cmd("b", Command::Reject { task: t, comment: None }).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Rejected), "2 of 3 can no longer be reached");
 }
 
 #[test]
 fn quorum_percent_rounds_up() {
-    let yaml = one_step(&format!(
-        "    approve: {{ who: {}, mode: quorum, quorum: 60% }}",
-        who(&["a", "b", "c", "d"])
-    ));
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: quorum, quorum: 60% }}", who(&["a", "b", "c", "d"])));
     let r = Run::start(&yaml, People::new(), "j");
     let run = r.st.active_runs().next().unwrap();
     assert_eq!(run.needed, Some(3), "60% of 4 is 2.4, rounded up to 3");
@@ -374,160 +244,57 @@ fn quorum_percent_rounds_up() {
 
 #[test]
 fn wrong_person_and_decided_task_are_typed_errors() {
-    let mut r = Run::start(
-        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
-        People::new(),
-        "j",
-    );
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), People::new(), "j");
     let t = r.task_of("a");
-    assert_eq!(
-        r.cmd(
-            "b",
-            Command::Approve {
-                task: t,
-                comment: None
-            }
-        ),
-        Err(EngineError::NotYourTask(t))
-    );
-    assert_eq!(
-        r.cmd(
-            "a",
-            Command::Approve {
-                task: 999,
-                comment: None
-            }
-        ),
-        Err(EngineError::UnknownTask(999))
-    );
+    assert_eq!(r.cmd("b", Command::Approve { task: t, comment: None }), Err(EngineError::NotYourTask(t)));
+    assert_eq!(r.cmd("a", Command::Approve { task: 999, comment: None }), Err(EngineError::UnknownTask(999)));
     r.approve("a");
-    assert_eq!(
-        r.cmd(
-            "a",
-            Command::Approve {
-                task: t,
-                comment: None
-            }
-        ),
-        Err(EngineError::TaskNotOpen(t))
-    );
+    assert_eq!(r.cmd("a", Command::Approve { task: t, comment: None }), Err(EngineError::TaskNotOpen(t)));
     assert_eq!(r.cmd("j", Command::Withdraw), Err(EngineError::Finished));
 }
 
 #[test]
 fn acknowledge_tasks_cannot_be_rejected() {
-    let mut r = Run::start(
-        &one_step(&format!("    acknowledge: {{ who: {} }}", who(&["a"]))),
-        People::new(),
-        "j",
-    );
+    let mut r = Run::start(&one_step(&format!("    acknowledge: {{ who: {} }}", who(&["a"]))), People::new(), "j");
     let t = r.task_of("a");
-    assert!(matches!(
-        r.cmd(
-            "a",
-            Command::Reject {
-                task: t,
-                comment: None
-            }
-        ),
-        Err(EngineError::NotAllowed(_))
-    ));
-    r.cmd(
-        "a",
-        Command::Acknowledge {
-            task: t,
-            comment: Some("收到".into()),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert!(matches!(r.cmd("a", Command::Reject { task: t, comment: None }), Err(EngineError::NotAllowed(_))));
+    r.cmd("a", Command::Acknowledge { task: t, comment: Some("收到".into()) }).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
 }
 
 #[test]
 fn return_to_submitter_then_resubmit_resumes_at_the_step() {
-    let mut r = Run::start(
-        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
-        People::new(),
-        "j",
-    );
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), People::new(), "j");
     let t = r.task_of("a");
-    r.cmd(
-        "a",
-        Command::Return {
-            task: t,
-            comment: Some("请补充材料".into()),
-            to: None,
-        },
-    )
-    .unwrap();
+    r.cmd("a", Command::Return { task: t, comment: Some("请补充材料".into()), to: None }).unwrap();
     assert_eq!(r.status(), Status::Returned);
-    assert!(r.effects.iter().any(
-        |e| matches!(e, Effect::Notify { to, template: Template::Returned, .. } if to == "j")
-    ));
-    assert_eq!(
-        r.cmd(
-            "a",
-            Command::Approve {
-                task: t,
-                comment: None
-            }
-        ),
-        Err(EngineError::WaitingForSubmitter)
+    assert!(
+        r.effects.iter().any(|e| matches!(e, Effect::Notify { to, template: Template::Returned, .. } if to == "j"))
     );
-    assert_eq!(
-        r.cmd("a", Command::Resubmit { form: None }),
-        Err(EngineError::OnlySubmitter)
-    );
-    r.cmd(
-        "j",
-        Command::Resubmit {
-            form: Some(json!({ "title": "补充后的申请" })),
-        },
-    )
-    .unwrap();
+    assert_eq!(r.cmd("a", Command::Approve { task: t, comment: None }), Err(EngineError::TaskNotOpen(t)));
+    assert_eq!(r.cmd("a", Command::Resubmit { form: None }), Err(EngineError::OnlySubmitter));
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "补充后的申请" })) }).unwrap();
     assert_eq!(r.st.round, 2);
     assert_eq!(r.st.form["title"], "补充后的申请");
     assert_eq!(r.open().len(), 1);
     assert_eq!(r.st.tasks[&r.task_of("a")].round, 2);
     r.approve("a");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }
 
 #[test]
 fn withdraw_cancels_open_tasks_and_tells_reviewers() {
-    let mut r = Run::start(
-        &one_step(&format!(
-            "    approve: {{ who: {}, mode: all }}",
-            who(&["a", "b"])
-        )),
-        People::new(),
-        "j",
-    );
-    assert_eq!(
-        r.cmd("a", Command::Withdraw),
-        Err(EngineError::OnlySubmitter)
-    );
+    let mut r =
+        Run::start(&one_step(&format!("    approve: {{ who: {}, mode: all }}", who(&["a", "b"]))), People::new(), "j");
+    assert_eq!(r.cmd("a", Command::Withdraw), Err(EngineError::OnlySubmitter));
     r.cmd("j", Command::Withdraw).unwrap();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Withdrawn)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Withdrawn));
     let told: Vec<&str> = r
         .effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Notify {
-                to,
-                template: Template::Withdrawn,
-                ..
-            } => Some(to.as_str()),
+            Effect::Notify { to, template: Template::Withdrawn, .. } => Some(to.as_str()),
             _ => None,
         })
         .collect();
@@ -537,90 +304,27 @@ fn withdraw_cancels_open_tasks_and_tells_reviewers() {
 
 #[test]
 fn transfer_moves_the_task_and_add_reviewer_adds_one() {
-    let mut r = Run::start(
-        &one_step(&format!(
-            "    approve: {{ who: {}, mode: all }}",
-            who(&["a"])
-        )),
-        People::new(),
-        "j",
-    );
+    let mut r =
+        Run::start(&one_step(&format!("    approve: {{ who: {}, mode: all }}", who(&["a"]))), People::new(), "j");
     let t = r.task_of("a");
-    assert!(
-        r.cmd(
-            "c",
-            Command::Transfer {
-                task: t,
-                to: "b".into(),
-                comment: None
-            }
-        )
-        .is_err()
-    );
-    r.cmd(
-        "a",
-        Command::Transfer {
-            task: t,
-            to: "b".into(),
-            comment: Some("请b处理".into()),
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
-        ["b"]
-    );
+    assert!(r.cmd("c", Command::Transfer { task: t, to: "b".into(), comment: None }).is_err());
+    r.cmd("a", Command::Transfer { task: t, to: "b".into(), comment: Some("请b处理".into()) }).unwrap();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["b"]);
     let tb = r.task_of("b");
-    r.cmd(
-        "b",
-        Command::AddReviewer {
-            task: tb,
-            person: "c".into(),
-            comment: None,
-        },
-    )
-    .unwrap();
+    r.cmd("b", Command::AddReviewer { task: tb, person: "c".into(), comment: None }).unwrap();
     r.approve("b");
-    assert_eq!(
-        r.status(),
-        Status::Running,
-        "the added reviewer must approve too (会签)"
-    );
+    assert_eq!(r.status(), Status::Running, "the added reviewer must approve too (会签)");
     r.approve("c");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }
 
 #[test]
 fn admin_may_transfer_but_not_decide() {
-    let mut r = Run::start(
-        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
-        People::new(),
-        "j",
-    );
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), People::new(), "j");
     let t = r.task_of("a");
-    assert_eq!(
-        r.cmd(
-            "admin",
-            Command::Approve {
-                task: t,
-                comment: None
-            }
-        ),
-        Err(EngineError::NotYourTask(t))
-    );
-    r.cmd(
-        "admin",
-        Command::Transfer {
-            task: t,
-            to: "d".into(),
-            comment: None,
-        },
-    )
-    .unwrap();
+    assert_eq!(r.cmd("admin", Command::Approve { task: t, comment: None }), Err(EngineError::NotYourTask(t)));
+    r.cmd("admin", Command::Transfer { task: t, to: "d".into(), comment: None }).unwrap();
     assert_eq!(r.open()[0].1, "d");
 }
 
@@ -634,69 +338,32 @@ fn delegation_sends_the_task_to_the_stand_in_and_records_both() {
         ends: monday() + chrono::Duration::days(7),
         definitions: vec![],
     });
-    let mut r = Run::start(
-        &one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))),
-        people,
-        "j",
-    );
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), people, "j");
     let task = &r.st.tasks[&r.task_of("f")];
     assert_eq!(task.on_behalf_of.as_deref(), Some("a"));
     let t = task.id;
-    r.cmd(
-        "f",
-        Command::Approve {
-            task: t,
-            comment: None,
-        },
-    )
-    .unwrap();
-    let decided = r
-        .events
-        .iter()
-        .find(|e| matches!(e.kind, EventKind::TaskDecided { .. }))
-        .unwrap();
-    assert_eq!(
-        decided.actor,
-        Actor::Person {
-            id: "f".into(),
-            on_behalf_of: Some("a".into())
-        }
-    );
+    r.cmd("f", Command::Approve { task: t, comment: None }).unwrap();
+    let decided = r.events.iter().find(|e| matches!(e.kind, EventKind::TaskDecided { .. })).unwrap();
+    assert_eq!(decided.actor, Actor::Person { id: "f".into(), on_behalf_of: Some("a".into()) });
 }
 
 #[test]
 fn self_approval_policies() {
     let base = |policy: &str| {
-        one_step(&format!(
-            "    approve: {{ who: {} }}\n    policies: {{ self_approval: {policy} }}",
-            who(&["j", "a"])
-        ))
+        one_step(&format!("    approve: {{ who: {} }}\n    policies: {{ self_approval: {policy} }}", who(&["j", "a"])))
     };
     // forbid: the submitter is taken off the step
     let r = Run::start(&base("forbid"), People::new(), "j");
-    assert_eq!(
-        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
-        ["a"]
-    );
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["a"]);
     // skip: the whole step passes
     let r = Run::start(&base("skip"), People::new(), "j");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     // auto_approve: the submitter's task is approved, which decides an `any` step
     let r = Run::start(&base("auto_approve"), People::new(), "j");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    assert!(
+        r.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::SelfAutoApproved, .. }))
     );
-    assert!(r.events.iter().any(|e| matches!(
-        &e.kind,
-        EventKind::PolicyApplied {
-            note: PolicyNote::SelfAutoApproved,
-            ..
-        }
-    )));
 }
 
 #[test]
@@ -707,22 +374,12 @@ fn empty_assignee_goes_to_admins_or_is_skipped() {
         ))
     };
     let r = Run::start(&yaml("admin"), People::new(), "j");
-    assert_eq!(
-        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
-        ["admin"]
-    );
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["admin"]);
     let r = Run::start(&yaml("skip"), People::new(), "j");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    assert!(
+        r.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::EmptySkipped, .. }))
     );
-    assert!(r.events.iter().any(|e| matches!(
-        &e.kind,
-        EventKind::PolicyApplied {
-            note: PolicyNote::EmptySkipped,
-            ..
-        }
-    )));
 }
 
 #[test]
@@ -734,11 +391,10 @@ fn dedupe_approves_the_same_person_on_the_next_step() {
     );
     let mut r = Run::start(&yaml, People::new(), "j");
     r.approve("a");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
-    assert!(r.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::Deduped { person }, .. } if person == "a")));
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    assert!(r.events.iter().any(
+        |e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::Deduped { person }, .. } if person == "a")
+    ));
 }
 
 #[test]
@@ -751,70 +407,35 @@ fn reminders_then_escalation_then_auto_action_in_working_days() {
     // Monday 09:00 + 2wd = Wednesday 09:00; 50% = Tuesday 09:00.
     let at = |id: &str| r.st.timers[id].at;
     let run = r.st.active_runs().next().unwrap().id;
-    assert_eq!(
-        at(&format!("{run}:remind:0")),
-        Utc.with_ymd_and_hms(2025, 11, 25, 1, 0, 0).unwrap()
-    );
-    assert_eq!(
-        at(&format!("{run}:remind:1")),
-        Utc.with_ymd_and_hms(2025, 11, 26, 1, 0, 0).unwrap()
-    );
-    assert_eq!(
-        at(&format!("{run}:rung:0")),
-        Utc.with_ymd_and_hms(2025, 11, 27, 1, 0, 0).unwrap()
-    );
-    assert_eq!(
-        at(&format!("{run}:rung:1")),
-        Utc.with_ymd_and_hms(2025, 12, 1, 1, 0, 0).unwrap()
-    );
-    r.fire_next();
-    assert!(r.effects.iter().any(
-        |e| matches!(e, Effect::Notify { to, template: Template::Reminder, .. } if to == "a")
-    ));
+    assert_eq!(at(&format!("{run}:remind:0")), Utc.with_ymd_and_hms(2025, 11, 25, 1, 0, 0).unwrap());
+    assert_eq!(at(&format!("{run}:remind:1")), Utc.with_ymd_and_hms(2025, 11, 26, 1, 0, 0).unwrap());
+    assert_eq!(at(&format!("{run}:rung:0")), Utc.with_ymd_and_hms(2025, 11, 27, 1, 0, 0).unwrap());
+    assert_eq!(at(&format!("{run}:rung:1")), Utc.with_ymd_and_hms(2025, 12, 1, 1, 0, 0).unwrap());
     r.fire_next();
     assert!(
-        r.effects.iter().any(
-            |e| matches!(e, Effect::Notify { to, template: Template::Overdue, .. } if to == "a")
-        )
+        r.effects.iter().any(|e| matches!(e, Effect::Notify { to, template: Template::Reminder, .. } if to == "a"))
     );
     r.fire_next();
-    assert_eq!(
-        r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
-        ["b"],
-        "escalated past a to b"
-    );
-    assert!(r.effects.iter().any(
-        |e| matches!(e, Effect::Notify { to, template: Template::TaskMoved, .. } if to == "a")
-    ));
+    assert!(r.effects.iter().any(|e| matches!(e, Effect::Notify { to, template: Template::Overdue, .. } if to == "a")));
     r.fire_next();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["b"], "escalated past a to b");
     assert!(
-        r.events
-            .iter()
-            .any(|e| e.actor == Actor::Timer && matches!(e.kind, EventKind::AutoActed { .. }))
+        r.effects.iter().any(|e| matches!(e, Effect::Notify { to, template: Template::TaskMoved, .. } if to == "a"))
     );
+    r.fire_next();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    assert!(r.events.iter().any(|e| e.actor == Actor::Timer && matches!(e.kind, EventKind::AutoActed { .. })));
     r.replays();
 }
 
 #[test]
 fn a_timer_whose_step_was_decided_does_nothing() {
-    let yaml = one_step(&format!(
-        "    approve: {{ who: {} }}\n    due: 1d",
-        who(&["a"])
-    ));
+    let yaml = one_step(&format!("    approve: {{ who: {} }}\n    due: 1d", who(&["a"])));
     let mut r = Run::start(&yaml, People::new(), "j");
     let timer = r.st.timers.keys().next().unwrap().clone();
     let before = r.st.clone();
     r.approve("a");
-    let env = Env {
-        def: &r.def,
-        dir: &r.dir,
-        cal: &r.cal,
-        now: r.now + chrono::Duration::days(2),
-    };
+    let env = Env { def: &r.def, dir: &r.dir, cal: &r.cal, now: r.now + chrono::Duration::days(2) };
     let out = fire(&env, &r.st, &timer).unwrap();
     assert!(out.events.is_empty() && out.effects.is_empty());
     assert!(before.timers.contains_key(&timer));
@@ -830,23 +451,12 @@ fn return_to_an_earlier_step() {
     let mut r = Run::start(&yaml, People::new(), "j");
     r.approve("a");
     let t = r.task_of("b");
-    r.cmd(
-        "b",
-        Command::Return {
-            task: t,
-            comment: None,
-            to: None,
-        },
-    )
-    .unwrap();
+    r.cmd("b", Command::Return { task: t, comment: None, to: None }).unwrap();
     assert_eq!(r.status(), Status::Running);
     assert_eq!(r.open()[0].1, "a", "back at step one");
     r.approve("a");
     r.approve("b");
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }
 
@@ -858,34 +468,13 @@ fn parallel_join_decides_waits_for_acknowledgement() {
         who(&["b"])
     );
     let mut r = Run::start(&yaml, People::new(), "j");
-    let created: Vec<_> = r
-        .events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::TaskCreated { .. }))
-        .collect();
+    let created: Vec<_> = r.events.iter().filter(|e| matches!(e.kind, EventKind::TaskCreated { .. })).collect();
     assert_eq!(created.len(), 2);
-    assert_eq!(
-        created[0].at, created[1].at,
-        "both branches open at the same moment"
-    );
+    assert_eq!(created[0].at, created[1].at, "both branches open at the same moment");
     r.approve("a");
-    assert_eq!(
-        r.status(),
-        Status::Running,
-        "still waiting for the acknowledgement"
-    );
+    assert_eq!(r.status(), Status::Running, "still waiting for the acknowledgement");
     let t = r.task_of("b");
-    r.cmd(
-        "b",
-        Command::Acknowledge {
-            task: t,
-            comment: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        r.status(),
-        Status::Finished(crate::model::Outcome::Approved)
-    );
+    r.cmd("b", Command::Acknowledge { task: t, comment: None }).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }

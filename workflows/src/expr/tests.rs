@@ -11,10 +11,16 @@ fn field(name: &str, ty: FieldType) -> FormField {
 
 fn form() -> Vec<FormField> {
     vec![
-        field("kind", FieldType::Enum { of: vec!["request".into(), "report".into()], labels: BTreeMap::new(), multi: false }),
+        field(
+            "kind",
+            FieldType::Enum { of: vec!["request".into(), "report".into()], labels: BTreeMap::new(), multi: false },
+        ),
         field("budget", FieldType::Number { min: None, max: None }),
         field("event_date", FieldType::Date),
-        field("areas", FieldType::Enum { of: vec!["study".into(), "health".into()], labels: BTreeMap::new(), multi: true }),
+        field(
+            "areas",
+            FieldType::Enum { of: vec!["study".into(), "health".into()], labels: BTreeMap::new(), multi: true },
+        ),
         field("title", FieldType::Text { max: None }),
     ]
 }

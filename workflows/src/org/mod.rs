@@ -13,6 +13,8 @@ pub mod generate;
 pub mod memory;
 pub mod resolve;
 
+pub use memory::{Org, OrgDirectory, University, body_id};
+
 /// A person's id in the org (stable, e.g. `p00042` or a 学号).
 pub type PersonId = String;
 

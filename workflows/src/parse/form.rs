@@ -1,0 +1,141 @@
+//! The `form:` section: typed fields of a request.
+
+use super::{FIELD_KEYS, Reader};
+use crate::model::{FieldType, FormField};
+use crate::yaml;
+use marked_yaml::Node;
+use std::collections::BTreeMap;
+
+const TYPES: &[&str] = &[
+    "text",
+    "longtext",
+    "integer",
+    "number",
+    "bool",
+    "date",
+    "datetime",
+    "enum",
+    "department",
+    "class",
+    "person",
+    "office",
+];
+
+impl Reader<'_> {
+    pub(crate) fn form(&mut self, node: &Node) -> Vec<FormField> {
+        let Some(m) = self.map(node, "form") else { return Vec::new() };
+        let mut fields = Vec::new();
+        for (k, v) in m.entries() {
+            let name = k.as_str().to_string();
+            let pos = yaml::span_pos(k.span());
+            if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                self.err("bad_key", pos, format!("field name `{name}` must use lowercase letters, digits and _"));
+            }
+            if let Some(field) = self.field(name, pos, v) {
+                fields.push(field);
+            }
+        }
+        fields
+    }
+
+    fn field(&mut self, name: String, pos: crate::diag::Pos, node: &Node) -> Option<FormField> {
+        let mut m = self.map(node, &format!("field `{name}`"))?;
+        let ty_node = m.get("type");
+        let ty_name = match ty_node {
+            Some(n) => self.text(n, "type")?,
+            None => {
+                self.err("missing_key", pos, format!("field `{name}` needs a `type:` ({})", TYPES.join(", ")));
+                return None;
+            }
+        };
+        let required = m.get("required").and_then(|n| self.bool(n, "required")).unwrap_or(false);
+        let label = m.get("label").and_then(|n| self.label(n, "label"));
+        let multi = m.get("multi").and_then(|n| self.bool(n, "multi")).unwrap_or(false);
+        let max_node = m.get("max");
+        let min_node = m.get("min");
+        let of_node = m.get("of");
+        let labels_node = m.get("labels");
+        let mut allowed: Vec<&str> = vec!["type", "required", "label"];
+        let ty = match ty_name.as_str() {
+            "text" | "longtext" => {
+                allowed.push("max");
+                let max = max_node.and_then(|n| self.number(n, "max"));
+                if ty_name == "text" { FieldType::Text { max } } else { FieldType::Longtext { max } }
+            }
+            "integer" => {
+                allowed.extend(["min", "max"]);
+                FieldType::Integer {
+                    min: min_node.and_then(|n| self.number(n, "min")),
+                    max: max_node.and_then(|n| self.number(n, "max")),
+                }
+            }
+            "number" => {
+                allowed.extend(["min", "max"]);
+                FieldType::Number {
+                    min: min_node.and_then(|n| self.number(n, "min")),
+                    max: max_node.and_then(|n| self.number(n, "max")),
+                }
+            }
+            "bool" => FieldType::Bool,
+            "date" => FieldType::Date,
+            "datetime" => FieldType::Datetime,
+            "enum" => {
+                allowed.extend(["of", "labels", "multi"]);
+                let of: Vec<String> = match of_node {
+                    Some(n) => yaml::items(n).into_iter().filter_map(|i| self.text(i, "of")).collect(),
+                    None => {
+                        self.err("missing_key", pos, format!("enum field `{name}` needs `of: [value, …]`"));
+                        Vec::new()
+                    }
+                };
+                let mut labels = BTreeMap::new();
+                if let Some(n) = labels_node
+                    && let Some(lm) = self.map(n, "labels")
+                {
+                    for (k, v) in lm.entries() {
+                        if !of.iter().any(|o| o == k.as_str()) {
+                            self.err(
+                                "bad_value",
+                                yaml::span_pos(k.span()),
+                                format!("`{}` has a label but is not one of `of`", k.as_str()),
+                            );
+                        }
+                        if let Some(l) = self.label(v, "label") {
+                            labels.insert(k.as_str().to_string(), l);
+                        }
+                    }
+                }
+                FieldType::Enum { of, labels, multi }
+            }
+            "department" | "class" | "person" | "office" => {
+                allowed.push("multi");
+                match ty_name.as_str() {
+                    "department" => FieldType::Department { multi },
+                    "class" => FieldType::Class { multi },
+                    "person" => FieldType::Person { multi },
+                    _ => FieldType::Office { multi },
+                }
+            }
+            other => {
+                let hint = yaml::closest(other, TYPES).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+                self.err(
+                    "bad_value",
+                    yaml::pos(ty_node.unwrap_or(node)),
+                    format!("`{other}` is not a field type ({}){hint}", TYPES.join(", ")),
+                );
+                return None;
+            }
+        };
+        for (k, _) in m.entries() {
+            if FIELD_KEYS.contains(&k.as_str()) && !allowed.contains(&k.as_str()) {
+                self.err(
+                    "unknown_key",
+                    yaml::span_pos(k.span()),
+                    format!("`{}` does not apply to a {ty_name} field", k.as_str()),
+                );
+            }
+        }
+        self.done(&m, FIELD_KEYS);
+        Some(FormField { name, ty, required, label, pos })
+    }
+}

@@ -1,0 +1,142 @@
+//! One test per validator code, each asserting the exact position.
+
+use super::*;
+use crate::diag::Pos;
+
+fn diags(src: &str) -> Vec<(&'static str, Pos)> {
+    check_source(src).diagnostics.iter().map(|d| (d.code, d.pos)).collect()
+}
+
+fn def(body: &str) -> String {
+    format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: Test }}\nform:\n  kind: {{ type: enum, of: [a, b] }}\n  when: {{ type: date }}\n  budget: {{ type: number }}\n  dept: {{ type: department }}\nstart: s\nsteps:\n{body}"
+    )
+}
+
+const OK_END: &str = "  done: { end: approved }\n  no: { end: rejected }\n";
+
+#[test]
+fn a_valid_definition_has_no_diagnostics() {
+    let src =
+        def(&format!("  s:\n    approve: {{ who: submitter }}\n    next: {{ approve: done, reject: no }}\n{OK_END}"));
+    assert_eq!(diags(&src), []);
+    assert!(check_source(&src).definition.is_some());
+}
+
+#[test]
+fn unknown_step() {
+    let src =
+        def(&format!("  s:\n    approve: {{ who: submitter }}\n    next: {{ approve: dnoe, reject: no }}\n{OK_END}"));
+    let d = check_source(&src).diagnostics;
+    assert_eq!((d[0].code, d[0].pos), ("unknown_step", Pos::new(13, 22)));
+    assert!(d[0].message.contains("did you mean `done`"));
+    assert!(check_source(&src).definition.is_none());
+}
+
+#[test]
+fn unreachable_step_is_a_warning() {
+    let src =
+        def(&format!("  s:\n    approve: {{ who: submitter }}\n    next: {{ approve: done, reject: done }}\n{OK_END}"));
+    let checked = check_source(&src);
+    assert_eq!(diags(&src), [("unreachable_step", Pos::new(15, 3))]);
+    assert!(checked.definition.is_some(), "warnings do not refuse a definition");
+}
+
+#[test]
+fn no_path_to_end() {
+    let src = def(
+        "  s:\n    approve: { who: submitter }\n    next: t\n  t:\n    acknowledge: { who: submitter }\n    next: s\n",
+    );
+    assert_eq!(diags(&src), [("no_path_to_end", Pos::new(11, 3)), ("no_path_to_end", Pos::new(14, 3))]);
+}
+
+#[test]
+fn unknown_branch_and_branch_not_joined() {
+    let src = def(&format!(
+        "  s:\n    parallel: {{ x: a, y: b, z: c }}\n    join: {{ decides: x, waits_for: [w] }}\n    next: {{ approve: done, reject: no }}\n  a: {{ approve: {{ who: submitter }} }}\n  b: {{ acknowledge: {{ who: submitter }} }}\n  c: {{ acknowledge: {{ who: submitter }} }}\n{OK_END}"
+    ));
+    assert_eq!(
+        diags(&src),
+        [
+            ("branch_not_joined", Pos::new(12, 26)),
+            ("branch_not_joined", Pos::new(12, 32)),
+            ("unknown_branch", Pos::new(13, 37))
+        ]
+    );
+}
+
+#[test]
+fn cycle_without_decision() {
+    let src = def(&format!(
+        "  s:\n    switch: {{ \"form.kind == 'a'\": t, else: done }}\n  t:\n    notify: {{ who: submitter }}\n    next: s\n{OK_END}"
+    ));
+    let d = diags(&src);
+    assert!(d.contains(&("cycle_without_decision", Pos::new(11, 3))), "{d:?}");
+    assert!(d.contains(&("cycle_without_decision", Pos::new(13, 3))), "{d:?}");
+}
+
+#[test]
+fn return_not_earlier() {
+    let src = def(&format!(
+        "  s:\n    approve: {{ who: submitter }}\n    next: {{ approve: t, return: u }}\n  t:\n    approve: {{ who: submitter }}\n    next: done\n  u:\n    approve: {{ who: submitter }}\n    next: done\n{OK_END}"
+    ));
+    let d = diags(&src);
+    assert!(d.contains(&("return_not_earlier", Pos::new(13, 33))), "{d:?}");
+}
+
+#[test]
+fn escalation_ladders() {
+    let src = def(&format!(
+        "  s:\n    approve: {{ who: submitter }}\n    escalate:\n      - {{ after: 5wd, action: approve }}\n      - {{ after: 3wd, to: submitter }}\n    next: done\n{OK_END}"
+    ));
+    assert_eq!(diags(&src)[..2], [("escalation_after_final", Pos::new(15, 9)), ("escalation_order", Pos::new(15, 18))]);
+}
+
+#[test]
+fn remind_without_due() {
+    let src = def(&format!("  s:\n    approve: {{ who: submitter }}\n    remind: [50%]\n    next: done\n{OK_END}"));
+    assert_eq!(diags(&src)[0], ("remind_without_due", Pos::new(13, 14)));
+}
+
+#[test]
+fn switch_without_else() {
+    let src = def(&format!("  s:\n    switch: {{ \"form.kind == 'a'\": done }}\n{OK_END}"));
+    assert_eq!(diags(&src), [("switch_without_else", Pos::new(11, 3)), ("unreachable_step", Pos::new(14, 3))]);
+}
+
+#[test]
+fn expression_types_and_fields() {
+    let src = def(&format!(
+        "  s:\n    switch: {{ \"form.budget == 'many'\": done, \"form.knd == 'a'\": no, else: done }}\n{OK_END}"
+    ));
+    assert_eq!(diags(&src), [("type_mismatch", Pos::new(12, 31)), ("unknown_field", Pos::new(12, 47))]);
+}
+
+#[test]
+fn lead_time_and_selector_fields() {
+    let src = format!(
+        "key: t\nversion: 1\nname: 测试\nform:\n  budget: {{ type: number }}\nlead_time: {{ before: form.budget, at_least: 10wd }}\nstart: s\nsteps:\n  s:\n    approve: {{ who: [{{ body: department_su, of: form.budget, roles: [president] }}, {{ field: form.nobody }}] }}\n    next: done\n  done: {{ end: approved }}\n"
+    );
+    assert_eq!(
+        diags(&src),
+        [("type_mismatch", Pos::new(6, 22)), ("type_mismatch", Pos::new(10, 22)), ("unknown_field", Pos::new(10, 84))]
+    );
+}
+
+#[test]
+fn next_on_end() {
+    let src = def("  s: { end: approved, next: s }\n");
+    assert!(diags(&src).contains(&("next_on_end", Pos::new(11, 3))));
+}
+
+#[test]
+fn parser_and_validator_problems_come_together_sorted() {
+    let src = def(&format!(
+        "  s:\n    approve: {{ who: {{ body: school_su, roles: [chief] }} }}\n    due: 2 weeks\n    colour: red\n    next: {{ approve: nowhere }}\n{OK_END}"
+    ));
+    let codes: Vec<&str> = diags(&src).into_iter().map(|d| d.0).collect();
+    assert_eq!(
+        codes,
+        ["unknown_role", "bad_duration", "unknown_key", "unknown_step", "unreachable_step", "unreachable_step"]
+    );
+}
