@@ -1,21 +1,250 @@
-//! (placeholder until the parse branch lands)
-use crate::model::Definition;
+//! Checking a submitted form against a definition's schema: every broken field at once, with the
+//! field's name and the reason; the result is the normalized form.
+
+use crate::model::{Definition, FieldType, FormField};
+use crate::org::Directory;
+use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
-/// A field error.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+use serde_json::{Map, Value};
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    /// Field.
+    /// The field (`""` for the form as a whole).
     pub field: String,
-    /// Code.
+    /// A stable code: `not_an_object`, `unknown_field`, `required`, `wrong_type`, `too_long`,
+    /// `out_of_range`, `not_allowed`, `bad_date`, `unknown_reference`.
     pub code: &'static str,
-    /// Message.
+    /// What is wrong, in plain words.
     pub message: String,
 }
-/// Check.
+
+fn err(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError { field: field.to_string(), code, message: message.into() }
+}
+
+/// Checks `input` against `def.form`; with `dir`, department/class/person/office values must exist.
 pub fn check_form(
-    _def: &Definition,
-    input: &serde_json::Value,
-    _dir: Option<&dyn crate::org::Directory>,
-) -> Result<serde_json::Map<String, serde_json::Value>, Vec<FieldError>> {
-    Ok(input.as_object().cloned().unwrap_or_default())
+    def: &Definition,
+    input: &Value,
+    dir: Option<&dyn Directory>,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
+    let Some(obj) = input.as_object() else {
+        return Err(vec![err("", "not_an_object", "the form must be a JSON object of field: value")]);
+    };
+    let mut errors = Vec::new();
+    for k in obj.keys() {
+        if def.field(k).is_none() {
+            let names: Vec<&str> = def.form.iter().map(|f| f.name.as_str()).collect();
+            errors.push(err(
+                k,
+                "unknown_field",
+                format!("`{k}` is not a field of this form (fields: {})", names.join(", ")),
+            ));
+        }
+    }
+    let mut out = Map::new();
+    for f in &def.form {
+        let v = obj.get(&f.name).unwrap_or(&Value::Null);
+        let empty =
+            v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) || v.as_array().is_some_and(Vec::is_empty);
+        if empty {
+            if f.required {
+                errors.push(err(&f.name, "required", format!("`{}` is required", f.name)));
+            }
+            continue;
+        }
+        match check_field(f, v, dir) {
+            Ok(v) => {
+                out.insert(f.name.clone(), v);
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<Value, Vec<FieldError>> {
+    let name = f.name.as_str();
+    let wrong = |what: &str| vec![err(name, "wrong_type", format!("`{name}` must be {what}, found {}", json_kind(v)))];
+    let text = |max: Option<u32>| -> Result<Value, Vec<FieldError>> {
+        let s = v.as_str().ok_or_else(|| wrong("text"))?;
+        let n = s.chars().count();
+        match max {
+            Some(m) if n > m as usize => {
+                Err(vec![err(name, "too_long", format!("`{name}` is longer than {m} characters ({n})"))])
+            }
+            _ => Ok(Value::String(s.to_string())),
+        }
+    };
+    match &f.ty {
+        FieldType::Text { max } | FieldType::Longtext { max } => text(*max),
+        FieldType::Integer { min, max } => {
+            let n = v.as_i64().ok_or_else(|| wrong("a whole number"))?;
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                return Err(vec![err(name, "out_of_range", format!("`{name}` must be {}", range(min, max)))]);
+            }
+            Ok(v.clone())
+        }
+        FieldType::Number { min, max } => {
+            let n = v.as_f64().ok_or_else(|| wrong("a number"))?;
+            if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+                return Err(vec![err(name, "out_of_range", format!("`{name}` must be {}", range(min, max)))]);
+            }
+            Ok(v.clone())
+        }
+        FieldType::Bool => v.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
+        FieldType::Date => {
+            let s = v.as_str().ok_or_else(|| wrong("a date (YYYY-MM-DD)"))?;
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| Value::String(d.to_string()))
+                .map_err(|_| vec![err(name, "bad_date", format!("`{name}`: `{s}` is not a date (YYYY-MM-DD)"))])
+        }
+        FieldType::Datetime => {
+            let s = v.as_str().ok_or_else(|| wrong("a date and time (RFC 3339)"))?;
+            DateTime::parse_from_rfc3339(s).map(|_| Value::String(s.to_string())).map_err(|_| {
+                vec![err(
+                    name,
+                    "bad_date",
+                    format!("`{name}`: `{s}` is not a date and time like 2025-10-20T14:00:00+08:00"),
+                )]
+            })
+        }
+        FieldType::Enum { of, multi, .. } => each(name, v, *multi, |s| {
+            if of.iter().any(|o| o == s) {
+                None
+            } else {
+                Some(err(name, "not_allowed", format!("`{name}`: `{s}` is not one of {}", of.join(", "))))
+            }
+        }),
+        FieldType::Department { multi } => each(name, v, *multi, |s| {
+            let d = dir?;
+            d.department(s)
+                .is_none()
+                .then(|| err(name, "unknown_reference", format!("`{name}`: there is no department `{s}`")))
+        }),
+        FieldType::Class { multi } => each(name, v, *multi, |s| {
+            let d = dir?;
+            d.class(s).is_none().then(|| err(name, "unknown_reference", format!("`{name}`: there is no class `{s}`")))
+        }),
+        FieldType::Person { multi } => each(name, v, *multi, |s| {
+            let d = dir?;
+            d.person(s).is_none().then(|| err(name, "unknown_reference", format!("`{name}`: nobody is known as `{s}`")))
+        }),
+        FieldType::Office { multi } => each(name, v, *multi, |s| {
+            let d = dir?;
+            let found = [
+                crate::catalog::BodyKind::FunctionalOffice,
+                crate::catalog::BodyKind::SchoolPartyAdminOffice,
+                crate::catalog::BodyKind::StudentAffairsOffice,
+                crate::catalog::BodyKind::UpperFederation,
+            ]
+            .into_iter()
+            .any(|k| d.body(k, &crate::org::Scope::School, Some(s)).is_some());
+            (!found).then(|| err(name, "unknown_reference", format!("`{name}`: there is no office `{s}`")))
+        }),
+    }
+}
+
+/// Checks one text value, or each value of a list when `multi`.
+fn each(
+    name: &str,
+    v: &Value,
+    multi: bool,
+    check: impl Fn(&str) -> Option<FieldError>,
+) -> Result<Value, Vec<FieldError>> {
+    let values: Vec<&Value> = match (multi, v) {
+        (true, Value::Array(a)) => a.iter().collect(),
+        (true, _) => {
+            return Err(vec![err(name, "wrong_type", format!("`{name}` must be a list, found {}", json_kind(v)))]);
+        }
+        (false, _) => vec![v],
+    };
+    let mut errors = Vec::new();
+    for x in &values {
+        match x.as_str() {
+            Some(s) => errors.extend(check(s)),
+            None => errors.push(err(name, "wrong_type", format!("`{name}` must be text, found {}", json_kind(x)))),
+        }
+    }
+    if errors.is_empty() { Ok(v.clone()) } else { Err(errors) }
+}
+
+fn range<T: std::fmt::Display>(min: &Option<T>, max: &Option<T>) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!("between {a} and {b}"),
+        (Some(a), None) => format!("at least {a}"),
+        (None, Some(b)) => format!("at most {b}"),
+        (None, None) => "a number".into(),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "true/false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn def() -> Definition {
+        let src = "key: t\nversion: 1\nname: 测试\nform:\n  title: { type: text, max: 5, required: true }\n  n: { type: integer, min: 1, max: 10 }\n  x: { type: number, min: 0 }\n  ok: { type: bool }\n  on: { type: date }\n  at: { type: datetime }\n  kind: { type: enum, of: [a, b] }\n  areas: { type: enum, of: [a, b], multi: true }\nstart: s\nsteps:\n  s: { end: approved }\n";
+        crate::validate::check_source(src).definition.unwrap()
+    }
+
+    #[test]
+    fn a_good_form_is_normalized() {
+        let f = check_form(
+            &def(),
+            &json!({ "title": "标题", "n": 3, "on": "2025-10-01", "areas": ["a"], "kind": "b" }),
+            None,
+        )
+        .unwrap();
+        assert_eq!(f["title"], "标题");
+        assert_eq!(f.len(), 5);
+    }
+
+    #[test]
+    fn every_broken_field_is_reported() {
+        // given
+        let bad = json!({
+            "title": "太长的一个标题", "n": 11, "x": -1, "ok": "yes", "on": "2025-13-01",
+            "at": "tomorrow", "kind": "c", "areas": "a", "colour": "red"
+        });
+        // when
+        let errs = check_form(&def(), &bad, None).unwrap_err();
+        // then
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("colour", "unknown_field"),
+                ("title", "too_long"),
+                ("n", "out_of_range"),
+                ("x", "out_of_range"),
+                ("ok", "wrong_type"),
+                ("on", "bad_date"),
+                ("at", "bad_date"),
+                ("kind", "not_allowed"),
+                ("areas", "wrong_type"),
+            ]
+        );
+        assert_eq!(errs[1].message, "`title` is longer than 5 characters (7)");
+    }
+
+    #[test]
+    fn required_and_not_an_object() {
+        let errs = check_form(&def(), &json!({ "title": "  " }), None).unwrap_err();
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("title", "required"));
+        let errs = check_form(&def(), &json!([1]), None).unwrap_err();
+        assert_eq!(errs[0].code, "not_an_object");
+    }
 }

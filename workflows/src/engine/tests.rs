@@ -385,7 +385,7 @@ fn empty_assignee_goes_to_admins_or_is_skipped() {
 #[test]
 fn dedupe_approves_the_same_person_on_the_next_step() {
     let yaml = format!(
-        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: one\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done }}\n  done: {{ end: approved }}\n",
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: one\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done }}\n  done: {{ end: approved }}\n",
         who(&["a"]),
         who(&["a"])
     );
@@ -444,7 +444,7 @@ fn a_timer_whose_step_was_decided_does_nothing() {
 #[test]
 fn return_to_an_earlier_step() {
     let yaml = format!(
-        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: one\npolicies: {{ dedupe: false }}\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done, return: one }}\n  done: {{ end: approved }}\n",
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: one\npolicies: {{ dedupe: false }}\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done, return: one }}\n  done: {{ end: approved }}\n",
         who(&["a"]),
         who(&["b"])
     );
@@ -463,7 +463,7 @@ fn return_to_an_earlier_step() {
 #[test]
 fn parallel_join_decides_waits_for_acknowledgement() {
     let yaml = format!(
-        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nstart: both\nsteps:\n  both:\n    parallel: {{ college: review, school: ack }}\n    join: {{ decides: college, waits_for: [school] }}\n    next: {{ approve: done, reject: no }}\n  review:\n    approve: {{ who: {} }}\n    next: {{ return: submitter }}\n  ack:\n    acknowledge: {{ who: {} }}\n  done: {{ end: approved }}\n  no: {{ end: rejected }}\n",
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: both\nsteps:\n  both:\n    parallel: {{ college: review, school: ack }}\n    join: {{ decides: college, waits_for: [school] }}\n    next: {{ approve: done, reject: no }}\n  review:\n    approve: {{ who: {} }}\n    next: {{ return: submitter }}\n  ack:\n    acknowledge: {{ who: {} }}\n  done: {{ end: approved }}\n  no: {{ end: rejected }}\n",
         who(&["a"]),
         who(&["b"])
     );

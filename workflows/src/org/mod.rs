@@ -8,6 +8,7 @@ use crate::catalog::{BodyKind, Label, Lang, Level, Role};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub mod checks;
 pub mod file;
 pub mod generate;
 pub mod memory;
@@ -43,6 +44,7 @@ impl Scope {
 
 /// A department (院系).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Department {
     /// Code, e.g. `cs`.
     pub code: String,
@@ -61,6 +63,7 @@ pub struct Department {
 
 /// A class (班级, entity `class_unit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClassUnit {
     /// Code, e.g. `cs-2023-1`.
     pub code: String,
@@ -98,6 +101,7 @@ pub struct Body {
 
 /// A person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Person {
     /// Id.
     pub id: PersonId,
@@ -115,7 +119,7 @@ pub struct Person {
     #[serde(default)]
     pub class: Option<String>,
     /// Preferred language.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zh")]
     pub lang: Lang,
     /// May administer workflows and the org.
     #[serde(default)]
@@ -124,6 +128,7 @@ pub struct Person {
 
 /// A post: a person holding a role in a body for a term.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Post {
     /// Holder.
     pub person: PersonId,
@@ -162,6 +167,7 @@ impl Post {
 
 /// A liaison assignment (M2): a school SU leader or member linked to a department SU or a key class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Liaison {
     /// The school SU person.
     pub person: PersonId,
@@ -190,6 +196,7 @@ impl Liaison {
 
 /// A delegation: a dated, audited stand-in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Delegation {
     /// Who is away.
     pub from: PersonId,
@@ -249,3 +256,9 @@ pub trait Directory {
     /// What expressions may know of a person on `day`.
     fn submitter_info(&self, person: &str, day: NaiveDate) -> Option<SubmitterInfo>;
 }
+
+fn is_zh(l: &Lang) -> bool {
+    *l == Lang::Zh
+}
+#[cfg(test)]
+mod tests;

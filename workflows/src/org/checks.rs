@@ -1,0 +1,197 @@
+//! The org checks of the policy that need only the org (domain.md §3): M2 contact coverage, M3
+//! staff ratios and term transitions, M4 onboarding and training, M9 symposiums.
+
+use super::*;
+use crate::diag::Severity;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One finding of an org check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgFinding {
+    /// Stable code, e.g. `m2_department_uncovered`.
+    pub code: &'static str,
+    /// Error (the policy requires it) or warning (一般 / 原则上, or a reminder).
+    pub severity: Severity,
+    /// What it is about: a department, class or person id.
+    pub subject: String,
+    /// What is wrong, in both languages.
+    pub message: Label,
+}
+
+fn finding(code: &'static str, severity: Severity, subject: &str, zh: String, en: String) -> OrgFinding {
+    OrgFinding { code, severity, subject: subject.to_string(), message: Label::new(zh, en) }
+}
+
+/// Runs every check on `day`.
+pub fn check_org(org: &Org, day: NaiveDate) -> Vec<OrgFinding> {
+    let dir = OrgDirectory::new(org.clone());
+    let mut out = Vec::new();
+    let school_su = |role: fn(Role) -> bool| -> BTreeSet<String> {
+        dir.holders("school_su", &[], day).into_iter().filter(|p| role(p.role)).map(|p| p.person.clone()).collect()
+    };
+    let leaders = school_su(|r| r.is_presidium() || r == Role::DivisionHead);
+    let presidium = school_su(Role::is_presidium);
+    let heads = school_su(|r| r == Role::DivisionHead);
+    let members = school_su(|r| r == Role::DivisionMember);
+    let current: Vec<&Liaison> = org.liaisons.iter().filter(|l| l.current_on(day)).collect();
+
+    // M2: every department SU covered by a presidium member and a division head of the school SU.
+    for d in &org.departments {
+        let by: Vec<&str> =
+            current.iter().filter(|l| l.department.as_deref() == Some(&d.code)).map(|l| l.person.as_str()).collect();
+        if !by.iter().any(|p| presidium.contains(*p)) || !by.iter().any(|p| heads.contains(*p)) {
+            out.push(finding(
+                "m2_department_uncovered",
+                Severity::Error,
+                &d.code,
+                format!("{}学生会缺少校学生会主席团成员或工作部门负责人联系", d.name.zh),
+                format!("{}: no school SU presidium member and division head both assigned", d.name.en),
+            ));
+        }
+    }
+    for p in &leaders {
+        if !current.iter().any(|l| &l.person == p && l.department.is_some()) {
+            out.push(finding(
+                "m2_leader_without_department",
+                Severity::Error,
+                p,
+                format!("{p} 未联系任何院系学生会"),
+                format!("{p} covers no department SU"),
+            ));
+        }
+    }
+    let key: BTreeSet<&str> = org.classes.iter().filter(|c| c.key_class).map(|c| c.code.as_str()).collect();
+    for m in &members {
+        let n =
+            current.iter().filter(|l| &l.person == m && l.class.as_deref().is_some_and(|c| key.contains(c))).count();
+        if n != 1 {
+            out.push(finding(
+                "m2_member_key_class",
+                Severity::Error,
+                m,
+                format!("{m} 联系重点班级 {n} 个（应为 1 个）"),
+                format!("{m} covers {n} key classes (exactly one expected)"),
+            ));
+        }
+    }
+    // Every class covered by its department SU's leaders.
+    let dept_leader = |person: &str, dept: &str| {
+        dir.posts_of(person, day).iter().any(|p| {
+            p.body == format!("department_su@{dept}") && (p.role.is_presidium() || p.role == Role::DivisionHead)
+        })
+    };
+    for c in &org.classes {
+        if !current.iter().any(|l| l.class.as_deref() == Some(&c.code) && dept_leader(&l.person, &c.department)) {
+            out.push(finding(
+                "m2_class_uncovered",
+                Severity::Error,
+                &c.code,
+                format!("{} 没有院系学生会联系人", c.name.zh),
+                format!("{} has no department SU contact person", c.name.en),
+            ));
+        }
+    }
+    for l in &current {
+        if l.last_ledger_entry.is_none_or(|d| (day - d).num_days() > 60) {
+            let subject = l.department.clone().or_else(|| l.class.clone()).unwrap_or_default();
+            out.push(finding(
+                "m2_ledger_stale",
+                Severity::Warning,
+                &subject,
+                format!("{} 联系 {subject} 的工作台账已超过60天没有记录", l.person),
+                format!("{}'s ledger for {subject} has no entry in 60 days", l.person),
+            ));
+        }
+    }
+
+    // M3: ratios count people, not posts.
+    let staff = |body: &str| -> BTreeMap<String, Vec<&Post>> {
+        let mut m: BTreeMap<String, Vec<&Post>> = BTreeMap::new();
+        for p in dir
+            .holders(body, &[], day)
+            .into_iter()
+            .filter(|p| p.role != Role::Advisor && p.role != Role::SecretaryGeneral || body != "school_su")
+        {
+            m.entry(p.person.clone()).or_default().push(p);
+        }
+        m
+    };
+    let school_staff = staff("school_su");
+    let school_staff: BTreeMap<&String, &Vec<&Post>> =
+        school_staff.iter().filter(|(p, _)| dir.person(p).is_some_and(|x| x.class.is_some())).collect();
+    let from_su = school_staff.values().filter(|posts| posts.iter().any(|p| p.from_department_su)).count();
+    if !school_staff.is_empty() && from_su * 2 < school_staff.len() {
+        out.push(finding(
+            "m3_school_su_from_departments",
+            Severity::Warning,
+            "school_su",
+            format!("校学生会工作人员中来自院系学生会的仅 {from_su}/{}，一般不少于50%", school_staff.len()),
+            format!("only {from_su} of {} school SU staff come from department SUs (50% expected)", school_staff.len()),
+        ));
+    }
+    for d in &org.departments {
+        let s = staff(&format!("department_su@{}", d.code));
+        let cadre = s.keys().filter(|p| dir.submitter_info(p, day).is_some_and(|i| i.is_class_cadre)).count();
+        if !s.is_empty() && cadre * 2 < s.len() {
+            out.push(finding(
+                "m3_department_su_cadres",
+                Severity::Warning,
+                &d.code,
+                format!("{}学生会工作人员中班团干部仅 {cadre}/{}，原则上不少于50%", d.name.zh, s.len()),
+                format!(
+                    "{}: only {cadre} of {} department SU staff are class or branch cadres (50% expected)",
+                    d.name.en,
+                    s.len()
+                ),
+            ));
+        }
+        if !d.term_transition_done {
+            out.push(finding(
+                "m3_term_transition_missing",
+                Severity::Error,
+                &d.code,
+                format!("{}学生会尚未完成换届，校级学代会不能召开", d.name.zh),
+                format!("{} has not finished its term transition: the school congress is blocked", d.name.en),
+            ));
+        }
+        if d.last_symposium.is_none_or(|s| s.year() != day.year()) {
+            out.push(finding(
+                "m9_no_symposium",
+                Severity::Warning,
+                &d.code,
+                format!("{}本年度尚未召开班级座谈交流会", d.name.zh),
+                format!("{} has held no class symposium this year", d.name.en),
+            ));
+        }
+    }
+
+    // M4: onboarding within a month of appointment; presidium members trained this term.
+    for p in org.posts.iter().filter(|p| p.current_on(day)) {
+        let su = p.body == "school_su" || p.body.starts_with("department_su@");
+        if !su || matches!(p.role, Role::Advisor | Role::SecretaryGeneral) && p.body == "school_su" {
+            continue;
+        }
+        let due = p.from.checked_add_months(chrono::Months::new(1)).unwrap_or(p.from);
+        if p.onboarded.is_none() && day > due {
+            out.push(finding(
+                "m4_onboarding_overdue",
+                Severity::Error,
+                &p.person,
+                format!("{} 任职于 {}，入门教育已于 {due} 到期", p.person, p.from),
+                format!("{} was appointed on {}; onboarding was due on {due}", p.person, p.from),
+            ));
+        }
+        if p.role.is_presidium() && p.trained.is_none_or(|t| t < p.from) {
+            out.push(finding(
+                "m4_presidium_untrained",
+                Severity::Error,
+                &p.person,
+                format!("{} 本学期尚未参加履职培训", p.person),
+                format!("{} has had no duty training this term", p.person),
+            ));
+        }
+    }
+    out
+}
+
+use chrono::Datelike;
