@@ -30,8 +30,8 @@ pub struct Definition {
     pub form: Vec<FormField>,
     /// Need-to-know visibility.
     pub visibility: Visibility,
-    /// "Submit at least N before form.X".
-    pub lead_time: Option<LeadTime>,
+    /// "Submit at least N before form.X" rules (the first that applies counts).
+    pub lead_time: Vec<LeadTime>,
     /// Default policies for every step.
     pub policies: Policies,
     /// How the request's title is composed (a template over form fields); default `{form.title}`.

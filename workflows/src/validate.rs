@@ -334,7 +334,7 @@ impl Validator<'_> {
         if let Visibility::NeedToKnowWhen(e) = &def.visibility {
             exprs.push(e);
         }
-        if let Some(lt) = &def.lead_time {
+        for lt in &def.lead_time {
             exprs.extend(lt.when.iter());
             match def.field(&lt.before.value).map(|f| &f.ty) {
                 Some(FieldType::Date | FieldType::Datetime) => {}

@@ -27,7 +27,7 @@ impl Machine<'_, '_> {
             }
         }
         let mut late = None;
-        if let Some(lt) = &def.lead_time {
+        if let Some(lt) = def.lead_time.iter().find(|lt| lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info))) {
             let applies = lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info));
             let date = form
                 .get(&lt.before.value)

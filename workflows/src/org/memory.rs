@@ -130,7 +130,10 @@ impl OrgDirectory {
             posts_by_body: group(org.posts.iter().map(|p| p.body.clone()).collect()),
             posts_by_person: group(org.posts.iter().map(|p| p.person.clone()).collect()),
             liaisons_by_department: group(
-                org.liaisons.iter().map(|l| l.department.clone().unwrap_or_default()).collect(),
+                org.liaisons
+                    .iter()
+                    .map(|l| l.department.clone().or_else(|| l.class.clone()).unwrap_or_default())
+                    .collect(),
             ),
             delegations_by_person: group(org.delegations.iter().map(|d| d.from.clone()).collect()),
             admins: org.people.iter().enumerate().filter(|(_, p)| p.admin).map(|(i, _)| i).collect(),

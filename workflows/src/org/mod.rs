@@ -247,8 +247,8 @@ pub trait Directory {
     fn holders(&self, body_id: &str, roles: &[Role], day: NaiveDate) -> Vec<&Post>;
     /// The posts a person holds on `day`.
     fn posts_of(&self, person: &str, day: NaiveDate) -> Vec<&Post>;
-    /// The liaisons of a department on `day` (M2).
-    fn liaisons_of(&self, department: &str, day: NaiveDate) -> Vec<&Liaison>;
+    /// The liaisons of a department, or of a class, by its code, on `day` (M2).
+    fn liaisons_of(&self, department_or_class: &str, day: NaiveDate) -> Vec<&Liaison>;
     /// The active stand-in of `person` at `at` for definition `key`, if any.
     fn delegate_of(&self, person: &str, key: &str, at: DateTime<Utc>) -> Option<&Delegation>;
     /// The workflow admins (receive tasks nobody else can take).

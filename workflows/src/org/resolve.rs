@@ -47,6 +47,30 @@ pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<Per
                 }
             }
         }
+        SelectorKind::LiaisonOf(ScopeRef::SubmitterClass) => {
+            // A class's contact person: a department SU leader linked to the class; else the department SU presidium.
+            let Some(class) = ctx.submitter.class.as_deref().and_then(|c| dir.class(c)) else { return out };
+            let su = format!("department_su@{}", class.department);
+            let leader = |p: &str| {
+                dir.posts_of(p, ctx.day)
+                    .iter()
+                    .any(|x| x.body == su && (x.role.is_presidium() || x.role == Role::DivisionHead))
+            };
+            let contacts: Vec<String> = dir
+                .liaisons_of(&class.code, ctx.day)
+                .iter()
+                .filter(|l| leader(&l.person))
+                .map(|l| l.person.clone())
+                .collect();
+            if contacts.is_empty() {
+                let presidium = [Role::President, Role::VicePresident, Role::ExecutivePresident];
+                for post in dir.holders(&su, &presidium, ctx.day) {
+                    push(&post.person);
+                }
+            } else {
+                contacts.iter().for_each(|p| push(p));
+            }
+        }
         SelectorKind::LiaisonOf(of) => {
             for dept in departments(of, ctx, dir) {
                 let liaisons = dir.liaisons_of(&dept, ctx.day);

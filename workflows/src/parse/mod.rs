@@ -242,7 +242,10 @@ impl Reader<'_> {
         let submitters = m.get("submitters").map(|n| self.selectors(n, "submitters")).unwrap_or_default();
         let form = m.get("form").map(|n| self.form(n)).unwrap_or_default();
         let visibility = m.get("visibility").map(|n| self.visibility(n)).unwrap_or_default();
-        let lead_time = m.get("lead_time").and_then(|n| self.lead_time(n));
+        let lead_time = m
+            .get("lead_time")
+            .map(|n| yaml::items(n).into_iter().filter_map(|i| self.lead_time(i)).collect())
+            .unwrap_or_default();
         let policies = m.get("policies").map(|n| self.policies(n).apply(Policies::default())).unwrap_or_default();
         let start = match m.get("start") {
             Some(n) => self.text(n, "start").map(|s| Spanned::new(s, yaml::pos(n))),

@@ -95,7 +95,7 @@ fn parses_the_m1_sketch() {
     let ack = def.step("school_su_ack").unwrap();
     assert_eq!(ack.escalate.len(), 2);
     assert!(matches!(def.visibility, Visibility::NeedToKnowWhen(_)));
-    let lt = def.lead_time.unwrap();
+    let lt = &def.lead_time[0];
     assert_eq!(lt.before.value, "event_date");
     assert_eq!(lt.otherwise, LeadTimeAction::Warn);
 }
