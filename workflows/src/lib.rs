@@ -18,5 +18,6 @@ pub mod simulate;
 pub mod validate;
 pub mod yaml;
 
+pub use calendar::WorkCalendar;
 pub use diag::{Diagnostic, Pos, Severity};
 pub use model::Definition;

@@ -140,8 +140,10 @@ pub fn simulate(
 }
 
 /// Which visit of `step` run `run` is (0 for the first time the request reaches the step).
+/// Which choice of a step applies: one per visit of the step, and one more per escalation rung.
 fn visit_index(st: &Instance, step: &str, run: u32) -> usize {
-    st.runs.values().filter(|r| r.step == step && r.id < run).count()
+    let earlier = st.runs.values().filter(|r| r.step == step && r.id < run).count();
+    earlier + st.runs.get(&run).map_or(0, |r| r.escalated_rungs)
 }
 
 impl Transcript {
@@ -266,7 +268,7 @@ impl Transcript {
                     to.iter().map(|p| who(p)).collect::<Vec<_>>().join(", ")
                 )),
                 EventKind::AutoActed { action, .. } => Some(format!("  ⚙ auto {action:?}")),
-                EventKind::PolicyApplied { note, .. } => Some(format!("  ⓘ {note:?}")),
+                EventKind::PolicyApplied { note, .. } => Some(format!("  ⓘ {}", note.words(lang))),
                 EventKind::Copied { to, .. } => Some(format!(
                     "  ✉ {} → {}",
                     if zh { "抄送" } else { "copied" },
@@ -289,6 +291,14 @@ impl Transcript {
             if let Some(line) = line {
                 out.push_str(&format!("[{t}] {line}\n"));
             }
+        }
+        if !self.state.is_finished() {
+            let waiting: Vec<String> = self.state.open_tasks().map(|t| format!("{} ({})", who(&t.assignee), t.step)).collect();
+            out.push_str(&if zh {
+                format!("■ 未结束，等待: {}\n", waiting.join(", "))
+            } else {
+                format!("■ not finished, waiting for: {}\n", waiting.join(", "))
+            });
         }
         out
     }
