@@ -293,7 +293,8 @@ impl Transcript {
             }
         }
         if !self.state.is_finished() {
-            let waiting: Vec<String> = self.state.open_tasks().map(|t| format!("{} ({})", who(&t.assignee), t.step)).collect();
+            let waiting: Vec<String> =
+                self.state.open_tasks().map(|t| format!("{} ({})", who(&t.assignee), t.step)).collect();
             out.push_str(&if zh {
                 format!("■ 未结束，等待: {}\n", waiting.join(", "))
             } else {

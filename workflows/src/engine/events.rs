@@ -146,14 +146,36 @@ impl PolicyNote {
     pub fn words(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match self {
-            PolicyNote::EmptySkipped => if zh { "无人可审批，跳过此步" } else { "nobody to ask: step skipped" }.into(),
-            PolicyNote::EmptyToAdmins => if zh { "无人可审批，转管理员" } else { "nobody to ask: sent to the admins" }.into(),
-            PolicyNote::EmptyEscalated => if zh { "无人可审批，直接升级" } else { "nobody to ask: escalated at once" }.into(),
-            PolicyNote::SelfSkipped => if zh { "提交人即审批人，跳过此步" } else { "the submitter is the reviewer: step skipped" }.into(),
-            PolicyNote::SelfAutoApproved => if zh { "提交人即审批人，自动同意" } else { "the submitter is a reviewer: approved automatically" }.into(),
-            PolicyNote::SelfRemoved => if zh { "提交人不能审批自己的申请，已移出" } else { "the submitter cannot review their own request: taken off" }.into(),
+            PolicyNote::EmptySkipped => {
+                if zh { "无人可审批，跳过此步" } else { "nobody to ask: step skipped" }.into()
+            }
+            PolicyNote::EmptyToAdmins => {
+                if zh { "无人可审批，转管理员" } else { "nobody to ask: sent to the admins" }.into()
+            }
+            PolicyNote::EmptyEscalated => {
+                if zh { "无人可审批，直接升级" } else { "nobody to ask: escalated at once" }.into()
+            }
+            PolicyNote::SelfSkipped => {
+                if zh { "提交人即审批人，跳过此步" } else { "the submitter is the reviewer: step skipped" }.into()
+            }
+            PolicyNote::SelfAutoApproved => if zh {
+                "提交人即审批人，自动同意"
+            } else {
+                "the submitter is a reviewer: approved automatically"
+            }
+            .into(),
+            PolicyNote::SelfRemoved => if zh {
+                "提交人不能审批自己的申请，已移出"
+            } else {
+                "the submitter cannot review their own request: taken off"
+            }
+            .into(),
             PolicyNote::Deduped { person } => {
-                if zh { format!("{person} 已在上一步同意，自动同意") } else { format!("{person} approved the previous step: approved again automatically") }
+                if zh {
+                    format!("{person} 已在上一步同意，自动同意")
+                } else {
+                    format!("{person} approved the previous step: approved again automatically")
+                }
             }
         }
     }
@@ -352,6 +374,11 @@ pub enum EventKind {
         run: RunId,
         /// How.
         result: StepResult,
+    },
+    /// The engine stopped a loop that went round without a human decision; the request ends rejected.
+    LoopStopped {
+        /// The step it was about to enter.
+        step: StepName,
     },
     /// A step run ended without a result (its branch ended, or a return went past it).
     RunCancelled {

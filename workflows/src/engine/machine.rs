@@ -19,11 +19,15 @@ pub(super) struct Machine<'e, 'a> {
     pub(super) channel: Channel,
     events: Vec<Event>,
     effects: Vec<Effect>,
+    entered: u32,
 }
+
+/// Steps one command may enter before the engine decides the definition is looping.
+const MAX_STEPS_PER_COMMAND: u32 = 400;
 
 impl<'e, 'a> Machine<'e, 'a> {
     pub(super) fn new(env: &'e Env<'a>, st: Instance, actor: Actor, channel: Channel) -> Self {
-        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new() }
+        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new(), entered: 0 }
     }
 
     pub(super) fn finish(self) -> Output {
@@ -71,6 +75,16 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     /// Enters step `name` inside `parent`, coming from run `from` (for dedupe).
     pub(super) fn enter(&mut self, name: &str, parent: Option<(RunId, String)>, from: Option<RunId>) {
+        if self.st.is_finished() {
+            return;
+        }
+        self.entered += 1;
+        if self.entered > MAX_STEPS_PER_COMMAND {
+            // Policies (skips, auto-approvals) made a loop go round without anyone deciding.
+            self.emit_as(Actor::System, EventKind::LoopStopped { step: name.to_string() });
+            self.finish_request(Outcome::Rejected);
+            return;
+        }
         let Some(step) = self.step(name) else {
             // The validator refuses unknown targets; a definition that slipped through ends rejected.
             self.end_path(parent, Outcome::Rejected);
@@ -211,10 +225,18 @@ impl<'e, 'a> Machine<'e, 'a> {
             Mode::Sequence => reviewers.iter().take(1).cloned().collect(),
             _ => reviewers.clone(),
         };
-        let dedupe_from: Vec<PersonId> = if pol.dedupe && kind == TaskKind::Approve {
+        // Dedupe only on the first visit of a step: a loop back to it is a new decision.
+        let first_visit = !self.st.runs.values().any(|r| r.step == step.name && r.id != run);
+        let dedupe_from: Vec<PersonId> = if pol.dedupe && kind == TaskKind::Approve && first_visit {
             from.map(|f| self.approvers_of(f)).unwrap_or_default()
         } else {
             Vec::new()
+        };
+        // 或签: someone approved automatically decides the step; the others are never asked.
+        let auto = |p: &PersonId| (self_auto && *p == submitter) || dedupe_from.contains(p);
+        let first: Vec<PersonId> = match (&spec.mode, first.iter().find(|p| auto(p))) {
+            (Mode::Any, Some(p)) => vec![p.clone()],
+            _ => first,
         };
         for p in &first {
             let task = self.create_task(run, p, kind);

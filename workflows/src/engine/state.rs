@@ -207,7 +207,8 @@ impl Instance {
             | EventKind::Routed { .. }
             | EventKind::PolicyApplied { .. }
             | EventKind::Commented { .. }
-            | EventKind::AutoActed { .. } => {}
+            | EventKind::AutoActed { .. }
+            | EventKind::LoopStopped { .. } => {}
             EventKind::StepEntered { run, step, parent, due_at, reviewers, needed } => {
                 self.last_id = self.last_id.max(*run);
                 self.runs.insert(

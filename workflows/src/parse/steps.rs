@@ -361,11 +361,10 @@ impl Reader<'_> {
                 let roles = m.get("roles").map(|n| self.roles(n, Some(body))).unwrap_or_default();
                 let of = match m.get("of") {
                     Some(n) => self.scope(n)?,
-                    None => match body.levels()[0] {
-                        Level::Class => ScopeRef::SubmitterClass,
-                        Level::Department => ScopeRef::SubmitterDepartment,
-                        Level::School => ScopeRef::School,
-                    },
+                    // A body kind that exists at school level means the school's by default.
+                    None if body.levels().contains(&Level::School) => ScopeRef::School,
+                    None if body.levels().contains(&Level::Department) => ScopeRef::SubmitterDepartment,
+                    None => ScopeRef::SubmitterClass,
                 };
                 let code = m.get("code").and_then(|n| self.text(n, "code"));
                 let division = m.get("division").and_then(|n| self.text(n, "division"));

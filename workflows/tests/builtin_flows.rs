@@ -1,0 +1,498 @@
+//! Each built-in definition driven end to end against the demo university (南粤示例大学), asserting
+//! what the people involved would see: who is asked at each step, when, and how it ends.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use workflows::WorkCalendar;
+use workflows::builtin::builtin;
+use workflows::catalog::Role;
+use workflows::engine::{self, Channel, Command, Env, EventKind, Instance, Status, TaskKind};
+use workflows::model::Outcome;
+use workflows::org::generate::{demo_directory, demo_people as dp};
+use workflows::org::{Directory, OrgDirectory};
+use workflows::simulate::{Choice, Script, Transcript, simulate};
+
+fn sh(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Shanghai.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+/// Monday 2025-11-24 09:00.
+fn monday() -> DateTime<Utc> {
+    sh(2025, 11, 24, 9)
+}
+
+fn run(key: &str, submitter: &str, form: Value, at: DateTime<Utc>, script: Script) -> Transcript {
+    let def = builtin(key).expect("built-in");
+    simulate(&def, &demo_directory(), &WorkCalendar::builtin(), submitter, &form, at, &script).expect("accepted")
+}
+
+/// Step → the people asked there, in order.
+fn asked(t: &Transcript) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut steps = BTreeMap::new();
+    for e in &t.events {
+        match &e.kind {
+            EventKind::StepEntered { run, step, .. } => {
+                steps.insert(*run, step.clone());
+            }
+            EventKind::TaskCreated { run, assignee, .. } => {
+                out.entry(steps[run].clone()).or_default().push(assignee.clone())
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn outcome(t: &Transcript) -> Status {
+    t.state.status
+}
+
+fn holders(body: &str, role: Role) -> Vec<String> {
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 24).unwrap();
+    demo_directory().holders(body, &[role], day).into_iter().map(|p| p.person.clone()).collect()
+}
+
+fn m1_form(kind: &str) -> Value {
+    json!({ "kind": kind, "matter_type": "major_meeting", "title": "计算机学院学生会关于召开第五次学生代表大会的请示",
+            "body": "拟于2025年12月召开第五次学生代表大会。", "event_date": "2026-01-20" })
+}
+
+#[test]
+fn m1_opens_both_branches_at_once_and_reaches_the_liaison() {
+    // given the vice-president of the CS department SU submits a request on Friday 26 Sep 2025, 17:00
+    let def = builtin("major_matter_report").unwrap();
+    let dir = demo_directory();
+    let cal = WorkCalendar::builtin();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: sh(2025, 9, 26, 17) };
+    let out = engine::submit(&env, "R1", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &m1_form("request")).unwrap();
+    // the president signs first
+    let sign = out.state.open_tasks().next().unwrap().clone();
+    assert_eq!(sign.assignee, dp::CS_SU_PRESIDENT);
+    // when the president approves
+    let out = engine::handle(
+        &env,
+        &out.state,
+        dp::CS_SU_PRESIDENT,
+        Channel::Api,
+        Command::Approve { task: sign.id, comment: None },
+    )
+    .unwrap();
+    // then both branches' tasks are created in this one command, at the same instant
+    let created: Vec<(&str, DateTime<Utc>)> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskCreated { assignee, .. } => Some((assignee.as_str(), e.at)),
+            _ => None,
+        })
+        .collect();
+    let who: Vec<&str> = created.iter().map(|c| c.0).collect();
+    assert!(who.contains(&dp::CS_LEAGUE_SECRETARY), "{who:?}");
+    assert!(who.contains(&dp::SCHOOL_SU_PRESIDENT), "the school SU branch reaches the cs liaison: {who:?}");
+    assert!(created.iter().all(|c| c.1 == created[0].1));
+    // and the liaison is exactly the department's M2 contacts (a presidium member and a division head)
+    let liaisons: Vec<String> = dir
+        .liaisons_of("cs", chrono::NaiveDate::from_ymd_opt(2025, 9, 26).unwrap())
+        .iter()
+        .map(|l| l.person.clone())
+        .collect();
+    let ack: Vec<&str> =
+        out.state.open_tasks().filter(|t| t.step == "school_su_ack").map(|t| t.assignee.as_str()).collect();
+    assert_eq!(ack, liaisons.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[test]
+fn m1_escalates_to_the_secretary_general_then_the_league_committee() {
+    // given nobody at the school SU acknowledges; the college decides at once
+    let t = run(
+        "major_matter_report",
+        dp::CS_SU_PRESIDENT,
+        m1_form("report"),
+        sh(2025, 9, 26, 17),
+        Script::default().with("school_su_ack", &[Choice::Wait, Choice::Wait, Choice::Approve]),
+    );
+    // then the escalations come on working-day time: Sun 28 Sep is a 调休 working day, Oct 1–8 are off
+    let escalations: Vec<(String, DateTime<Utc>)> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Escalated { to, .. } => Some((to.join(","), e.at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        escalations,
+        [
+            (dp::SCHOOL_SU_SECRETARY_GENERAL.to_string(), sh(2025, 9, 28, 17)),
+            (dp::LEAGUE_COMMITTEE_SECRETARY.to_string(), sh(2025, 9, 30, 17)),
+        ]
+    );
+    // and the case closes approved only once the school SU branch is acknowledged
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    assert_eq!(t.state.finished_at, Some(sh(2025, 9, 30, 17)));
+    // a report goes to the Party org for acknowledgement, not a decision
+    assert_eq!(asked(&t)["party_ack"], [dp::CS_PARTY_DEPUTY]);
+    assert!(!asked(&t).contains_key("party_approve"));
+}
+
+#[test]
+fn m1_request_is_decided_by_the_party_org_and_a_rejection_ends_it() {
+    let t = run("major_matter_report", dp::CS_SU_PRESIDENT, m1_form("request"), monday(), Script::default());
+    assert_eq!(asked(&t)["party_approve"], [dp::CS_PARTY_DEPUTY]);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+
+    let t = run(
+        "major_matter_report",
+        dp::CS_SU_PRESIDENT,
+        m1_form("request"),
+        monday(),
+        Script::default().with("league_review", &[Choice::Reject]),
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
+    assert!(t.state.open_tasks().next().is_none(), "the school SU branch is closed too");
+}
+
+#[test]
+fn m1_return_and_resubmit_resumes_where_it_stood() {
+    let t = run(
+        "major_matter_report",
+        dp::CS_SU_PRESIDENT,
+        m1_form("request"),
+        monday(),
+        Script::default().with("league_review", &[Choice::Return, Choice::Approve]),
+    );
+    let kinds: Vec<&str> = t
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::ReturnedToSubmitter { .. } => Some("returned"),
+            EventKind::Resubmitted { .. } => Some("resubmitted"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["returned", "resubmitted"]);
+    assert_eq!(asked(&t)["league_review"], [dp::CS_LEAGUE_SECRETARY, dp::CS_LEAGUE_SECRETARY]);
+    assert_eq!(t.state.round, 2);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn m1_incidents_are_need_to_know_and_late_meetings_warned() {
+    let def = builtin("major_matter_report").unwrap();
+    let mut form = m1_form("report");
+    form["matter_type"] = json!("sensitive_incident");
+    let dir = demo_directory();
+    let cal = WorkCalendar::builtin();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
+    let out = engine::submit(&env, "R1", dp::CS_SU_PRESIDENT, Channel::Api, &form).unwrap();
+    assert!(out.state.need_to_know);
+    assert!(out.state.on_path(dp::CS_LEAGUE_SECRETARY) && !out.state.on_path(dp::CS_PARTY_SECRETARY));
+
+    let mut late = m1_form("request");
+    late["event_date"] = json!("2025-12-05");
+    let out = engine::submit(&env, "R2", dp::CS_SU_PRESIDENT, Channel::Api, &late).unwrap();
+    assert!(
+        out.events.iter().any(|e| matches!(e.kind, EventKind::LeadTimeWarning { .. })),
+        "20 working days before a major meeting"
+    );
+}
+
+#[test]
+fn class_report_reaches_the_contact_and_a_counselor() {
+    let t = run(
+        "class_major_matter_report",
+        dp::CS_2023_1_MONITOR,
+        json!({ "kind": "request", "title": "班级团日活动经费请示", "body": "申请经费500元。" }),
+        monday(),
+        Script::default(),
+    );
+    let a = asked(&t);
+    let contact = &a["contact_ack"];
+    assert_eq!(contact.len(), 1);
+    assert!(
+        holders("department_su@cs", Role::VicePresident).contains(&contact[0])
+            || holders("department_su@cs", Role::President).contains(&contact[0])
+    );
+    assert_eq!(a["counselor_ack"], holders("department_party_org@cs", Role::Counselor));
+    assert_eq!(a["president_decision"], [dp::CS_SU_PRESIDENT]);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn liaison_assignment_needs_three_of_five_and_copies_departments() {
+    let t = run(
+        "liaison_assignment",
+        dp::SCHOOL_SU_PRESIDENT,
+        json!({ "term": "2025—2026学年第一学期", "plan": "主席团成员、工作部门负责人联系各院系。", "departments": ["cs", "law"] }),
+        monday(),
+        Script::default(),
+    );
+    let approvals = t.events.iter().filter(|e| matches!(e.kind, EventKind::TaskDecided { .. })).count();
+    assert_eq!(asked(&t)["presidium_agree"].len(), 5);
+    assert!(approvals >= 4, "3 presidium approvals and the League committee");
+    let copied: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Copied { to, .. } => Some(to.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        copied,
+        [
+            holders("department_su@cs", Role::President)[0].clone(),
+            holders("department_su@law", Role::President)[0].clone()
+        ]
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+fn selection_form(top: bool) -> Value {
+    json!({ "candidate": "2023010215", "candidate_name": "候选人", "position": "division_member",
+            "top_30_percent": top, "no_failed_courses": true, "class_cadre": true, "reasons": "工作积极。" })
+}
+
+#[test]
+fn staff_selection_chain_and_public_notice_that_passes_by_itself() {
+    let t = run(
+        "staff_selection",
+        dp::CS_SU_PRESIDENT,
+        selection_form(true),
+        monday(),
+        Script::default().with("public_notice", &[Choice::Wait]),
+    );
+    let a = asked(&t);
+    assert_eq!(a["league_recommend"], [dp::CS_LEAGUE_SECRETARY]);
+    assert_eq!(a["affairs_review"], holders("student_affairs_office", Role::Reviewer));
+    assert_eq!(a["public_notice"], [dp::SCHOOL_SU_SECRETARY_GENERAL]);
+    assert!(
+        t.events.iter().any(|e| matches!(e.kind, EventKind::AutoActed { .. })),
+        "公示 ends by itself after 5 working days"
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    assert_eq!(t.state.finished_at, Some(sh(2025, 12, 1, 9)));
+
+    let t = run("staff_selection", dp::CS_SU_PRESIDENT, selection_form(false), monday(), Script::default());
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
+    assert!(asked(&t).is_empty(), "an ineligible candidate asks nobody");
+}
+
+#[test]
+fn training_filing_is_acknowledged_not_approved() {
+    let form = json!({ "title": "2025年秋季学期院系学生会培训计划", "phase": "plan", "semester": "autumn",
+                       "first_session": "2025-11-26", "trainees": 40, "content": "履职培训三次。" });
+    let t = run("training_filing", dp::CS_SU_PRESIDENT, form, monday(), Script::default());
+    assert!(
+        t.events.iter().any(|e| matches!(e.kind, EventKind::LeadTimeWarning { .. })),
+        "plans are filed 5 working days ahead"
+    );
+    assert!(t.events.iter().all(|e| !matches!(&e.kind, EventKind::TaskCreated { kind: TaskKind::Approve, .. })));
+    assert_eq!(asked(&t)["filing"].len(), 2, "the cs liaisons");
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn onboarding_escalates_after_a_month() {
+    let form = json!({ "new_staff": "2023010215", "new_staff_name": "新干事", "appointed_on": "2025-11-24" });
+    let t = run(
+        "onboarding",
+        dp::CS_SU_PRESIDENT,
+        form,
+        monday(),
+        Script::default().with("complete", &[Choice::Wait, Choice::Approve]),
+    );
+    let reminders: Vec<DateTime<Utc>> =
+        t.events.iter().filter(|e| matches!(e.kind, EventKind::Reminded { .. })).map(|e| e.at).collect();
+    assert_eq!(reminders[0], sh(2025, 12, 15, 9), "day 21");
+    let esc = t.events.iter().find(|e| matches!(e.kind, EventKind::Escalated { .. })).unwrap();
+    assert_eq!(esc.at, sh(2025, 12, 24, 9), "one calendar month");
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn proposal_goes_to_lead_and_co_offices_in_parallel() {
+    let delegate = holders("student_congress", Role::Delegate)[0].clone();
+    let form = json!({ "title": "关于延长图书馆开放时间的提案", "area": "study", "body": "建议考试周延长至23点。",
+                       "lead_office": "library", "co_offices": ["academic_affairs", "hospital"] });
+    let t = run("proposal_handling", &delegate, form, monday(), Script::default());
+    let a = asked(&t);
+    assert_eq!(a["lead_reply"], holders("functional_office:library", Role::Handler));
+    assert_eq!(
+        a["co_opinions"],
+        [dp::ACADEMIC_AFFAIRS_HANDLER.to_string(), holders("functional_office:hospital", Role::Handler)[0].clone()]
+    );
+    assert_eq!(a["compile"], [dp::RIGHTS_DIVISION_HEAD]);
+    assert_eq!(a["proposer_feedback"], [delegate]);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn overdue_offices_are_chased_up_to_the_school_leader() {
+    let delegate = holders("student_congress", Role::Delegate)[1].clone();
+    let form = json!({ "title": "关于食堂的提案", "area": "health", "body": "……", "lead_office": "logistics" });
+    let t = run(
+        "proposal_handling",
+        &delegate,
+        form,
+        monday(),
+        Script::default().with("lead_reply", &[Choice::Wait, Choice::Wait, Choice::Approve]),
+    );
+    let to: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Escalated { to, .. } => Some(to.join(",")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to, [dp::LEAGUE_COMMITTEE_SECRETARY, dp::PARTY_COMMITTEE_DEPUTY]);
+    assert!(!asked(&t).contains_key("co_opinions"), "no co-handling office: that branch passes");
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn activities_undertaken_and_cohosted() {
+    let form = json!({ "title": "校园十佳歌手大赛", "department": "art", "event_date": "2026-03-20", "major": true, "plan": "……" });
+    let t = run("activity_undertaking", dp::SCHOOL_SU_PRESIDENT, form, monday(), Script::default());
+    let a = asked(&t);
+    assert_eq!(a["department_accepts"], holders("department_su@art", Role::President));
+    assert_eq!(a["league_approval"], [dp::LEAGUE_COMMITTEE_SECRETARY]);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+
+    let head = holders("department_su@cs", Role::DivisionHead)[0].clone();
+    let key_class =
+        demo_directory().org().classes.iter().find(|c| c.department == "cs" && c.key_class).unwrap().code.clone();
+    let form = json!({ "title": "计算机学院编程马拉松", "event_date": "2026-01-10", "major": false, "plan": "……",
+                       "cohost_departments": ["ee"], "key_classes": [key_class] });
+    let t = run("activity_cohost", &head, form, monday(), Script::default());
+    let a = asked(&t);
+    assert_eq!(a["approval_chain"], [dp::CS_SU_PRESIDENT, "T0103", dp::CS_PARTY_DEPUTY], "one after another");
+    assert_eq!(a["cohost_confirm"], holders("department_su@ee", Role::President));
+    assert_eq!(a["class_confirm"].len(), 1);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn support_request_runs_through_contact_presidium_and_fulfilment() {
+    let form = json!({ "title": "申请宣传支持", "support": ["publicity", "volunteers"], "volunteers_needed": 20, "detail": "……" });
+    let t = run(
+        "support_request",
+        dp::CS_SU_PRESIDENT,
+        form.clone(),
+        monday(),
+        Script::default().with("contact_forward", &[Choice::Reject]),
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
+    let t = run("support_request", dp::CS_SU_PRESIDENT, form, monday(), Script::default());
+    // the cs liaison is the school SU president, who forwarded it: the presidium decision is theirs already (dedupe)
+    assert!(t.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: engine::PolicyNote::Deduped { person }, .. } if person == dp::SCHOOL_SU_PRESIDENT)));
+    assert_eq!(asked(&t)["presidium_decision"], [dp::SCHOOL_SU_PRESIDENT], "the other presidium members are not asked");
+    assert_eq!(asked(&t)["fulfilment"], holders("school_su", Role::DivisionHead)[..1]);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn service_project_cannot_close_without_a_student_evaluation() {
+    // given a project approved without an evaluation yet
+    let def = builtin("service_project").unwrap();
+    let dir: OrgDirectory = demo_directory();
+    let cal = WorkCalendar::builtin();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
+    let form = json!({ "title": "宿舍维修反馈小程序", "plan": "……", "co_design_input": "三次同学座谈", "co_design_participants": 24 });
+    let mut st: Instance = engine::submit(&env, "R1", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &form).unwrap().state;
+    let act = |st: &Instance, who: &str, cmd: Command| engine::handle(&env, st, who, Channel::Api, cmd).unwrap().state;
+    for who in [dp::CS_SU_PRESIDENT, dp::CS_LEAGUE_SECRETARY] {
+        let task = st.open_tasks().find(|t| t.assignee == who).unwrap().id;
+        st = act(&st, who, Command::Approve { task, comment: None });
+    }
+    // then the gate sends it to the president, who cannot let it through without the evidence
+    let gate = st.open_tasks().next().unwrap().clone();
+    assert_eq!((gate.step.as_str(), gate.assignee.as_str()), ("evaluation_missing", dp::CS_SU_PRESIDENT));
+    st = act(&st, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
+    let again = st.open_tasks().next().unwrap().clone();
+    assert_eq!(again.step, "evaluation_missing", "approving without evidence comes back to the gate");
+    // when it is returned and resubmitted with 3 classes' evaluation
+    st = act(
+        &st,
+        dp::CS_SU_PRESIDENT,
+        Command::Return { task: again.id, comment: Some("请补充同学评议".into()), to: None },
+    );
+    let mut with_eval = form.clone();
+    with_eval["evaluation_classes"] = json!(3);
+    st = act(&st, dp::CS_SU_VICE_PRESIDENT, Command::Resubmit { form: Some(with_eval) });
+    let gate = st.open_tasks().next().unwrap().clone();
+    st = act(&st, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
+    let review = st.open_tasks().next().unwrap().clone();
+    assert_eq!(review.step, "closure_review");
+    st = act(&st, dp::CS_LEAGUE_SECRETARY, Command::Approve { task: review.id, comment: None });
+    assert_eq!(st.status, Status::Finished(Outcome::Approved));
+    // and without co-design input the project cannot even be submitted
+    let mut no_input = form.clone();
+    no_input.as_object_mut().unwrap().remove("co_design_input");
+    assert!(matches!(
+        engine::submit(&env, "R2", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &no_input),
+        Err(engine::EngineError::InvalidForm(_))
+    ));
+}
+
+#[test]
+fn annual_reports_and_the_federation_summary() {
+    let form = json!({ "year": 2025, "title": "工作报告", "report": "……", "symposium_date": "2025-11-10",
+                       "classes_attended": 5, "non_graduating_classes": 6 });
+    let t = run("annual_work_report", dp::CS_SU_PRESIDENT, form, monday(), Script::default());
+    assert_eq!(asked(&t)["hearing"].len(), 5);
+    assert!(t.events.iter().any(
+        |e| matches!(&e.kind, EventKind::Copied { to, .. } if to == &[dp::SCHOOL_SU_SECRETARY_GENERAL.to_string()])
+    ));
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+
+    let form =
+        json!({ "year": 2025, "next_year": 2026, "summary": "……", "plan": "……", "internal_deadline": "2025-12-15" });
+    let t = run("federation_annual_summary", dp::SCHOOL_SU_PRESIDENT, form, sh(2025, 11, 14, 10), Script::default());
+    assert_eq!(asked(&t)["send_to_federation"], ["F0001"]);
+    assert!(!t.events.iter().any(|e| matches!(e.kind, EventKind::LeadTimeWarning { .. })));
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn a_poor_assessment_leads_to_an_admonition() {
+    let form =
+        json!({ "year": 2025, "department": "econ", "score": 52.5, "grade": "poor", "findings": "自身管理不严。" });
+    let t = run("annual_assessment", dp::SCHOOL_SU_PRESIDENT, form, monday(), Script::default());
+    let a = asked(&t);
+    assert_eq!(
+        a["admonition"],
+        [
+            holders("department_su@econ", Role::President)[0].clone(),
+            holders("department_league_org@econ", Role::Secretary)[0].clone()
+        ]
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn duty_review_needs_a_panel_majority() {
+    let form = json!({ "semester": "2025—2026学年第一学期", "report": "……", "ledger_entries": 14 });
+    let t = run("duty_review", dp::SCHOOL_SU_PRESIDENT, form.clone(), monday(), Script::default());
+    let run = t.state.runs.values().find(|r| r.step == "panel_review").unwrap();
+    assert_eq!((run.reviewers.len(), run.needed), (15, Some(8)));
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+
+    let t = run_rejecting_panel(form);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
+}
+
+fn run_rejecting_panel(form: Value) -> Transcript {
+    run(
+        "duty_review",
+        dp::SCHOOL_SU_PRESIDENT,
+        form,
+        monday(),
+        Script::default().with("panel_review", &[Choice::Reject]),
+    )
+}
