@@ -74,16 +74,26 @@ pub fn duration_words(d: DurationSpec, lang: Lang) -> String {
 /// Who a selector names, in words.
 pub fn selector_words(s: &Selector, lang: Lang) -> String {
     let scope = |of: &ScopeRef| match of {
-        ScopeRef::SubmitterClass => t(lang, "本班", "own class ").to_string(),
-        ScopeRef::SubmitterDepartment => t(lang, "本院系", "own department ").to_string(),
+        ScopeRef::SubmitterClass => t(lang, "本班", "own class: ").to_string(),
+        ScopeRef::SubmitterDepartment => t(lang, "本院系", "own department: ").to_string(),
         ScopeRef::School => String::new(),
         ScopeRef::Field(f) => format!("{}{f} ", t(lang, "表单指定 ", "form.")),
+    };
+    // 本院系 + 院系学生会组织 reads 本院系学生会组织; 本院系 + 学院团组织 reads 本学院团组织.
+    let scoped = |of: &ScopeRef, label: &str| {
+        let prefix = scope(of);
+        match prefix.as_str() {
+            "本院系" if label.starts_with("院系") => format!("本{label}"),
+            "本院系" if label.starts_with("学院") => format!("本{label}"),
+            "本班" if label.starts_with("班级") => format!("本{}", &label["班级".len()..]),
+            _ => format!("{prefix}{label}"),
+        }
     };
     let roles =
         |rs: &[crate::catalog::Role]| rs.iter().map(|r| r.label().get(lang).to_string()).collect::<Vec<_>>().join("/");
     match &s.kind {
         SelectorKind::Body { body, roles: rs, of, code, division } => {
-            let mut out = format!("{}{}", scope(of), body.label().get(lang));
+            let mut out = scoped(of, body.label().get(lang));
             if let Some(c) = code {
                 let _ = write!(out, " {c}");
             }
@@ -222,7 +232,9 @@ fn build(def: &Definition, lang: Lang) -> (Vec<Node>, Vec<Edge>) {
                 if matches!(s.kind, StepKind::Acknowledge(_)) { Shape::Ack } else { Shape::Approve }
             }
             StepKind::Notify { who } => {
-                lines[0].0 = format!("{} {title}", t(lang, "抄送", "copy:"));
+                if !title.starts_with("抄送") && !title.to_lowercase().starts_with("copy") {
+                    lines[0].0 = format!("{} {title}", t(lang, "抄送", "copy:"));
+                }
                 for w in who {
                     lines.push((selector_words(w, lang), "who"));
                 }
@@ -323,6 +335,33 @@ fn build(def: &Definition, lang: Lang) -> (Vec<Node>, Vec<Edge>) {
     (nodes, edges)
 }
 
+/// Step → the parallel step whose branch it belongs to.
+fn branch_members(def: &Definition) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for s in &def.steps {
+        let StepKind::Parallel { branches, .. } = &s.kind else { continue };
+        let mut stack: Vec<String> = branches.iter().map(|(_, b)| b.value.clone()).collect();
+        while let Some(n) = stack.pop() {
+            let Some(step) = def.step(&n) else { continue };
+            if matches!(step.kind, StepKind::End(_)) || out.contains_key(&n) {
+                continue;
+            }
+            out.insert(n.clone(), s.name.clone());
+            match &step.next {
+                Next::Always(x) => stack.push(x.value.clone()),
+                Next::On { approve, reject, .. } => {
+                    stack.extend(approve.iter().chain(reject.iter()).map(|x| x.value.clone()))
+                }
+                Next::None => {}
+            }
+            if let StepKind::Switch { cases, default } = &step.kind {
+                stack.extend(cases.iter().map(|c| c.1.value.clone()).chain(default.iter().map(|d| d.value.clone())));
+            }
+        }
+    }
+    out
+}
+
 /// Layers by longest path from the start over forward edges; marks the edges that go back.
 fn layer(def: &Definition, nodes: &[Node], edges: &mut [Edge]) -> BTreeMap<String, usize> {
     let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
@@ -383,6 +422,15 @@ fn layer(def: &Definition, nodes: &[Node], edges: &mut [Edge]) -> BTreeMap<Strin
 pub fn render_svg(def: &Definition, lang: Lang) -> String {
     let (mut nodes, mut edges) = build(def, lang);
     edges.retain(|e| nodes.iter().any(|n| n.id == e.to));
+    // Inside a branch an `end` ends the branch, not the request: draw it into the join bar.
+    let members = branch_members(def);
+    for e in &mut edges {
+        if let (Some(p), Some(StepKind::End(o))) = (members.get(&e.from), def.step(&e.to).map(|s| &s.kind)) {
+            e.to = format!("{p}#join");
+            e.label = format!("{} → {}", e.label, o.label().get(lang)).trim_start_matches(" → ").to_string();
+        }
+    }
+    edges.dedup_by(|a, b| a.from == b.from && a.to == b.to && a.label == b.label);
     let levels = layer(def, &nodes, &mut edges);
     let depth = levels.values().copied().max().unwrap_or(0);
     let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth + 1];

@@ -1,0 +1,185 @@
+//! Properties of every built-in definition under random decisions and timer firings: every request
+//! ends within a bound, no task is ever assigned to nobody, and replaying the events gives the state.
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use workflows::WorkCalendar;
+use workflows::engine::{self, Channel, Command, EngineError, Env, EventKind, Instance, Status, TaskKind};
+use workflows::org::Directory;
+use workflows::org::generate::{demo_directory, demo_people as dp};
+
+/// A submitter and a valid form for each built-in definition.
+fn sample(key: &str) -> (String, Value) {
+    let delegate = {
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 24).unwrap();
+        demo_directory().holders("student_congress", &[workflows::catalog::Role::Delegate], day)[0].person.clone()
+    };
+    let (who, form) = match key {
+        "major_matter_report" => (
+            dp::CS_SU_VICE_PRESIDENT.to_string(),
+            json!({ "kind": "request", "matter_type": "major_meeting", "title": "请示", "body": "……", "event_date": "2026-01-20" }),
+        ),
+        "class_major_matter_report" => {
+            (dp::CS_2023_1_MONITOR.into(), json!({ "kind": "request", "title": "请示", "body": "……" }))
+        }
+        "liaison_assignment" => {
+            (dp::SCHOOL_SU_PRESIDENT.into(), json!({ "term": "2025秋", "plan": "……", "departments": ["cs", "law"] }))
+        }
+        "staff_selection" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "candidate": "2023010215", "candidate_name": "某", "position": "presidium", "top_30_percent": true, "no_failed_courses": true, "reasons": "……" }),
+        ),
+        "training_filing" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "title": "培训计划", "phase": "plan", "semester": "autumn", "first_session": "2026-01-10", "content": "……" }),
+        ),
+        "onboarding" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "new_staff": "2023010215", "new_staff_name": "某", "appointed_on": "2025-11-20" }),
+        ),
+        "proposal_handling" => (
+            delegate,
+            json!({ "title": "提案", "area": "study", "body": "……", "lead_office": "library", "co_offices": ["academic_affairs"] }),
+        ),
+        "activity_undertaking" => (
+            dp::SCHOOL_SU_PRESIDENT.into(),
+            json!({ "title": "活动", "department": "art", "event_date": "2026-03-20", "major": true, "plan": "……" }),
+        ),
+        "activity_cohost" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "title": "活动", "event_date": "2026-03-20", "plan": "……", "cohost_departments": ["ee"], "key_classes": ["cs-2023-1"] }),
+        ),
+        "support_request" => {
+            (dp::CS_SU_PRESIDENT.into(), json!({ "title": "支持", "support": ["venue"], "detail": "……" }))
+        }
+        "service_project" => (
+            dp::CS_SU_VICE_PRESIDENT.into(),
+            json!({ "title": "项目", "plan": "……", "co_design_input": "……", "co_design_participants": 5, "evaluation_students": 40 }),
+        ),
+        "annual_work_report" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "year": 2025, "title": "报告", "report": "……", "symposium_date": "2025-11-10", "classes_attended": 5, "non_graduating_classes": 6 }),
+        ),
+        "federation_annual_summary" => (
+            dp::SCHOOL_SU_PRESIDENT.into(),
+            json!({ "year": 2025, "next_year": 2026, "summary": "……", "plan": "……", "internal_deadline": "2025-12-15" }),
+        ),
+        "annual_assessment" => (
+            dp::SCHOOL_SU_PRESIDENT.into(),
+            json!({ "year": 2025, "department": "econ", "score": 50, "grade": "poor", "findings": "……" }),
+        ),
+        "duty_review" => {
+            (dp::SCHOOL_SU_PRESIDENT.into(), json!({ "semester": "2025秋", "report": "……", "ledger_entries": 3 }))
+        }
+        other => panic!("no sample for {other}"),
+    };
+    (who, form)
+}
+
+fn start() -> DateTime<Utc> {
+    Shanghai.with_ymd_and_hms(2025, 11, 24, 9, 0, 0).unwrap().with_timezone(&Utc)
+}
+
+/// One move of the random process.
+#[derive(Debug, Clone, Copy)]
+enum Move {
+    /// Act on the open task at this index (mod the count) with this decision (0 approve, 1 reject, 2 return).
+    Act(usize, u8),
+    /// Let time pass to the next timer.
+    Wait,
+}
+
+fn moves() -> impl Strategy<Value = Vec<Move>> {
+    prop::collection::vec(
+        prop_oneof![4 => (0usize..8, 0u8..3).prop_map(|(i, d)| Move::Act(i, d)), 1 => Just(Move::Wait)],
+        1..400,
+    )
+}
+
+const BOUND: usize = 400;
+
+fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
+    let def = workflows::builtin::builtin(key).unwrap();
+    let dir = demo_directory();
+    let cal = WorkCalendar::builtin();
+    let (submitter, form) = sample(key);
+    let mut now = start();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now };
+    let out = engine::submit(&env, "R", &submitter, Channel::Api, &form)
+        .map_err(|e| TestCaseError::fail(format!("{key}: {e}")))?;
+    let mut events = out.events;
+    let mut st: Instance = out.state;
+    let mut returns = 0;
+    for step in 0..BOUND {
+        if st.is_finished() {
+            break;
+        }
+        let env = Env { def: &def, dir: &dir, cal: &cal, now };
+        let out = if st.status == Status::Returned {
+            returns += 1;
+            let cmd = if returns > 3 { Command::Abandon } else { Command::Resubmit { form: None } };
+            engine::handle(&env, &st, &submitter, Channel::Api, cmd)
+        } else {
+            let open: Vec<(u32, String, TaskKind)> =
+                st.open_tasks().map(|t| (t.id, t.assignee.clone(), t.kind)).collect();
+            // Past the script, everyone approves: the bound is about the process, not the dice.
+            let mv = script.get(step).copied().unwrap_or(Move::Act(0, 0));
+            match (mv, open.is_empty()) {
+                (Move::Act(i, d), false) => {
+                    let (task, who, kind) = open[i % open.len()].clone();
+                    let cmd = match (kind, d) {
+                        (TaskKind::Acknowledge, _) => Command::Acknowledge { task, comment: None },
+                        (_, 1) => Command::Reject { task, comment: None },
+                        (_, 2) => Command::Return { task, comment: None, to: None },
+                        _ => Command::Approve { task, comment: None },
+                    };
+                    match engine::handle(&env, &st, &who, Channel::Api, cmd.clone()) {
+                        Err(EngineError::NotAllowed(_)) => {
+                            engine::handle(&env, &st, &who, Channel::Api, Command::Approve { task, comment: None })
+                        }
+                        other => other,
+                    }
+                }
+                _ => {
+                    let Some(t) = st.timers.values().min_by_key(|t| (t.at, t.id.clone())).cloned() else {
+                        if open.is_empty() {
+                            return Err(TestCaseError::fail(format!("{key}: running with no task and no timer")));
+                        }
+                        continue;
+                    };
+                    now = now.max(t.at);
+                    let env = Env { def: &def, dir: &dir, cal: &cal, now };
+                    engine::fire(&env, &st, &t.id)
+                }
+            }
+        }
+        .map_err(|e| TestCaseError::fail(format!("{key}: {e}")))?;
+        events.extend(out.events);
+        st = out.state;
+    }
+    prop_assert!(st.is_finished(), "{key}: not finished after {BOUND} moves: {:?}", st.status);
+    for e in &events {
+        if let EventKind::TaskCreated { assignee, .. } = &e.kind {
+            prop_assert!(
+                !assignee.is_empty() && dir.person(assignee).is_some(),
+                "{key}: task for unknown `{assignee}`"
+            );
+        }
+    }
+    prop_assert_eq!(Instance::replay(&events), st, "{}: replaying the events gives the state", key);
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    prop_assert_eq!(seqs, (1..=events.len() as u64).collect::<Vec<_>>());
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn every_builtin_ends_assigns_real_people_and_replays(script in moves()) {
+        for (file, _) in workflows::builtin::BUILTIN {
+            drive(file.trim_end_matches(".yaml"), &script)?;
+        }
+    }
+}
