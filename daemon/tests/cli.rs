@@ -53,7 +53,7 @@ fn check_prints_file_line_col_and_exits_1() {
     let (code, stdout, _) = liandong(&["check", &file]);
     // then
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains(&format!("{file}:8:21: error[unknown_step]")), "{stdout}");
+    assert!(stdout.contains(&format!("{file}:8:22: error[unknown_step]")), "{stdout}");
     assert!(stdout.contains(&format!("{file}:9:5: error[unknown_key]")), "{stdout}");
 }
 
@@ -75,4 +75,50 @@ fn graph_writes_an_svg_with_the_steps() {
     let svg = std::fs::read_to_string(&out).unwrap();
     assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..80.min(svg.len())]);
     assert!(svg.contains("</svg>"));
+}
+
+#[test]
+fn simulate_walks_m1_with_working_day_times_and_escalation() {
+    // the README's example, with the school SU acknowledging only after two escalations
+    let form = r#"{"kind":"report","matter_type":"major_meeting","title":"计算机学院学生会关于召开第五次学生代表大会的报告","body":"拟于11月召开。","event_date":"2025-11-20"}"#;
+    let (code, out, err) = liandong(&[
+        "simulate",
+        "major_matter_report",
+        "--as",
+        "2023010201",
+        "--at",
+        "2025-09-26T17:00:00+08:00",
+        "--form",
+        form,
+        "--decide",
+        "school_su_ack=wait,wait,approve",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "[2025年9月26日 17:00] ▶ league_review (学院团组织审核) 截止 2025年9月30日 17:00",
+        "[2025年9月28日 17:00]   ⇧ 升级 1 → ",
+        "[2025年9月30日 17:00]   ⇧ 升级 2 → ",
+        "[2025年9月30日 17:00] ■ 结果: 已通过",
+    ] {
+        assert!(out.contains(line), "missing `{line}` in:\n{out}");
+    }
+}
+
+#[test]
+fn simulate_reports_form_errors_and_refused_submitters() {
+    let (code, out, _) =
+        liandong(&["simulate", "major_matter_report", "--as", "2023010201", "--form", r#"{"kind":"requst"}"#]);
+    assert_eq!(code, 1);
+    assert!(out.contains("form.kind: error[not_allowed]: `kind`: `requst` is not one of request, report"), "{out}");
+    assert!(out.contains("form.title: error[required]"), "{out}");
+    let (code, out, _) = liandong(&[
+        "simulate",
+        "major_matter_report",
+        "--as",
+        "T0102",
+        "--form",
+        r#"{"kind":"report","matter_type":"major_meeting","title":"x","body":"y"}"#,
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error[not_a_submitter]"), "{out}");
 }

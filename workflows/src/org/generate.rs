@@ -235,7 +235,8 @@ fn build(code: &str, name: Label, depts: &[DeptSpec], seed: u64, demo: bool) -> 
         for grade in &d.grades {
             for n in 1..=d.classes_per_grade {
                 let code = format!("{}-{grade}-{n}", d.code);
-                let key = (n == 1 && *grade != last_grade && ci % 2 == 0) || (demo && n == 2 && *grade == d.grades[1]);
+                let key = (n == 1 && *grade != last_grade && ci.is_multiple_of(2))
+                    || (demo && n == 2 && *grade == d.grades[1]);
                 let key = key && key_classes.iter().filter(|k| k.starts_with(&format!("{}-", d.code))).count() < 3;
                 if key {
                     key_classes.push(code.clone());

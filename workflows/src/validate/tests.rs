@@ -114,9 +114,7 @@ fn expression_types_and_fields() {
 
 #[test]
 fn lead_time_and_selector_fields() {
-    let src = format!(
-        "key: t\nversion: 1\nname: 测试\nform:\n  budget: {{ type: number }}\nlead_time: {{ before: form.budget, at_least: 10wd }}\nstart: s\nsteps:\n  s:\n    approve: {{ who: [{{ body: department_su, of: form.budget, roles: [president] }}, {{ field: form.nobody }}] }}\n    next: done\n  done: {{ end: approved }}\n"
-    );
+    let src = "key: t\nversion: 1\nname: 测试\nform:\n  budget: { type: number }\nlead_time: { before: form.budget, at_least: 10wd }\nstart: s\nsteps:\n  s:\n    approve: { who: [{ body: department_su, of: form.budget, roles: [president] }, { field: form.nobody }] }\n    next: done\n  done: { end: approved }\n".to_string();
     assert_eq!(
         diags(&src),
         [("type_mismatch", Pos::new(6, 22)), ("type_mismatch", Pos::new(10, 22)), ("unknown_field", Pos::new(10, 84))]
