@@ -169,40 +169,17 @@ fn build(def: &Definition, lang: Lang) -> (Vec<Node>, Vec<Edge>) {
     let edge = |edges: &mut Vec<Edge>, from: &str, to: &str, label: String| {
         edges.push(Edge { from: from.into(), to: to.into(), label, back: false })
     };
-    // Which parallel each step's open end flows into.
-    let mut join_of: BTreeMap<String, String> = BTreeMap::new();
-    for s in &def.steps {
-        if let StepKind::Parallel { branches, .. } = &s.kind {
-            let mut seen = BTreeSet::new();
-            let mut stack: Vec<String> = branches.iter().map(|(_, b)| b.value.clone()).collect();
-            while let Some(n) = stack.pop() {
-                if !seen.insert(n.clone()) {
-                    continue;
-                }
-                let Some(step) = def.step(&n) else { continue };
-                match &step.next {
-                    Next::None if !matches!(step.kind, StepKind::End(_) | StepKind::Switch { .. }) => {
-                        join_of.insert(n.clone(), s.name.clone());
-                    }
-                    Next::On { approve: None, .. } => {
-                        join_of.insert(n.clone(), s.name.clone());
-                    }
-                    _ => {}
-                }
-                match &step.next {
-                    Next::Always(x) => stack.push(x.value.clone()),
-                    Next::On { approve, reject, .. } => {
-                        stack.extend(approve.iter().chain(reject.iter()).map(|x| x.value.clone()))
-                    }
-                    Next::None => {}
-                }
-                if let StepKind::Switch { cases, default } = &step.kind {
-                    stack
-                        .extend(cases.iter().map(|c| c.1.value.clone()).chain(default.iter().map(|d| d.value.clone())));
-                }
-            }
-        }
-    }
+    // Which parallel each step's open end flows into: a branch step whose path ends there.
+    let join_of: BTreeMap<String, String> = branch_members(def)
+        .into_iter()
+        .filter(|(n, _)| {
+            def.step(n).is_some_and(|step| match &step.next {
+                Next::None => !matches!(step.kind, StepKind::Switch { .. }),
+                Next::On { approve: None, .. } => true,
+                _ => false,
+            })
+        })
+        .collect();
     for s in &def.steps {
         let title = label_of(s, lang);
         let mut lines = vec![(title.clone(), "title")];
