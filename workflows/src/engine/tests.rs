@@ -478,3 +478,34 @@ fn parallel_join_decides_waits_for_acknowledgement() {
     assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
     r.replays();
 }
+
+#[test]
+fn comments_come_from_people_on_the_path_or_admins() {
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), People::new(), "j");
+    r.cmd("j", Command::Comment { text: "补充：场地已落实".into() }).unwrap();
+    r.cmd("a", Command::Comment { text: "收到".into() }).unwrap();
+    r.cmd("admin", Command::Comment { text: "请尽快处理".into() }).unwrap();
+    assert!(matches!(r.cmd("c", Command::Comment { text: "路过".into() }), Err(EngineError::NotAllowed(_))));
+    assert!(matches!(r.cmd("j", Command::Comment { text: "  ".into() }), Err(EngineError::NotAllowed(_))));
+    let comments: Vec<(&str, &str)> = r
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Commented { text } => Some((e.actor.person_id().unwrap(), text.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(comments, [("j", "补充：场地已落实"), ("a", "收到"), ("admin", "请尽快处理")]);
+    r.replays();
+}
+
+#[test]
+fn a_returned_request_can_be_abandoned_or_withdrawn() {
+    let mut r = Run::start(&one_step(&format!("    approve: {{ who: {} }}", who(&["a"]))), People::new(), "j");
+    assert_eq!(r.cmd("j", Command::Abandon), Err(EngineError::NotReturned));
+    let t = r.task_of("a");
+    r.cmd("a", Command::Return { task: t, comment: None, to: None }).unwrap();
+    r.cmd("j", Command::Abandon).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Abandoned));
+    r.replays();
+}

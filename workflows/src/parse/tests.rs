@@ -106,7 +106,16 @@ fn malformed_yaml_is_one_positioned_error() {
     assert!(p.definition.is_none());
     assert_eq!(p.diagnostics.len(), 1);
     assert_eq!(p.diagnostics[0].code, "yaml_syntax");
-    assert!(p.diagnostics[0].pos.line >= 2);
+    assert_eq!(p.diagnostics[0].pos, Pos::new(3, 1), "{}", p.diagnostics[0].message);
+    // a tab where YAML wants spaces
+    let p = parse_definition(
+        "key: x
+steps:
+	a: { end: approved }
+",
+    );
+    assert_eq!((p.diagnostics[0].code, p.diagnostics[0].pos.line), ("yaml_syntax", 3));
+    assert!(p.diagnostics[0].message.contains("tabs"), "{}", p.diagnostics[0].message);
 }
 
 #[test]
