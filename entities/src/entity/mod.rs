@@ -1,0 +1,4 @@
+//! The sea-orm entities, one module per table.
+
+pub mod org;
+pub mod workflow;

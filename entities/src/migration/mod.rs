@@ -1,0 +1,15 @@
+//! Migrations (sea-orm-migration), run forward on SQLite, PostgreSQL and MariaDB.
+
+use sea_orm_migration::prelude::*;
+
+mod m20251124_000001_initial;
+
+/// The migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20251124_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,330 @@
+//! Requests: one command's output saved in the caller's transaction — the state projection with
+//! its row-version check, the events (hash-chained), the task inbox, outbox rows and timer rows.
+
+use super::{StoreError, from_millis, millis};
+use crate::entity::workflow::{event, outbox, request, task, timer};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sha2::{Digest, Sha256};
+use workflows::engine::{Effect, Event, EventKind, Instance, Output, TaskState};
+
+/// Where a command came from, recorded on its events.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    /// Client address.
+    pub address: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// `Idempotency-Key` of a submit.
+    pub idempotency_key: Option<String>,
+}
+
+/// A loaded request: its state and the row version a save must match.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The state.
+    pub state: Instance,
+    /// Row version for optimistic concurrency.
+    pub row_version: i64,
+}
+
+/// The hash of an event, chained to the previous one.
+pub fn event_hash(prev: &str, request: &str, seq: i64, at: i64, kind: &str, body: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [prev, request, &seq.to_string(), &at.to_string(), kind, body] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+fn kind_name(k: &EventKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(String::from))
+        .unwrap_or_default()
+}
+
+/// Loads a request.
+pub async fn load<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Loaded>, StoreError> {
+    let Some(row) = request::Entity::find_by_id(id.to_string()).one(db).await? else { return Ok(None) };
+    let state: Instance = serde_json::from_str(&row.state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(Loaded { state, row_version: row.row_version }))
+}
+
+/// The request a submitter already made with this idempotency key, if any.
+pub async fn by_idempotency_key<C: ConnectionTrait>(
+    db: &C,
+    submitter: &str,
+    key: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::Submitter.eq(submitter))
+        .filter(request::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|r| r.id))
+}
+
+fn status_name(st: &Instance) -> String {
+    match st.status {
+        workflows::engine::Status::Finished(o) => o.as_str().to_string(),
+        s => serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+    }
+}
+
+/// Saves one command's output. `expected` is the row version the command was computed from
+/// (`None` for a submit). Another writer in between makes this fail with `Conflict`.
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    expected: Option<i64>,
+    out: &Output,
+    meta: &Meta,
+) -> Result<i64, StoreError> {
+    let st = &out.state;
+    let now = out.events.last().map_or(0, |e| millis(e.at));
+    let state_json = serde_json::to_string(st).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row_version = match expected {
+        None => {
+            request::Entity::insert(request::ActiveModel {
+                id: Set(st.id.clone()),
+                key: Set(st.key.clone()),
+                version: Set(st.version as i32),
+                submitter: Set(st.submitter.id.clone()),
+                title: Set(st.title.chars().take(400).collect()),
+                status: Set(status_name(st)),
+                need_to_know: Set(st.need_to_know),
+                state: Set(state_json),
+                row_version: Set(1),
+                idempotency_key: Set(meta.idempotency_key.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_without_returning(db)
+            .await?;
+            1
+        }
+        Some(v) => {
+            let res = request::Entity::update_many()
+                .col_expr(request::Column::State, Expr::value(state_json))
+                .col_expr(request::Column::Status, Expr::value(status_name(st)))
+                .col_expr(request::Column::RowVersion, Expr::value(v + 1))
+                .col_expr(request::Column::UpdatedAt, Expr::value(now))
+                .filter(request::Column::Id.eq(st.id.clone()))
+                .filter(request::Column::RowVersion.eq(v))
+                .exec(db)
+                .await?;
+            if res.rows_affected != 1 {
+                return Err(StoreError::Conflict);
+            }
+            v + 1
+        }
+    };
+    append_events(db, &st.id, &out.events, meta).await?;
+    // The inbox: every task the events touched, as it stands now.
+    let touched: std::collections::BTreeSet<u32> = out
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskCreated { task, .. }
+            | EventKind::TaskDecided { task, .. }
+            | EventKind::TaskCancelled { task, .. } => Some(*task),
+            _ => None,
+        })
+        .collect();
+    for t in touched.iter().filter_map(|id| st.tasks.get(id)) {
+        let state = match &t.state {
+            TaskState::Open => "open",
+            TaskState::Decided { .. } => "decided",
+            TaskState::Cancelled { .. } => "cancelled",
+        };
+        let row = task::ActiveModel {
+            request_id: Set(st.id.clone()),
+            task_no: Set(t.id as i32),
+            assignee: Set(t.assignee.clone()),
+            on_behalf_of: Set(t.on_behalf_of.clone()),
+            step: Set(t.step.clone()),
+            kind: Set(format!("{:?}", t.kind).to_lowercase()),
+            state: Set(state.into()),
+            round: Set(t.round as i32),
+            created_at: Set(millis(t.created_at)),
+            due_at: Set(t.due_at.map(millis)),
+        };
+        task::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([task::Column::RequestId, task::Column::TaskNo])
+                    .update_column(task::Column::State)
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    let first_seq = out.events.first().map_or(0, |e| e.seq);
+    for (i, effect) in out.effects.iter().enumerate() {
+        match effect {
+            Effect::Notify { to, lang, template, task } => {
+                let key = format!("{}:{first_seq}:{i}", st.id);
+                let row = outbox::ActiveModel {
+                    idempotency_key: Set(key),
+                    request_id: Set(st.id.clone()),
+                    recipient: Set(to.clone()),
+                    template: Set(serde_json::to_value(template)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()),
+                    lang: Set(if *lang == workflows::catalog::Lang::En { "en" } else { "zh" }.into()),
+                    task_no: Set(task.map(|t| t as i32)),
+                    status: Set("pending".into()),
+                    attempts: Set(0),
+                    next_attempt_at: Set(now),
+                    created_at: Set(now),
+                    sent_at: Set(None),
+                    last_error: Set(None),
+                    ..Default::default()
+                };
+                outbox::Entity::insert(row)
+                    .on_conflict(OnConflict::column(outbox::Column::IdempotencyKey).do_nothing().to_owned())
+                    .exec_without_returning(db)
+                    .await?;
+            }
+            Effect::ScheduleTimer(t) => {
+                let row = timer::ActiveModel {
+                    request_id: Set(st.id.clone()),
+                    timer_id: Set(t.id.clone()),
+                    due_at: Set(millis(t.at)),
+                    kind: Set(serde_json::to_string(&t.kind).unwrap_or_default()),
+                    status: Set("pending".into()),
+                    claimed_by: Set(None),
+                    claimed_at: Set(None),
+                };
+                timer::Entity::insert(row)
+                    .on_conflict(
+                        OnConflict::columns([timer::Column::RequestId, timer::Column::TimerId])
+                            .update_columns([timer::Column::DueAt, timer::Column::Status, timer::Column::Kind])
+                            .to_owned(),
+                    )
+                    .exec_without_returning(db)
+                    .await?;
+            }
+            Effect::CancelTimer { .. } => {}
+        }
+    }
+    // A timer cleared by an event (cancelled, or fired) is done.
+    for e in &out.events {
+        if let EventKind::TimerCleared { timer: id } = &e.kind {
+            timer::Entity::update_many()
+                .col_expr(timer::Column::Status, Expr::value("done"))
+                .filter(timer::Column::RequestId.eq(st.id.clone()))
+                .filter(timer::Column::TimerId.eq(id.clone()))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(row_version)
+}
+
+async fn append_events<C: ConnectionTrait>(
+    db: &C,
+    request: &str,
+    events: &[Event],
+    meta: &Meta,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut prev = event::Entity::find()
+        .filter(event::Column::RequestId.eq(request))
+        .order_by_desc(event::Column::Seq)
+        .limit(1)
+        .one(db)
+        .await?
+        .map_or_else(|| "0".repeat(64), |e| e.hash);
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let body = serde_json::to_string(e).map_err(|x| StoreError::Corrupt(x.to_string()))?;
+        let kind = kind_name(&e.kind);
+        let at = millis(e.at);
+        let hash = event_hash(&prev, request, e.seq as i64, at, &kind, &body);
+        rows.push(event::ActiveModel {
+            request_id: Set(request.to_string()),
+            seq: Set(e.seq as i64),
+            at: Set(at),
+            kind: Set(kind),
+            channel: Set(serde_json::to_value(e.channel)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default()),
+            body: Set(body),
+            address: Set(meta.address.clone()),
+            user_agent: Set(meta.user_agent.as_ref().map(|u| u.chars().take(255).collect())),
+            prev_hash: Set(prev.clone()),
+            hash: Set(hash.clone()),
+        });
+        prev = hash;
+    }
+    for chunk in rows.chunks(200) {
+        event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// The events of a request, in order.
+pub async fn events<C: ConnectionTrait>(db: &C, request: &str) -> Result<Vec<(Event, event::Model)>, StoreError> {
+    let rows = event::Entity::find()
+        .filter(event::Column::RequestId.eq(request))
+        .order_by_asc(event::Column::Seq)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|r| serde_json::from_str::<Event>(&r.body).map(|e| (e, r)).map_err(|x| StoreError::Corrupt(x.to_string())))
+        .collect()
+}
+
+/// A break in a request's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The request.
+    pub request: String,
+    /// The first event whose hash does not match.
+    pub seq: i64,
+}
+
+/// Checks every request's hash chain; returns (events checked, breaks).
+pub async fn verify_chains<C: ConnectionTrait>(db: &C) -> Result<(usize, Vec<ChainBreak>), StoreError> {
+    let rows =
+        event::Entity::find().order_by_asc(event::Column::RequestId).order_by_asc(event::Column::Seq).all(db).await?;
+    let mut breaks: Vec<ChainBreak> = Vec::new();
+    let mut prev: Option<(String, String)> = None;
+    for r in &rows {
+        let expected_prev = match &prev {
+            Some((req, h)) if *req == r.request_id => h.clone(),
+            _ => "0".repeat(64),
+        };
+        let hash = event_hash(&expected_prev, &r.request_id, r.seq, r.at, &r.kind, &r.body);
+        if (r.prev_hash != expected_prev || r.hash != hash) && !breaks.iter().any(|b| b.request == r.request_id) {
+            breaks.push(ChainBreak { request: r.request_id.clone(), seq: r.seq });
+        }
+        prev = Some((r.request_id.clone(), r.hash.clone()));
+    }
+    Ok((rows.len(), breaks))
+}
+
+/// Open tasks of `person`, oldest first, after the cursor `(created_at, request, task)`.
+pub async fn open_tasks_of<C: ConnectionTrait>(
+    db: &C,
+    person: &str,
+    limit: u64,
+) -> Result<Vec<task::Model>, StoreError> {
+    Ok(task::Entity::find()
+        .filter(task::Column::Assignee.eq(person))
+        .filter(task::Column::State.eq("open"))
+        .order_by_asc(task::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// When the row was last changed.
+pub fn updated(row: &request::Model) -> chrono::DateTime<chrono::Utc> {
+    from_millis(row.updated_at)
+}
