@@ -1,6 +1,7 @@
 //! The command line: `check`, `simulate`, `graph`.
 
 mod check;
+mod daemon;
 mod graph;
 mod simulate;
 
@@ -15,12 +16,25 @@ use workflows::catalog::Lang;
 #[derive(Debug, Parser)]
 #[command(name = "liandong", version, about)]
 pub struct Cli {
+    /// A settings file laid over config/default.toml and config/$LIANDONG_ENV.toml.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the daemon (the default): HTTP API on [server] listen, database from [database] url.
+    Serve,
+    /// Run the database migrations and exit.
+    Migrate,
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Validate workflow definitions: prints `file:line:col: error[code]: message`, exits 1 on any error.
     Check {
         /// Definition files (YAML).
@@ -42,12 +56,42 @@ enum Command {
     },
 }
 
+/// `liandong token …`.
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a bearer token for a person of the org; it is printed once and stored only as a hash.
+    Create {
+        /// Person id or email.
+        person: String,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// The token may administer workflows and the org.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// `liandong audit …`.
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check every request's hash chain of events; exit 1 on a break.
+    Verify,
+}
+
 /// Runs one command; the exit code says whether it succeeded.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Check { files } => check::run(&files),
         Command::Simulate(args) => simulate::run(args),
         Command::Graph { definition, output, lang } => graph::run(&definition, output.as_deref(), lang),
+        Command::Serve => daemon::serve(config.as_deref()),
+        Command::Migrate => daemon::migrate(config.as_deref()),
+        Command::Token(TokenCommand::Create { person, name, admin }) => {
+            daemon::token(config.as_deref(), &person, &name, admin)
+        }
+        Command::Audit(AuditCommand::Verify) => daemon::audit(config.as_deref()),
     }
 }
 

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 /// First day of the demo term (AY 2025–26).
 pub const TERM_FROM: (i32, u32, u32) = (2025, 9, 1);
-/// Last day of the demo term.
-pub const TERM_TO: (i32, u32, u32) = (2026, 8, 31);
+/// Last day of the demo terms (two academic years, so the demo works through 2026–27).
+pub const TERM_TO: (i32, u32, u32) = (2027, 8, 31);
 
 /// Well-known people of the demo university, for examples and tests.
 pub mod demo_people {

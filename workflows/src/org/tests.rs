@@ -171,7 +171,7 @@ fn posts_and_delegations_follow_their_dates() {
     assert_eq!(dir.delegate_of("T0102", "any", at(21)).map(|d| d.to.as_str()), Some("T0103"));
     assert!(dir.delegate_of("T0102", "any", at(27)).is_none(), "the end is exclusive");
     assert!(
-        dir.holders("department_su@cs", &[Role::President], NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()).is_empty(),
+        dir.holders("department_su@cs", &[Role::President], NaiveDate::from_ymd_opt(2027, 9, 1).unwrap()).is_empty(),
         "the term ended"
     );
 }

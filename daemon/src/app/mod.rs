@@ -1,0 +1,219 @@
+//! Use cases: each command is one transaction — load, run the pure engine, append events, update
+//! projections, write outbox and timer rows, commit. A concurrent writer makes the save fail on
+//! the row version; the command is then recomputed from the new state (and a decision on a task
+//! someone else decided meanwhile is refused with 409).
+
+pub mod definitions;
+pub mod tokens;
+
+use chrono::Utc;
+use entities::sea_orm::{DatabaseConnection, TransactionTrait};
+use entities::store::{self, StoreError, requests::Meta};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use workflows::engine::{self, Channel, Command, EngineError, Env, Instance};
+use workflows::model::Definition;
+use workflows::org::{Directory, OrgDirectory};
+use workflows::{WorkCalendar, form::FieldError};
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The person.
+    pub person: String,
+    /// May administer definitions and the org.
+    pub admin: bool,
+}
+
+/// What can go wrong in a use case; mapped to HTTP in `http::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input: a stable code, a message, the fields concerned.
+    #[error("{message}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// Message.
+        message: String,
+        /// Field problems.
+        fields: Vec<FieldError>,
+    },
+    /// Not allowed for this caller.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing (or not visible to the caller).
+    #[error("{0}")]
+    NotFound(String),
+    /// The state does not allow it (already decided, finished…).
+    #[error("{message}")]
+    Conflict {
+        /// Stable code.
+        code: &'static str,
+        /// Message.
+        message: String,
+    },
+    /// Something broke; the cause is logged, not sent.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Internal(anyhow::anyhow!(e))
+    }
+}
+
+impl From<entities::sea_orm::DbErr> for AppError {
+    fn from(e: entities::sea_orm::DbErr) -> Self {
+        AppError::Internal(anyhow::anyhow!(e))
+    }
+}
+
+impl From<EngineError> for AppError {
+    fn from(e: EngineError) -> Self {
+        let code = e.code();
+        match e {
+            EngineError::InvalidForm(fields) => {
+                AppError::Invalid { code, message: "the form does not match the workflow's schema".into(), fields }
+            }
+            EngineError::UnknownTask(_) => AppError::NotFound(e.to_string()),
+            EngineError::NotYourTask(_) | EngineError::NotASubmitter(_) | EngineError::OnlySubmitter => {
+                AppError::Forbidden(e.to_string())
+            }
+            EngineError::UnknownPerson(_) => AppError::Invalid { code, message: e.to_string(), fields: vec![] },
+            EngineError::TooLate { .. } => AppError::Invalid { code, message: e.to_string(), fields: vec![] },
+            _ => AppError::Conflict { code, message: e.to_string() },
+        }
+    }
+}
+
+/// The daemon's shared state.
+pub struct App {
+    /// The database.
+    pub db: DatabaseConnection,
+    /// The org, indexed; replaced whole on import.
+    pub org: RwLock<Arc<OrgDirectory>>,
+    /// Parsed definitions by (key, version).
+    pub definitions: RwLock<HashMap<(String, u32), Arc<Definition>>>,
+    /// Working days.
+    pub calendar: WorkCalendar,
+}
+
+impl App {
+    /// The current org.
+    pub fn org(&self) -> Arc<OrgDirectory> {
+        self.org.read().map(|o| o.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// A definition version, parsed once.
+    pub async fn definition(&self, key: &str, version: u32) -> Result<Arc<Definition>, AppError> {
+        if let Some(d) = self.definitions.read().ok().and_then(|m| m.get(&(key.to_string(), version)).cloned()) {
+            return Ok(d);
+        }
+        let row = store::definitions::get(&self.db, key, version as i32)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no workflow `{key}` version {version}")))?;
+        let def = workflows::validate::check_source(&row.yaml)
+            .definition
+            .ok_or_else(|| anyhow::anyhow!("stored definition {key} v{version} does not validate"))?;
+        let def = Arc::new(def);
+        if let Ok(mut m) = self.definitions.write() {
+            m.insert((key.to_string(), version), def.clone());
+        }
+        Ok(def)
+    }
+
+    /// Submits a request on the newest published version of `key`. A retried submit with the same
+    /// idempotency key returns the request it made the first time.
+    pub async fn submit(
+        &self,
+        who: &Principal,
+        key: &str,
+        form: &serde_json::Value,
+        meta: Meta,
+    ) -> Result<Instance, AppError> {
+        if let Some(k) = &meta.idempotency_key
+            && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?
+        {
+            return Ok(store::requests::load(&self.db, &id).await?.map(|l| l.state).unwrap_or_default());
+        }
+        let row = store::definitions::latest(&self.db, key, true)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no published workflow `{key}`")))?;
+        let def = self.definition(key, row.version as u32).await?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let out = {
+            // The directory is a `&dyn Directory`: keep it out of the awaits below.
+            let org = self.org();
+            let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
+            engine::submit(&env, &id, &who.person, channel(&meta), form)?
+        };
+        let txn = self.db.begin().await?;
+        match store::requests::save(&txn, None, &out, &meta).await {
+            Ok(_) => txn.commit().await?,
+            Err(e) => {
+                txn.rollback().await.ok();
+                // The same idempotency key raced us: return the winner's request.
+                if let Some(k) = &meta.idempotency_key
+                    && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?
+                {
+                    return Ok(store::requests::load(&self.db, &id).await?.map(|l| l.state).unwrap_or_default());
+                }
+                return Err(e.into());
+            }
+        }
+        Ok(out.state)
+    }
+
+    /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
+    pub async fn command(&self, who: &Principal, id: &str, cmd: Command, meta: Meta) -> Result<Instance, AppError> {
+        for _ in 0..5 {
+            let loaded = self.visible(who, id).await?;
+            let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+            let out = {
+                let org = self.org();
+                let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
+                engine::handle(&env, &loaded.state, &who.person, channel(&meta), cmd.clone())?
+            };
+            let txn = self.db.begin().await?;
+            match store::requests::save(&txn, Some(loaded.row_version), &out, &meta).await {
+                Ok(_) => {
+                    txn.commit().await?;
+                    return Ok(out.state);
+                }
+                Err(StoreError::Conflict) => {
+                    txn.rollback().await.ok();
+                    continue;
+                }
+                Err(e) => {
+                    txn.rollback().await.ok();
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast; try again".into() })
+    }
+
+    /// A request the caller may see: the submitter, people on its path, admins — and, unless it
+    /// is need-to-know, anyone in the org.
+    pub async fn visible(&self, who: &Principal, id: &str) -> Result<store::requests::Loaded, AppError> {
+        let loaded = store::requests::load(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("no request `{id}`")))?;
+        let org = self.org();
+        let delegate_of_viewer = loaded
+            .state
+            .viewers
+            .iter()
+            .any(|v| org.delegate_of(v, &loaded.state.key, Utc::now()).is_some_and(|d| d.to == who.person));
+        if loaded.state.need_to_know && !who.admin && !loaded.state.on_path(&who.person) && !delegate_of_viewer {
+            return Err(AppError::NotFound(format!("no request `{id}`")));
+        }
+        Ok(loaded)
+    }
+}
+
+fn channel(meta: &Meta) -> Channel {
+    let _ = meta;
+    Channel::Api
+}

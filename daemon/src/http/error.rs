@@ -1,0 +1,76 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`: 400/422 with the fields,
+//! 401, 403, 404, 409, 413, and 500 with a generic body (the cause is logged, never sent).
+
+use crate::app::AppError;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error of the HTTP API.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No or a bad token.
+    Unauthorized,
+    /// Body over the limit.
+    TooLarge,
+    /// From a use case.
+    App(AppError),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError::App(e)
+    }
+}
+
+fn problem(status: StatusCode, code: &str, title: &str, detail: &str, fields: serde_json::Value) -> Response {
+    let body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "code": code, "detail": detail, "errors": fields });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Unauthorized => {
+                let mut r = problem(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "Unauthorized",
+                    "send Authorization: Bearer <token>",
+                    json!([]),
+                );
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+                r
+            }
+            ApiError::TooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "Payload Too Large",
+                "the body is over the limit",
+                json!([]),
+            ),
+            ApiError::App(e) => match e {
+                AppError::Invalid { code, message, fields } => {
+                    let status =
+                        if code == "bad_json" { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+                    problem(status, code, "Invalid input", &message, serde_json::to_value(fields).unwrap_or_default())
+                }
+                AppError::Forbidden(m) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", &m, json!([])),
+                AppError::NotFound(m) => problem(StatusCode::NOT_FOUND, "not_found", "Not Found", &m, json!([])),
+                AppError::Conflict { code, message } => {
+                    problem(StatusCode::CONFLICT, code, "Conflict", &message, json!([]))
+                }
+                AppError::Internal(cause) => {
+                    tracing::error!(error = %format!("{cause:#}"), "internal error");
+                    problem(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "Internal Server Error",
+                        "something went wrong on our side",
+                        json!([]),
+                    )
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The HTTP API v1 (axum): routers per face of the API, problem+json errors, bearer auth, a
+//! 1 MiB body limit.
+
+mod error;
+mod requests;
+mod system;
+
+pub use error::ApiError;
+
+use crate::app::{App, AppError, Principal};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::{Router, extract::DefaultBodyLimit};
+use std::sync::Arc;
+
+/// Shared state of the handlers.
+pub type State = Arc<App>;
+
+/// The whole HTTP API.
+pub fn router(app: State, body_limit: usize) -> Router {
+    Router::new()
+        .merge(system::router())
+        .merge(requests::router())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app)
+}
+
+/// The authenticated caller, from `Authorization: Bearer <token>`.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<State> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &State) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        match app.authenticate(token).await.map_err(ApiError::from)? {
+            Some(p) => Ok(Caller(p)),
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// JSON bodies whose rejections are problem+json with the reason.
+pub struct Json<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Json(v)),
+            Err(rej) => {
+                let status = rej.status();
+                if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    return Err(ApiError::TooLarge);
+                }
+                Err(ApiError::App(AppError::Invalid { code: "bad_json", message: rej.body_text(), fields: vec![] }))
+            }
+        }
+    }
+}
+
+/// Address and user agent of a request, for the audit trail.
+pub fn meta(headers: &HeaderMap, idempotency_key: bool) -> entities::store::requests::Meta {
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    entities::store::requests::Meta {
+        address: h("x-forwarded-for").or_else(|| Some("127.0.0.1".into())),
+        user_agent: h("user-agent"),
+        idempotency_key: if idempotency_key {
+            h("idempotency-key").filter(|k| !k.is_empty() && k.len() <= 128)
+        } else {
+            None
+        },
+    }
+}

@@ -1,0 +1,326 @@
+//! `/api/v1/requests` and `/api/v1/tasks`: submit, read, withdraw, resubmit, comment; my open
+//! tasks; decide, acknowledge, transfer, add a reviewer.
+
+use super::{ApiError, Caller, Json, State, meta};
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Router, extract};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use workflows::engine::{Command, Instance, Status, TaskKind};
+use workflows::org::Directory;
+
+/// The routes.
+pub fn router() -> Router<State> {
+    Router::new()
+        .route("/api/v1/requests", post(submit))
+        .route("/api/v1/requests/{id}", get(show))
+        .route("/api/v1/requests/{id}/events", get(events))
+        .route("/api/v1/requests/{id}/withdraw", post(withdraw))
+        .route("/api/v1/requests/{id}/resubmit", post(resubmit))
+        .route("/api/v1/requests/{id}/comments", post(comment))
+        .route("/api/v1/requests/{id}/tasks/{task}/decision", post(decide))
+        .route("/api/v1/requests/{id}/tasks/{task}/acknowledge", post(acknowledge))
+        .route("/api/v1/requests/{id}/tasks/{task}/transfer", post(transfer))
+        .route("/api/v1/requests/{id}/tasks/{task}/reviewers", post(add_reviewer))
+        .route("/api/v1/tasks", get(my_tasks))
+}
+
+/// A submission.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Submit {
+    workflow: String,
+    form: Value,
+}
+
+/// An open task as the API shows it.
+#[derive(Debug, Serialize)]
+struct TaskView {
+    request: String,
+    task: u32,
+    step: String,
+    kind: &'static str,
+    assignee: String,
+    assignee_name: String,
+    on_behalf_of: Option<String>,
+    due_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A request as the API shows it.
+#[derive(Debug, Serialize)]
+struct RequestView {
+    id: String,
+    workflow: String,
+    version: u32,
+    title: String,
+    status: String,
+    submitter: String,
+    need_to_know: bool,
+    round: u32,
+    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    form: serde_json::Map<String, Value>,
+    open_tasks: Vec<TaskView>,
+}
+
+fn view(app: &State, st: &Instance) -> RequestView {
+    let org = app.org();
+    let status = match st.status {
+        Status::Finished(o) => o.as_str().to_string(),
+        Status::Running => "running".into(),
+        Status::Returned => "returned".into(),
+        Status::Draft => "draft".into(),
+    };
+    RequestView {
+        id: st.id.clone(),
+        workflow: st.key.clone(),
+        version: st.version,
+        title: st.title.clone(),
+        status,
+        submitter: st.submitter.id.clone(),
+        need_to_know: st.need_to_know,
+        round: st.round,
+        submitted_at: st.submitted_at,
+        finished_at: st.finished_at,
+        form: st.form.clone(),
+        open_tasks: st
+            .open_tasks()
+            .map(|t| TaskView {
+                request: st.id.clone(),
+                task: t.id,
+                step: t.step.clone(),
+                kind: if t.kind == TaskKind::Approve { "approve" } else { "acknowledge" },
+                assignee: t.assignee.clone(),
+                assignee_name: org.person(&t.assignee).map(|p| p.name.clone()).unwrap_or_default(),
+                on_behalf_of: t.on_behalf_of.clone(),
+                due_at: t.due_at,
+            })
+            .collect(),
+    }
+}
+
+async fn submit(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Json(body): Json<Submit>,
+) -> Result<(StatusCode, axum::Json<RequestView>), ApiError> {
+    let st = app.submit(&who, &body.workflow, &body.form, meta(&headers, true)).await?;
+    Ok((StatusCode::CREATED, axum::Json(view(&app, &st))))
+}
+
+async fn show(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    let loaded = app.visible(&who, &id).await?;
+    Ok(axum::Json(view(&app, &loaded.state)))
+}
+
+async fn events(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    app.visible(&who, &id).await?;
+    let rows = entities::store::requests::events(&app.db, &id).await.map_err(crate::app::AppError::from)?;
+    let list: Vec<Value> = rows
+        .into_iter()
+        .map(|(e, r)| {
+            let mut v = serde_json::to_value(&e).unwrap_or_default();
+            v["hash"] = Value::String(r.hash);
+            v["address"] = r.address.map_or(Value::Null, Value::String);
+            v
+        })
+        .collect();
+    Ok(axum::Json(Value::Array(list)))
+}
+
+async fn run(
+    app: &State,
+    who: &crate::app::Principal,
+    id: &str,
+    cmd: Command,
+    headers: &HeaderMap,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    let st = app.command(who, id, cmd, meta(headers, false)).await?;
+    Ok(axum::Json(view(app, &st)))
+}
+
+async fn withdraw(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Withdraw, &headers).await
+}
+
+/// A resubmission, with a corrected form or none.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Resubmit {
+    #[serde(default)]
+    form: Option<Value>,
+}
+
+async fn resubmit(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Resubmit>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Resubmit { form: body.form }, &headers).await
+}
+
+/// A comment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentBody {
+    text: String,
+}
+
+async fn comment(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<CommentBody>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Comment { text: body.text }, &headers).await
+}
+
+/// What a reviewer decides.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Verdict {
+    Approve,
+    Reject,
+    Return,
+}
+
+/// A decision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decide {
+    decision: Verdict,
+    #[serde(default)]
+    comment: Option<String>,
+    /// For a return: an earlier step instead of the definition's target.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+async fn decide(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<Decide>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    let cmd = match body.decision {
+        Verdict::Approve => Command::Approve { task, comment: body.comment },
+        Verdict::Reject => Command::Reject { task, comment: body.comment },
+        Verdict::Return => Command::Return { task, comment: body.comment, to: body.to },
+    };
+    run(&app, &who, &id, cmd, &headers).await
+}
+
+/// An acknowledgement with an optional comment.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Ack {
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn acknowledge(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<Ack>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Acknowledge { task, comment: body.comment }, &headers).await
+}
+
+/// A transfer (转交).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Transfer {
+    to: String,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn transfer(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<Transfer>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Transfer { task, to: body.to, comment: body.comment }, &headers).await
+}
+
+/// An added reviewer (加签).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddReviewer {
+    person: String,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn add_reviewer(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<AddReviewer>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::AddReviewer { task, person: body.person, comment: body.comment }, &headers).await
+}
+
+/// `?assignee=me` (the default) or, for admins, a person id.
+#[derive(Debug, Deserialize)]
+struct TasksQuery {
+    #[serde(default)]
+    assignee: Option<String>,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+async fn my_tasks(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Query(q): Query<TasksQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let person = match q.assignee.as_deref() {
+        None | Some("me") => who.person.clone(),
+        Some(p) if who.admin => p.to_string(),
+        Some(_) => {
+            return Err(crate::app::AppError::Forbidden("only admins may list another person's tasks".into()).into());
+        }
+    };
+    let rows = entities::store::requests::open_tasks_of(&app.db, &person, q.limit.unwrap_or(100).min(500))
+        .await
+        .map_err(crate::app::AppError::from)?;
+    let org = app.org();
+    let list: Vec<Value> = rows
+        .into_iter()
+        .map(|t| {
+            serde_json::json!({
+                "request": t.request_id, "task": t.task_no, "step": t.step, "kind": t.kind,
+                "assignee": t.assignee, "assignee_name": org.person(&t.assignee).map(|p| p.name.clone()),
+                "on_behalf_of": t.on_behalf_of,
+                "created_at": entities::store::from_millis(t.created_at), "due_at": t.due_at.map(entities::store::from_millis),
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({ "items": list })))
+}

@@ -1,0 +1,118 @@
+//! Health, definitions (admin) and tokens (admin).
+
+use super::{ApiError, Caller, Json, State};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Router, extract};
+use entities::sea_orm::ConnectionTrait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The routes.
+pub fn router() -> Router<State> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/api/v1/definitions", get(list_definitions).post(create_definition))
+        .route("/api/v1/definitions/validate", post(validate))
+        .route("/api/v1/definitions/{key}/{version}", get(show_definition))
+        .route("/api/v1/definitions/{key}/{version}/publish", post(publish))
+        .route("/api/v1/tokens", post(create_token))
+}
+
+async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, &'static str) {
+    match app.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+    }
+}
+
+fn row_json(r: &entities::store::definitions::Row, with_yaml: bool) -> Value {
+    let mut v = json!({
+        "key": r.key, "version": r.version, "status": r.status, "created_by": r.created_by,
+        "created_at": entities::store::from_millis(r.created_at),
+        "published_by": r.published_by, "published_at": r.published_at.map(entities::store::from_millis),
+    });
+    if with_yaml {
+        v["yaml"] = Value::String(r.yaml.clone());
+    }
+    v
+}
+
+async fn list_definitions(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+) -> Result<axum::Json<Value>, ApiError> {
+    let rows = entities::store::definitions::list(&app.db).await.map_err(crate::app::AppError::from)?;
+    Ok(axum::Json(json!({ "items": rows.iter().map(|r| row_json(r, false)).collect::<Vec<_>>() })))
+}
+
+async fn show_definition(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    Path((key, version)): Path<(String, i32)>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let row = entities::store::definitions::get(&app.db, &key, version)
+        .await
+        .map_err(crate::app::AppError::from)?
+        .ok_or_else(|| crate::app::AppError::NotFound(format!("no workflow `{key}` version {version}")))?;
+    Ok(axum::Json(row_json(&row, true)))
+}
+
+/// YAML in a JSON body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlBody {
+    yaml: String,
+    #[serde(default)]
+    publish: bool,
+}
+
+async fn validate(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    Json(body): Json<YamlBody>,
+) -> axum::Json<Value> {
+    let diags = app.validate_definition(&body.yaml);
+    let valid = !workflows::diag::has_errors(&diags);
+    axum::Json(json!({ "valid": valid, "diagnostics": diags }))
+}
+
+async fn create_definition(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Json(body): Json<YamlBody>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let row = app.save_definition(&who, &body.yaml, body.publish).await?;
+    Ok((StatusCode::CREATED, axum::Json(row_json(&row, false))))
+}
+
+async fn publish(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path((key, version)): Path<(String, i32)>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let row = app.publish_definition(&who, &key, version).await?;
+    Ok(axum::Json(row_json(&row, false)))
+}
+
+/// A token to create.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    person: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    admin: bool,
+}
+
+async fn create_token(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Json(body): Json<NewToken>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let token = app.create_token_as(&who, &body.person, body.name.as_deref().unwrap_or("api"), body.admin).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "person": body.person, "token": token }))))
+}

@@ -1,0 +1,6 @@
+//! The Liandong daemon: settings, start-up, use cases, the HTTP API.
+
+pub mod app;
+pub mod http;
+pub mod settings;
+pub mod startup;

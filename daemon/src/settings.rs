@@ -1,0 +1,169 @@
+//! Settings: `config/default.toml` → `config/$LIANDONG_ENV.toml` → `--config FILE` →
+//! `LIANDONG__SECTION__KEY` environment variables, into one typed `Settings`. Nothing else reads
+//! the environment. Unknown keys and bad values stop start-up with a message naming them.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// All settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// HTTP.
+    pub server: Server,
+    /// Database.
+    pub database: Database,
+    /// First-start seeding.
+    pub seed: Seed,
+    /// Logging.
+    pub log: Log,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// Listen address.
+    pub listen: String,
+    /// Base URL in links.
+    pub public_url: String,
+    /// Largest body in bytes.
+    pub body_limit: usize,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// Connection URL.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// SQLite `synchronous`.
+    pub sqlite_synchronous: Synchronous,
+    /// SQLite busy timeout in ms.
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+/// SQLite's `synchronous` settings we allow.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Synchronous {
+    /// Every commit is durable.
+    Full,
+    /// Durable at checkpoints (faster; a power cut may lose the last commits).
+    Normal,
+}
+
+/// `[seed]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// Load the demo university and the built-in workflows on first start.
+    pub demo: bool,
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter, e.g. `info`.
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the settings files are: `config/` beside the working directory, else beside the crate.
+pub fn config_dir() -> PathBuf {
+    let here = PathBuf::from("config");
+    if here.join("default.toml").exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../config"))
+}
+
+impl Settings {
+    /// Loads the layers; `env` is `$LIANDONG_ENV` and `vars` the environment (passed in for tests).
+    pub fn load(dir: &Path, env: Option<&str>, file: Option<&Path>, vars: Vec<(String, String)>) -> Result<Self> {
+        let mut b = config::Config::builder().add_source(config::File::from(dir.join("default.toml")));
+        if let Some(e) = env {
+            b = b.add_source(config::File::from(dir.join(format!("{e}.toml"))).required(false));
+        }
+        if let Some(f) = file {
+            b = b.add_source(config::File::from(f.to_path_buf()).required(true));
+        }
+        let source: std::collections::HashMap<String, String> = vars.into_iter().collect();
+        b = b.add_source(
+            config::Environment::with_prefix("LIANDONG")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(source))
+                .try_parsing(true),
+        );
+        let cfg = b.build().context("reading the settings")?;
+        cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))
+    }
+
+    /// Loads from the process: `LIANDONG_ENV`, `--config`, `LIANDONG__…`.
+    pub fn from_process(file: Option<&Path>) -> Result<Self> {
+        let env = std::env::var("LIANDONG_ENV").ok();
+        let vars: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("LIANDONG__")).collect();
+        Self::load(&config_dir(), env.as_deref(), file, vars)
+    }
+
+    /// The database options for the store.
+    pub fn db_options(&self) -> entities::store::DbOptions {
+        entities::store::DbOptions {
+            url: self.database.url.clone(),
+            max_connections: self.database.max_connections,
+            sqlite_synchronous: format!("{:?}", self.database.sqlite_synchronous).to_uppercase(),
+            sqlite_busy_timeout: std::time::Duration::from_millis(self.database.sqlite_busy_timeout_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = config_dir();
+        let s = Settings::load(&dir, Some("test"), None, vec![("LIANDOG__IGNORED".into(), "x".into())]).unwrap();
+        assert_eq!(s.server.listen, "127.0.0.1:0", "test.toml over default.toml");
+        assert_eq!(s.database.sqlite_synchronous, Synchronous::Full);
+        let s =
+            Settings::load(&dir, None, None, vec![("LIANDONG__DATABASE__MAX_CONNECTIONS".into(), "3".into())]).unwrap();
+        assert_eq!(s.database.max_connections, 3, "the environment wins");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = config_dir();
+        let tmp = std::env::temp_dir().join(format!("liandong-settings-{}.toml", std::process::id()));
+        std::fs::write(&tmp, "[server]\nlisten_addr = \"x\"\n").unwrap();
+        let e = Settings::load(&dir, None, Some(&tmp), vec![]).unwrap_err().to_string();
+        assert!(e.contains("listen_addr"), "{e}");
+        let e = Settings::load(
+            &dir,
+            None,
+            None,
+            vec![("LIANDONG__DATABASE__SQLITE_SYNCHRONOUS".into(), "SOMETIMES".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("SOMETIMES") || e.contains("sqlite_synchronous"), "{e}");
+        let _ = std::fs::remove_file(tmp);
+    }
+}

@@ -1,0 +1,92 @@
+//! Start-up: connect, migrate, seed the demo university and the built-in workflows on first
+//! start (printing one admin token), then serve HTTP until SIGTERM or Ctrl-C.
+
+use crate::app::App;
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use entities::{Migrator, MigratorTrait, store};
+use std::sync::{Arc, RwLock};
+use tokio::net::TcpListener;
+use workflows::org::OrgDirectory;
+
+/// A built daemon, bound to its port, not yet serving.
+pub struct Application {
+    /// Shared state.
+    pub app: Arc<App>,
+    listener: TcpListener,
+    body_limit: usize,
+    /// The admin token printed on first start, if this start created it.
+    pub first_admin_token: Option<String>,
+}
+
+/// Opens the database, migrates it, seeds it on first start and loads the org.
+pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
+    if let Some(path) = settings.database.url.strip_prefix("sqlite://").map(|p| p.split('?').next().unwrap_or(p))
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let db = store::connect(&settings.db_options())
+        .await
+        .with_context(|| "cannot open the database (see [database] url)")?;
+    Migrator::up(&db, None).await.context("migrating the database")?;
+    let first = !store::org::has_org(&db).await?;
+    if first && settings.seed.demo {
+        let org = workflows::org::file::load_org(workflows::org::generate::DEMO_ORG_FILE)
+            .map_err(|e| anyhow::anyhow!("the shipped demo org does not load: {e:?}"))?;
+        store::org::replace_org(&db, &org, |_, _| {}).await?;
+    }
+    let org = store::org::load_org(&db).await?;
+    let app = Arc::new(App {
+        db,
+        org: RwLock::new(Arc::new(OrgDirectory::new(org))),
+        definitions: RwLock::new(Default::default()),
+        calendar: workflows::WorkCalendar::builtin(),
+    });
+    let mut token = None;
+    if first && settings.seed.demo {
+        app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let admin = workflows::org::generate::demo_people::ADMIN;
+        token = Some(app.create_token(admin, "first start", true).await.map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    Ok((app, token))
+}
+
+impl Application {
+    /// Builds the daemon from its settings and binds the listener (port 0 picks a free one).
+    pub async fn build(settings: &Settings) -> Result<Self> {
+        let (app, first_admin_token) = open(settings).await?;
+        let listener = TcpListener::bind(&settings.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, finishing requests in flight.
+    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
+        let router =
+            crate::http::router(self.app.clone(), self.body_limit).layer(tower_http::trace::TraceLayer::new_for_http());
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
