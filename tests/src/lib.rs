@@ -1,1 +1,132 @@
-//! End-to-end tests of Liandong live in this crate (see `tests/`).
+//! Helpers of the end-to-end tests: a fresh database per test (SQLite file, PostgreSQL or
+//! MariaDB database named per test, dropped afterwards) and the real daemon on port 0.
+
+use daemon::settings::Settings;
+use daemon::startup::Application;
+use entities::sea_orm::{ConnectionTrait, Statement};
+use entities::store::{self, DbOptions};
+use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh database on the machine's PostgreSQL.
+    Postgres,
+}
+
+/// A running daemon with its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// The first-start admin token.
+    pub admin_token: String,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    db_name: String,
+    backend: Backend,
+    file: Option<std::path::PathBuf>,
+}
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Starts the real daemon on port 0 against a fresh database named after `test`.
+pub async fn spawn(backend: Backend, test: &str) -> TestApp {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let db_name = format!("ld_e2e_{test}_{}_{n}", std::process::id());
+    let (url, file) = match backend {
+        Backend::Sqlite => {
+            let f = std::env::temp_dir().join(format!("{db_name}.sqlite"));
+            (format!("sqlite://{}?mode=rwc", f.display()), Some(f))
+        }
+        Backend::Postgres => {
+            let admin =
+                store::connect(&DbOptions::new(PG_ADMIN)).await.expect("PostgreSQL is running on 127.0.0.1:5432");
+            let q = |s: String| Statement::from_string(admin.get_database_backend(), s);
+            admin.execute_raw(q(format!("DROP DATABASE IF EXISTS {db_name}"))).await.unwrap();
+            admin.execute_raw(q(format!("CREATE DATABASE {db_name}"))).await.unwrap();
+            (format!("postgres://postgres@127.0.0.1:5432/{db_name}"), None)
+        }
+    };
+    let settings = Settings::load(
+        &daemon::settings::config_dir(),
+        Some("test"),
+        None,
+        vec![("LIANDONG__DATABASE__URL".into(), url), ("LIANDONG__DATABASE__MAX_CONNECTIONS".into(), "8".into())],
+    )
+    .expect("test settings");
+    let app = Application::build(&settings).await.expect("the daemon starts");
+    let base = format!("http://{}", app.local_addr());
+    let admin_token = app.first_admin_token.clone().expect("first start prints an admin token");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.serve(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serves");
+    });
+    TestApp {
+        base,
+        admin_token,
+        http: reqwest::Client::new(),
+        shutdown: Some(tx),
+        server: Some(server),
+        db_name,
+        backend,
+        file,
+    }
+}
+
+impl TestApp {
+    /// A token for `person`, made by the admin through the API.
+    pub async fn token_for(&self, person: &str) -> String {
+        let r = self.post(&self.admin_token, "/api/v1/tokens", serde_json::json!({ "person": person })).await;
+        assert_eq!(r.0, 201, "{}", r.1);
+        r.1["token"].as_str().unwrap().to_string()
+    }
+
+    /// POST JSON; returns (status, body).
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET; returns (status, body).
+    pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Stops the daemon and drops its database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+        match self.backend {
+            Backend::Postgres => {
+                let admin = store::connect(&DbOptions::new(PG_ADMIN)).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name);
+                admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await.unwrap();
+            }
+            Backend::Sqlite => {
+                if let Some(f) = &self.file {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", f.display()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -113,9 +113,11 @@ impl App {
         let row = store::definitions::get(&self.db, key, version as i32)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no workflow `{key}` version {version}")))?;
-        let def = workflows::validate::check_source(&row.yaml)
+        let mut def = workflows::validate::check_source(&row.yaml)
             .definition
             .ok_or_else(|| anyhow::anyhow!("stored definition {key} v{version} does not validate"))?;
+        // The daemon numbers the versions it stores; the file's `version:` is the author's note.
+        def.version = version;
         let def = Arc::new(def);
         if let Ok(mut m) = self.definitions.write() {
             m.insert((key.to_string(), version), def.clone());
