@@ -4,6 +4,7 @@
 //! someone else decided meanwhile is refused with 409).
 
 pub mod definitions;
+pub mod org;
 pub mod tokens;
 
 use chrono::Utc;

@@ -77,3 +77,52 @@ pub fn audit(config: Option<&Path>) -> Result<ExitCode> {
         Ok(if breaks.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
     })
 }
+
+/// Imports an org file, showing progress.
+pub fn org_import(config: Option<&Path>, file: &Path) -> Result<ExitCode> {
+    let s = settings(config)?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    runtime()?.block_on(async {
+        let (app, _) = daemon::startup::open(&s).await?;
+        let admin = daemon::app::Principal { person: "cli".into(), admin: true };
+        let mut last = 0;
+        let result = app
+            .import_org(&admin, &text, |done, total| {
+                let pct = done * 100 / total.max(1);
+                if pct >= last + 5 || done == total {
+                    last = pct;
+                    eprint!("\rimporting: {done}/{total} rows ({pct}%)");
+                }
+            })
+            .await;
+        eprintln!();
+        match result {
+            Ok(i) => {
+                println!(
+                    "imported {} departments, {} classes, {} people, {} posts, {} liaisons",
+                    i.departments, i.classes, i.people, i.posts, i.liaisons
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(daemon::app::AppError::Invalid { message, fields, .. }) => {
+                for f in fields {
+                    println!("{}:{}: error: {}", file.display(), f.field, f.message);
+                }
+                println!("{message}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
+    })
+}
+
+/// Prints the org file.
+pub fn org_export(config: Option<&Path>) -> Result<ExitCode> {
+    let s = settings(config)?;
+    runtime()?.block_on(async {
+        let (app, _) = daemon::startup::open(&s).await?;
+        let admin = daemon::app::Principal { person: "cli".into(), admin: true };
+        print!("{}", app.export_org(&admin).map_err(|e| anyhow::anyhow!("{e}"))?);
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -35,6 +35,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The org chart.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Validate workflow definitions: prints `file:line:col: error[code]: message`, exits 1 on any error.
     Check {
         /// Definition files (YAML).
@@ -72,6 +75,24 @@ enum TokenCommand {
     },
 }
 
+/// `liandong org …`.
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Replace the org with an org file (all-or-nothing; every problem listed with line:col).
+    Import {
+        /// The org file (YAML).
+        file: PathBuf,
+    },
+    /// Write the org as an org file to standard output.
+    Export,
+    /// Write the large synthetic university (60 departments, 4,000 classes, 150,000 students) as an org file.
+    GenerateLarge {
+        /// Where to write it.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
 /// `liandong audit …`.
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
@@ -92,6 +113,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             daemon::token(config.as_deref(), &person, &name, admin)
         }
         Command::Audit(AuditCommand::Verify) => daemon::audit(config.as_deref()),
+        Command::Org(OrgCommand::Import { file }) => daemon::org_import(config.as_deref(), &file),
+        Command::Org(OrgCommand::Export) => daemon::org_export(config.as_deref()),
+        Command::Org(OrgCommand::GenerateLarge { output }) => {
+            std::fs::write(&output, workflows::org::file::dump_org(&workflows::org::generate::large(7)))
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            eprintln!("wrote {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

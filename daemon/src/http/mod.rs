@@ -2,6 +2,7 @@
 //! 1 MiB body limit.
 
 mod error;
+mod org;
 mod requests;
 mod system;
 
@@ -22,6 +23,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
     Router::new()
         .merge(system::router())
         .merge(requests::router())
+        .merge(org::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app)
 }

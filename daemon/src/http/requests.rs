@@ -14,7 +14,7 @@ use workflows::org::Directory;
 /// The routes.
 pub fn router() -> Router<State> {
     Router::new()
-        .route("/api/v1/requests", post(submit))
+        .route("/api/v1/requests", post(submit).get(list))
         .route("/api/v1/requests/{id}", get(show))
         .route("/api/v1/requests/{id}/events", get(events))
         .route("/api/v1/requests/{id}/withdraw", post(withdraw))
@@ -323,4 +323,75 @@ async fn my_tasks(
         })
         .collect();
     Ok(axum::Json(serde_json::json!({ "items": list })))
+}
+
+/// Filters and the cursor of a request list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// `running`, `returned`, `approved`, `rejected`, `withdrawn`, `abandoned`.
+    #[serde(default)]
+    status: Option<String>,
+    /// A workflow key.
+    #[serde(default)]
+    workflow: Option<String>,
+    /// `me` (default for members): what I submitted; admins may name anyone or leave it out.
+    #[serde(default)]
+    submitter: Option<String>,
+    /// The `next` of the previous page.
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: Option<u64>,
+}
+
+async fn list(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let submitter = match q.submitter.as_deref() {
+        Some("me") => Some(who.person.clone()),
+        Some(p) if who.admin => Some(p.to_string()),
+        Some(_) => {
+            return Err(crate::app::AppError::Forbidden("only admins may list another person's requests".into()).into());
+        }
+        None if who.admin => None,
+        None => Some(who.person.clone()),
+    };
+    let cursor = match q.cursor.as_deref() {
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| crate::app::AppError::Invalid {
+            code: "bad_cursor",
+            message: "`cursor` is not one this API gave out".into(),
+            fields: vec![],
+        })?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let filter =
+        entities::store::requests::ListFilter { status: q.status, workflow: q.workflow, submitter, after: cursor };
+    let rows =
+        entities::store::requests::list(&app.db, &filter, limit + 1).await.map_err(crate::app::AppError::from)?;
+    let more = rows.len() as u64 > limit;
+    let items: Vec<Value> = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| {
+            serde_json::json!({ "id": r.id, "workflow": r.key, "version": r.version, "title": r.title, "status": r.status,
+                                "submitter": r.submitter, "created_at": entities::store::from_millis(r.created_at),
+                                "updated_at": entities::store::from_millis(r.updated_at) })
+        })
+        .collect();
+    let next = if more { rows.get(limit as usize - 1).map(|r| encode_cursor(r.created_at, &r.id)) } else { None };
+    Ok(axum::Json(serde_json::json!({ "items": items, "next": next })))
+}
+
+fn encode_cursor(created_at: i64, id: &str) -> String {
+    hex::encode(format!("{created_at}:{id}"))
+}
+
+fn decode_cursor(c: &str) -> Option<(i64, String)> {
+    let raw = String::from_utf8(hex::decode(c).ok()?).ok()?;
+    let (at, id) = raw.split_once(':')?;
+    Some((at.parse().ok()?, id.to_string()))
 }

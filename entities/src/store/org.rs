@@ -111,3 +111,11 @@ pub async fn load_org<C: ConnectionTrait>(db: &C) -> Result<Org, StoreError> {
 pub async fn has_org<C: ConnectionTrait>(db: &C) -> Result<bool, StoreError> {
     Ok(org_meta::Entity::find().count(db).await? > 0)
 }
+
+/// Adds one delegation.
+pub async fn add_delegation<C: ConnectionTrait>(db: &C, d: &workflows::org::Delegation) -> Result<(), StoreError> {
+    org_delegation::ActiveModel { from_person: Set(d.from.clone()), data: Set(json(d)), ..Default::default() }
+        .insert(db)
+        .await?;
+    Ok(())
+}

@@ -328,3 +328,39 @@ pub async fn open_tasks_of<C: ConnectionTrait>(
 pub fn updated(row: &request::Model) -> chrono::DateTime<chrono::Utc> {
     from_millis(row.updated_at)
 }
+
+/// Filters of a request list; `after` is the (created_at, id) the previous page ended with.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Status.
+    pub status: Option<String>,
+    /// Workflow key.
+    pub workflow: Option<String>,
+    /// Submitter.
+    pub submitter: Option<String>,
+    /// Keyset cursor.
+    pub after: Option<(i64, String)>,
+}
+
+/// Requests, newest first, keyset-paginated.
+pub async fn list<C: ConnectionTrait>(db: &C, f: &ListFilter, limit: u64) -> Result<Vec<request::Model>, StoreError> {
+    use sea_orm::Condition;
+    let mut q = request::Entity::find();
+    if let Some(s) = &f.status {
+        q = q.filter(request::Column::Status.eq(s.clone()));
+    }
+    if let Some(w) = &f.workflow {
+        q = q.filter(request::Column::Key.eq(w.clone()));
+    }
+    if let Some(p) = &f.submitter {
+        q = q.filter(request::Column::Submitter.eq(p.clone()));
+    }
+    if let Some((at, id)) = &f.after {
+        q = q.filter(
+            Condition::any()
+                .add(request::Column::CreatedAt.lt(*at))
+                .add(Condition::all().add(request::Column::CreatedAt.eq(*at)).add(request::Column::Id.lt(id.clone()))),
+        );
+    }
+    Ok(q.order_by_desc(request::Column::CreatedAt).order_by_desc(request::Column::Id).limit(limit).all(db).await?)
+}

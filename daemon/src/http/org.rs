@@ -1,0 +1,57 @@
+//! `/api/v1/org`: import and export the whole org as YAML (admins), people, delegations.
+
+use super::{ApiError, Caller, Json, State};
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Router, extract};
+use serde_json::{Value, json};
+use workflows::org::{Delegation, Directory};
+
+/// The routes.
+pub fn router() -> Router<State> {
+    Router::new()
+        // A whole org is large (the 150,000-student one is ~30 MB): its own limit.
+        .route("/api/v1/org", get(export).put(import).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
+        .route("/api/v1/org/people/{id}", get(person))
+        .route("/api/v1/org/delegations", post(delegate))
+}
+
+async fn export(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    let yaml = app.export_org(&who)?;
+    Ok(([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], yaml))
+}
+
+async fn import(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    body: String,
+) -> Result<axum::Json<Value>, ApiError> {
+    let imported = app.import_org(&who, &body, |_, _| {}).await?;
+    Ok(axum::Json(serde_json::to_value(imported).unwrap_or_default()))
+}
+
+async fn person(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let org = app.org();
+    let p = org.person(&id).ok_or_else(|| crate::app::AppError::NotFound(format!("nobody is known as `{id}`")))?;
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let posts: Vec<Value> = org.posts_of(&p.id, today).iter().map(|post| json!({ "body": post.body, "role": post.role, "division": post.division, "from": post.from, "to": post.to })).collect();
+    Ok(axum::Json(json!({ "id": p.id, "name": p.name, "department": p.department, "class": p.class, "posts": posts })))
+}
+
+async fn delegate(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Json(d): Json<Delegation>,
+) -> Result<StatusCode, ApiError> {
+    app.add_delegation(&who, d).await?;
+    Ok(StatusCode::CREATED)
+}
