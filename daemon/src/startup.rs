@@ -42,6 +42,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         org: RwLock::new(Arc::new(OrgDirectory::new(org))),
         definitions: RwLock::new(Default::default()),
         calendar: workflows::WorkCalendar::builtin(),
+        metrics: Default::default(),
     });
     let mut token = None;
     if first && settings.seed.demo {

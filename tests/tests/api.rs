@@ -275,6 +275,26 @@ async fn every_route_checks_who_is_calling() {
         ("POST", "/api/v1/definitions/support_request/1/publish".into(), json!({}), [401, 401, 403, 200]),
         ("POST", "/api/v1/tokens".into(), json!({ "person": "2023010106" }), [401, 401, 403, 201]),
         ("GET", "/api/v1/tasks?assignee=T0102".into(), Value::Null, [401, 401, 403, 200]),
+        ("GET", "/api/v1/requests".into(), Value::Null, [401, 401, 200, 200]),
+        ("POST", format!("/api/v1/requests/{id}/resubmit"), json!({}), [401, 401, 403, 403]),
+        ("POST", format!("/api/v1/requests/{id}/comments"), json!({ "text": "路过" }), [401, 401, 409, 200]),
+        ("POST", format!("/api/v1/requests/{id}/tasks/4/acknowledge"), json!({}), [401, 401, 403, 403]),
+        ("POST", format!("/api/v1/requests/{id}/tasks/4/transfer"), json!({ "to": "T0103" }), [401, 401, 403, 200]),
+        (
+            "POST",
+            format!("/api/v1/requests/{id}/tasks/6/reviewers"),
+            json!({ "person": "T0104" }),
+            [401, 401, 403, 200],
+        ),
+        ("GET", "/api/v1/definitions/support_request/1".into(), Value::Null, [401, 401, 200, 200]),
+        ("GET", "/api/v1/org".into(), Value::Null, [401, 401, 403, 200]),
+        ("GET", "/api/v1/org/people/T0102".into(), Value::Null, [401, 401, 200, 200]),
+        (
+            "POST",
+            "/api/v1/org/delegations".into(),
+            json!({ "from": "T0102", "to": "T0103", "starts": "2026-01-01T00:00:00Z", "ends": "2026-01-08T00:00:00Z" }),
+            [401, 401, 403, 201],
+        ),
     ];
     for (method, path, body, expected) in routes {
         let mut got = Vec::new();
@@ -327,5 +347,144 @@ async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
     assert_eq!(r.status(), 413);
     let (_, inbox) = app.get(&app.admin_token, &format!("/api/v1/tasks?assignee={}", dp::CS_LEAGUE_SECRETARY)).await;
     assert!(inbox["items"].as_array().unwrap().is_empty(), "nothing was submitted");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn lists_page_with_a_cursor_and_need_to_know_stays_hidden() {
+    let app = spawn(Backend::Sqlite, "list").await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut form = m1_form();
+        form["title"] = json!(format!("请示{i}"));
+        if i == 2 {
+            form["matter_type"] = json!("sensitive_incident");
+        }
+        let (_, r) =
+            app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+        ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    let (status, page1) = app.get(&president, "/api/v1/requests?limit=2").await;
+    assert_eq!(status, 200);
+    let titles: Vec<&str> = page1["items"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["请示2", "请示1"], "newest first");
+    let next = page1["next"].as_str().unwrap();
+    let (_, page2) = app.get(&president, &format!("/api/v1/requests?limit=2&cursor={next}")).await;
+    let titles: Vec<&str> = page2["items"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["请示0"]);
+    assert!(page2["next"].is_null());
+    let (status, _) = app.get(&president, "/api/v1/requests?cursor=zz").await;
+    assert_eq!(status, 422);
+    // the incident is need-to-know: a member who is not on its path cannot see it; the League secretary can
+    let outsider = app.token_for("2023010105").await;
+    let (status, _) = app.get(&outsider, &format!("/api/v1/requests/{}", ids[2])).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get(&outsider, &format!("/api/v1/requests/{}", ids[0])).await;
+    assert_eq!(status, 200);
+    let league = app.token_for(dp::CS_LEAGUE_SECRETARY).await;
+    let (status, r) = app.get(&league, &format!("/api/v1/requests/{}", ids[2])).await;
+    assert_eq!((status, r["need_to_know"].as_bool()), (200, Some(true)));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn org_import_is_all_or_nothing() {
+    let app = spawn(Backend::Sqlite, "org").await;
+    let export = app.http.get(format!("{}/api/v1/org", app.base)).bearer_auth(&app.admin_token).send().await.unwrap();
+    assert_eq!(export.status(), 200);
+    let yaml = export.text().await.unwrap();
+    assert!(yaml.contains("nanyue_demo_u"));
+    // a dangling reference and a role the body cannot have: every problem listed, nothing imported
+    let broken = yaml
+        .replacen("body: department_su@cs, role: president", "body: department_su@nowhere, role: president", 1)
+        .replacen("role: class_monitor", "role: president", 1);
+    let r = app
+        .http
+        .put(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&app.admin_token)
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_org");
+    let messages: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("department_su@nowhere")));
+    assert!(body["errors"][0]["field"].as_str().unwrap().contains(':'), "line:col");
+    let again = app
+        .http
+        .get(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(again, yaml, "nothing changed");
+    // a good import replaces the org
+    let renamed = yaml.replacen("南粤示例大学", "南粤示例大学（新）", 1);
+    let r = app
+        .http
+        .put(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&app.admin_token)
+        .body(renamed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let counts: Value = r.json().await.unwrap();
+    assert_eq!(counts["departments"], 12);
+    let member = app.token_for("2023010105").await;
+    let r = app.http.put(format!("{}/api/v1/org", app.base)).bearer_auth(&member).body(yaml).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn operations_endpoints_and_the_api_description() {
+    let app = spawn(Backend::Sqlite, "ops").await;
+    let get = |path: &str| app.http.get(format!("{}{path}", app.base)).send();
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    let doc: Value = get("/api/v1/openapi.json").await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/requests",
+        "/api/v1/requests/{id}",
+        "/api/v1/requests/{id}/events",
+        "/api/v1/requests/{id}/withdraw",
+        "/api/v1/requests/{id}/resubmit",
+        "/api/v1/requests/{id}/comments",
+        "/api/v1/requests/{id}/tasks/{task}/decision",
+        "/api/v1/requests/{id}/tasks/{task}/acknowledge",
+        "/api/v1/requests/{id}/tasks/{task}/transfer",
+        "/api/v1/requests/{id}/tasks/{task}/reviewers",
+        "/api/v1/tasks",
+        "/api/v1/definitions",
+        "/api/v1/definitions/validate",
+        "/api/v1/definitions/{key}/{version}",
+        "/api/v1/definitions/{key}/{version}/publish",
+        "/api/v1/org",
+        "/api/v1/org/people/{id}",
+        "/api/v1/org/delegations",
+        "/api/v1/tokens",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is described");
+    }
+    let page = get("/api/docs").await.unwrap().text().await.unwrap();
+    assert!(page.contains("联动 API v1") && page.contains("/api/v1/requests/{id}/tasks/{task}/decision"));
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": m1_form() })).await;
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("liandong_http_requests_total{class=\"2xx\"}"), "{metrics}");
+    assert!(metrics.contains("liandong_open_tasks 3"), "{metrics}");
+    assert!(metrics.contains("liandong_timers_pending"), "{metrics}");
     app.stop().await;
 }

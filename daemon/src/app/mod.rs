@@ -98,6 +98,8 @@ pub struct App {
     pub definitions: RwLock<HashMap<(String, u32), Arc<Definition>>>,
     /// Working days.
     pub calendar: WorkCalendar,
+    /// HTTP counters for `/metrics`.
+    pub metrics: crate::http::metrics::Metrics,
 }
 
 impl App {

@@ -1,7 +1,9 @@
 //! The HTTP API v1 (axum): routers per face of the API, problem+json errors, bearer auth, a
 //! 1 MiB body limit.
 
+pub mod docs;
 mod error;
+pub mod metrics;
 mod org;
 mod requests;
 mod system;
@@ -24,7 +26,10 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(docs::router())
+        .route("/metrics", axum::routing::get(metrics::render))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::track))
         .with_state(app)
 }
 

@@ -1,0 +1,94 @@
+//! `/metrics` in the Prometheus text format: HTTP requests by status class and their latency,
+//! open tasks, pending outbox rows and timers.
+
+use super::State;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use entities::entity::workflow::{outbox, task, timer};
+use entities::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Latency buckets in seconds.
+const BUCKETS: [f64; 8] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0];
+
+/// Counters kept by the HTTP middleware.
+#[derive(Default)]
+pub struct Metrics {
+    by_class: [AtomicU64; 5],
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+    routes: Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+impl Metrics {
+    fn record(&self, route: &str, status: u16, secs: f64) {
+        let class = (status / 100).clamp(1, 5) as usize - 1;
+        self.by_class[class].fetch_add(1, Ordering::Relaxed);
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
+        if let Ok(mut r) = self.routes.lock() {
+            *r.entry(route.to_string()).or_default() += 1;
+        }
+    }
+}
+
+/// Middleware: times every request.
+pub async fn track(axum::extract::State(app): axum::extract::State<State>, req: Request, next: Next) -> Response {
+    let route =
+        req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = format!("{} {route}", req.method());
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    app.metrics.record(&route, resp.status().as_u16(), start.elapsed().as_secs_f64());
+    resp
+}
+
+/// `GET /metrics`.
+pub async fn render(axum::extract::State(app): axum::extract::State<State>) -> Response {
+    let m = &app.metrics;
+    let mut out = String::new();
+    out.push_str("# HELP liandong_http_requests_total HTTP requests by status class.\n# TYPE liandong_http_requests_total counter\n");
+    for (i, c) in m.by_class.iter().enumerate() {
+        out.push_str(&format!("liandong_http_requests_total{{class=\"{}xx\"}} {}\n", i + 1, c.load(Ordering::Relaxed)));
+    }
+    out.push_str("# HELP liandong_http_request_duration_seconds HTTP request latency.\n# TYPE liandong_http_request_duration_seconds histogram\n");
+    for (i, b) in BUCKETS.iter().enumerate() {
+        out.push_str(&format!(
+            "liandong_http_request_duration_seconds_bucket{{le=\"{b}\"}} {}\n",
+            m.buckets[i].load(Ordering::Relaxed)
+        ));
+    }
+    let count = m.count.load(Ordering::Relaxed);
+    out.push_str(&format!("liandong_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+    out.push_str(&format!(
+        "liandong_http_request_duration_seconds_sum {}\n",
+        m.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+    ));
+    out.push_str(&format!("liandong_http_request_duration_seconds_count {count}\n"));
+    if let Ok(routes) = m.routes.lock() {
+        out.push_str("# HELP liandong_http_route_requests_total HTTP requests by route.\n# TYPE liandong_http_route_requests_total counter\n");
+        for (r, n) in routes.iter() {
+            out.push_str(&format!("liandong_http_route_requests_total{{route=\"{}\"}} {n}\n", r.replace('"', "'")));
+        }
+    }
+    let open = task::Entity::find().filter(task::Column::State.eq("open")).count(&app.db).await.unwrap_or(0);
+    let outbox = outbox::Entity::find().filter(outbox::Column::Status.eq("pending")).count(&app.db).await.unwrap_or(0);
+    let timers = timer::Entity::find().filter(timer::Column::Status.eq("pending")).count(&app.db).await.unwrap_or(0);
+    for (name, help, v) in [
+        ("liandong_open_tasks", "Tasks waiting for a reviewer.", open),
+        ("liandong_outbox_pending", "Notifications not delivered yet.", outbox),
+        ("liandong_timers_pending", "Reminders and escalations not fired yet.", timers),
+    ] {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
