@@ -122,3 +122,27 @@ fn simulate_reports_form_errors_and_refused_submitters() {
     assert_eq!(code, 1);
     assert!(out.contains("error[not_a_submitter]"), "{out}");
 }
+
+#[test]
+fn migrate_token_and_audit_on_a_fresh_database() {
+    let file = std::env::temp_dir().join(format!("liandong-cli-audit-{}.sqlite", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_liandong"))
+            .args(args)
+            .env("LIANDONG__DATABASE__URL", &url)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    assert_eq!(run(&["migrate"]), (0, "database is up to date\n".into()));
+    let (code, token) = run(&["token", "create", "T0102"]);
+    assert_eq!(code, 0);
+    assert!(token.trim().starts_with("ld_") && token.trim().len() == 67, "{token}");
+    let (code, out) = run(&["token", "create", "nobody"]);
+    assert_ne!(code, 0, "{out}");
+    assert_eq!(run(&["audit", "verify"]), (0, "0 events checked, 0 broken chain(s)\n".into()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+}

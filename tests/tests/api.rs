@@ -111,8 +111,17 @@ async fn m1_over_http_on_postgres() {
 }
 
 #[tokio::test]
-async fn return_resubmit_and_withdraw() {
-    let app = spawn(Backend::Sqlite, "ret").await;
+async fn return_resubmit_and_withdraw_on_sqlite() {
+    return_resubmit_and_withdraw(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn return_resubmit_and_withdraw_on_postgres() {
+    return_resubmit_and_withdraw(Backend::Postgres).await;
+}
+
+async fn return_resubmit_and_withdraw(backend: Backend) {
+    let app = spawn(backend, "ret").await;
     let mut tokens = std::collections::HashMap::new();
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let (_, r) =
@@ -132,8 +141,17 @@ async fn return_resubmit_and_withdraw() {
 }
 
 #[tokio::test]
-async fn a_new_version_does_not_move_running_requests() {
-    let app = spawn(Backend::Sqlite, "ver").await;
+async fn a_new_version_does_not_move_running_requests_on_sqlite() {
+    a_new_version_does_not_move_running_requests(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_new_version_does_not_move_running_requests_on_postgres() {
+    a_new_version_does_not_move_running_requests(Backend::Postgres).await;
+}
+
+async fn a_new_version_does_not_move_running_requests(backend: Backend) {
+    let app = spawn(backend, "ver").await;
     let mut tokens = std::collections::HashMap::new();
     let submitter = app.token_for(dp::CS_SU_PRESIDENT).await;
     let (_, r1) = app
@@ -151,6 +169,9 @@ async fn a_new_version_does_not_move_running_requests() {
     assert_eq!((status, body["version"].as_i64(), body["status"].as_str()), (201, Some(2), Some("draft")), "{body}");
     let (status, _) = app.post(&app.admin_token, "/api/v1/definitions/support_request/2/publish", json!({})).await;
     assert_eq!(status, 200);
+    let (status, diff) = app.get(&app.admin_token, "/api/v1/definitions/support_request/diff?from=1&to=2").await;
+    assert_eq!((status, diff["added"].as_u64(), diff["removed"].as_u64()), (200, Some(1), Some(1)));
+    assert!(diff["diff"].as_str().unwrap().contains("-start: contact_forward\n+start: presidium_decision"), "{diff}");
     let (_, r2) = app
         .post(
             &submitter,

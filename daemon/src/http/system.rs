@@ -17,15 +17,62 @@ pub fn router() -> Router<State> {
         .route("/api/v1/definitions", get(list_definitions).post(create_definition))
         .route("/api/v1/definitions/validate", post(validate))
         .route("/api/v1/definitions/{key}/{version}", get(show_definition))
+        .route("/api/v1/definitions/{key}/diff", get(diff))
         .route("/api/v1/definitions/{key}/{version}/publish", post(publish))
         .route("/api/v1/tokens", post(create_token))
 }
 
 async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, &'static str) {
-    match app.db.execute_unprepared("SELECT 1").await {
-        Ok(_) => (StatusCode::OK, "ready"),
+    use entities::MigratorTrait;
+    if app.db.execute_unprepared("SELECT 1").await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    match entities::Migrator::get_pending_migrations(&app.db).await {
+        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run liandong migrate"),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
     }
+}
+
+/// `?from=1&to=2`.
+#[derive(Debug, Deserialize)]
+struct DiffQuery {
+    from: i32,
+    to: i32,
+}
+
+/// A unified diff of two versions' YAML.
+async fn diff(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    Path(key): Path<String>,
+    extract::Query(q): extract::Query<DiffQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let get = |v: i32| {
+        let app = app.clone();
+        let key = key.clone();
+        async move {
+            entities::store::definitions::get(&app.db, &key, v)
+                .await
+                .map_err(crate::app::AppError::from)?
+                .ok_or_else(|| crate::app::AppError::NotFound(format!("no workflow `{key}` version {v}")))
+        }
+    };
+    let (a, b) = (get(q.from).await?, get(q.to).await?);
+    let d = similar::TextDiff::from_lines(&a.yaml, &b.yaml);
+    let unified = d
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{key} v{}", q.from), &format!("{key} v{}", q.to))
+        .to_string();
+    let (added, removed) = d.iter_all_changes().fold((0, 0), |(a, r), c| match c.tag() {
+        similar::ChangeTag::Insert => (a + 1, r),
+        similar::ChangeTag::Delete => (a, r + 1),
+        similar::ChangeTag::Equal => (a, r),
+    });
+    Ok(axum::Json(
+        json!({ "key": key, "from": q.from, "to": q.to, "added": added, "removed": removed, "diff": unified }),
+    ))
 }
 
 fn row_json(r: &entities::store::definitions::Row, with_yaml: bool) -> Value {
