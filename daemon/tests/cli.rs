@@ -146,3 +146,33 @@ fn migrate_token_and_audit_on_a_fresh_database() {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
 }
+
+#[test]
+fn serve_stops_gracefully_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("liandong-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/l.sqlite?mode=rwc", dir.display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liandong"))
+        .arg("serve")
+        .env("LIANDONG__DATABASE__URL", &url)
+        .env("LIANDONG__SERVER__LISTEN", "127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut printed = String::new();
+    while std::io::BufRead::read_line(&mut out, &mut line).unwrap() > 0 {
+        printed.push_str(&line);
+        if line.contains("listening on") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(printed.contains("Admin token"), "{printed}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "a SIGTERM ends the daemon cleanly: {exit:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

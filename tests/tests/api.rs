@@ -310,6 +310,9 @@ async fn every_route_checks_who_is_calling() {
         ("GET", "/api/v1/definitions/support_request/1".into(), Value::Null, [401, 401, 200, 200]),
         ("GET", "/api/v1/org".into(), Value::Null, [401, 401, 403, 200]),
         ("GET", "/api/v1/org/people/T0102".into(), Value::Null, [401, 401, 200, 200]),
+        ("GET", "/api/v1/org/posts?body=department_su@cs".into(), Value::Null, [401, 401, 200, 200]),
+        ("GET", "/api/v1/org/liaisons?department=cs".into(), Value::Null, [401, 401, 200, 200]),
+        ("GET", "/api/v1/definitions/support_request/diff?from=1&to=1".into(), Value::Null, [401, 401, 200, 200]),
         (
             "POST",
             "/api/v1/org/delegations".into(),

@@ -16,6 +16,8 @@ pub fn router() -> Router<State> {
         .route("/api/v1/org", get(export).put(import).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .route("/api/v1/org/people/{id}", get(person))
         .route("/api/v1/org/delegations", post(delegate))
+        .route("/api/v1/org/posts", get(posts))
+        .route("/api/v1/org/liaisons", get(liaisons))
 }
 
 async fn export(
@@ -54,4 +56,70 @@ async fn delegate(
 ) -> Result<StatusCode, ApiError> {
     app.add_delegation(&who, d).await?;
     Ok(StatusCode::CREATED)
+}
+
+/// `?body=department_su@cs` and/or `?person=…`: current posts.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostsQuery {
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+async fn posts(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    extract::Query(q): extract::Query<PostsQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let org = app.org();
+    let list: Vec<&workflows::org::Post> = match (&q.body, &q.person) {
+        (Some(b), _) => org
+            .holders(b, &[], today())
+            .into_iter()
+            .filter(|p| q.person.as_ref().is_none_or(|x| &p.person == x))
+            .collect(),
+        (None, Some(p)) => org.posts_of(p, today()),
+        (None, None) => {
+            return Err(crate::app::AppError::Invalid {
+                code: "missing_filter",
+                message: "give ?body= or ?person=".into(),
+                fields: vec![],
+            }
+            .into());
+        }
+    };
+    Ok(axum::Json(json!({ "items": list })))
+}
+
+/// `?department=cs` or `?class=cs-2023-1`: current M2 liaisons.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiaisonsQuery {
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+}
+
+async fn liaisons(
+    extract::State(app): extract::State<State>,
+    Caller(_who): Caller,
+    extract::Query(q): extract::Query<LiaisonsQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let org = app.org();
+    let Some(code) = q.department.or(q.class) else {
+        return Err(crate::app::AppError::Invalid {
+            code: "missing_filter",
+            message: "give ?department= or ?class=".into(),
+            fields: vec![],
+        }
+        .into());
+    };
+    Ok(axum::Json(json!({ "items": org.liaisons_of(&code, today()) })))
 }
