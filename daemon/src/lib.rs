@@ -2,5 +2,7 @@
 
 pub mod app;
 pub mod http;
+pub mod jobs;
+pub mod mail;
 pub mod settings;
 pub mod startup;

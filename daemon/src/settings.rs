@@ -18,6 +18,68 @@ pub struct Settings {
     pub seed: Seed,
     /// Logging.
     pub log: Log,
+    /// Mail.
+    pub mail: Mail,
+    /// Background jobs.
+    pub jobs: Jobs,
+}
+
+/// `[mail]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// `file` (the default: `.eml` files in `outbox_dir`), `smtp`, or `memory` (tests).
+    pub transport: MailTransport,
+    /// Where the file transport writes.
+    pub outbox_dir: String,
+    /// The sender, e.g. `联动 <liandong@example.edu.cn>`.
+    pub from: String,
+    /// SMTP relay host.
+    pub smtp_host: String,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// `starttls`, `tls` (implicit) or `none` (loopback test sinks only).
+    pub smtp_security: SmtpSecurity,
+    /// SMTP user name (empty: no authentication).
+    pub smtp_username: String,
+    /// SMTP password (never logged).
+    pub smtp_password: String,
+}
+
+/// Mail transports.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `.eml` files.
+    File,
+    /// SMTP.
+    Smtp,
+    /// In memory.
+    Memory,
+}
+
+/// SMTP connection security.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// STARTTLS on a plain connection.
+    Starttls,
+    /// TLS from the first byte.
+    Tls,
+    /// No TLS.
+    None,
+}
+
+/// `[jobs]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jobs {
+    /// Run the mail and timer workers in this process.
+    pub enabled: bool,
+    /// How often the workers look for due work, in ms.
+    pub poll_interval_ms: u64,
+    /// Delivery attempts before a failure is final.
+    pub max_attempts: i32,
 }
 
 /// `[server]`.

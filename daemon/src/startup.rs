@@ -17,6 +17,37 @@ pub struct Application {
     body_limit: usize,
     /// The admin token printed on first start, if this start created it.
     pub first_admin_token: Option<String>,
+    /// The workers' settings, when jobs run in this process.
+    pub jobs: Option<crate::jobs::Config>,
+}
+
+/// The mail transport the settings ask for.
+pub fn transport(s: &Settings) -> Result<crate::mail::transport::Transport> {
+    use crate::mail::transport::Transport;
+    use crate::settings::{MailTransport, SmtpSecurity};
+    use lettre::{
+        AsyncSmtpTransport, Tokio1Executor, transport::smtp::PoolConfig, transport::smtp::authentication::Credentials,
+    };
+    let m = &s.mail;
+    Ok(match m.transport {
+        MailTransport::File => Transport::File(m.outbox_dir.clone().into()),
+        MailTransport::Memory => Transport::Memory(Default::default()),
+        MailTransport::Smtp => {
+            let mut b = match m.smtp_security {
+                SmtpSecurity::Starttls => {
+                    AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&m.smtp_host).context("smtp_host")?
+                }
+                SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&m.smtp_host).context("smtp_host")?,
+                SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&m.smtp_host),
+            }
+            .port(m.smtp_port)
+            .pool_config(PoolConfig::new().max_size(4));
+            if !m.smtp_username.is_empty() {
+                b = b.credentials(Credentials::new(m.smtp_username.clone(), m.smtp_password.clone()));
+            }
+            Transport::Smtp(b.build())
+        }
+    })
 }
 
 /// Opens the database, migrates it, seeds it on first start and loads the org.
@@ -60,7 +91,19 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token })
+        let jobs = if settings.jobs.enabled {
+            Some(crate::jobs::Config {
+                transport: transport(settings)?,
+                from: settings.mail.from.clone(),
+                public_url: settings.server.public_url.clone(),
+                poll: std::time::Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
+                max_attempts: settings.jobs.max_attempts.max(1),
+                worker: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
+            })
+        } else {
+            None
+        };
+        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token, jobs })
     }
 
     /// The bound address.
@@ -72,7 +115,18 @@ impl Application {
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
         let router =
             crate::http::router(self.app.clone(), self.body_limit).layer(tower_http::trace::TraceLayer::new_for_http());
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP")
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let workers = match self.jobs {
+            Some(cfg) => crate::jobs::spawn(self.app.clone(), cfg, stop_rx),
+            None => Vec::new(),
+        };
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP");
+        // Let the workers finish what they hold, then stop.
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        served
     }
 }
 

@@ -27,6 +27,10 @@ pub struct TestApp {
     pub admin_token: String,
     /// An HTTP client.
     pub http: reqwest::Client,
+    /// The daemon's state (its database, for tests that move time).
+    pub app: std::sync::Arc<daemon::app::App>,
+    /// Mail "sent" through the in-memory transport.
+    pub mail: std::sync::Arc<std::sync::Mutex<Vec<lettre::Message>>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     db_name: String,
@@ -63,6 +67,11 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
     .expect("test settings");
     let app = Application::build(&settings).await.expect("the daemon starts");
     let base = format!("http://{}", app.local_addr());
+    let state = app.app.clone();
+    let mail = match app.jobs.as_ref().map(|j| &j.transport) {
+        Some(daemon::mail::transport::Transport::Memory(m)) => m.clone(),
+        _ => Default::default(),
+    };
     let admin_token = app.first_admin_token.clone().expect("first start prints an admin token");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -76,6 +85,8 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
         base,
         admin_token,
         http: reqwest::Client::new(),
+        app: state,
+        mail,
         shutdown: Some(tx),
         server: Some(server),
         db_name,
@@ -104,6 +115,18 @@ impl TestApp {
         let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits (up to 10 s) until `pred` holds for the mail sent so far.
+    pub async fn wait_for_mail(&self, pred: impl Fn(&[lettre::Message]) -> bool) -> Vec<lettre::Message> {
+        for _ in 0..200 {
+            let sent = self.mail.lock().map(|m| m.clone()).unwrap_or_default();
+            if pred(&sent) {
+                return sent;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the expected mail did not arrive within 10 s");
     }
 
     /// Stops the daemon and drops its database.

@@ -199,6 +199,42 @@ impl App {
         Err(AppError::Conflict { code: "busy", message: "the request is changing too fast; try again".into() })
     }
 
+    /// Fires a due timer through the same engine path as a person's command (the events say
+    /// "timer"). A timer whose step was decided meanwhile does nothing.
+    pub async fn fire_timer(&self, request: &str, timer: &str) -> Result<(), AppError> {
+        for _ in 0..5 {
+            let Some(loaded) = store::requests::load(&self.db, request).await? else {
+                store::jobs::timer_done(&self.db, request, timer).await?;
+                return Ok(());
+            };
+            let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+            let out = {
+                let org = self.org();
+                let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
+                engine::fire(&env, &loaded.state, timer)?
+            };
+            if out.events.is_empty() {
+                store::jobs::timer_done(&self.db, request, timer).await?;
+                return Ok(());
+            }
+            let txn = self.db.begin().await?;
+            match store::requests::save(&txn, Some(loaded.row_version), &out, &Meta::default()).await {
+                Ok(_) => {
+                    txn.commit().await?;
+                    return Ok(());
+                }
+                Err(StoreError::Conflict) => {
+                    txn.rollback().await.ok();
+                }
+                Err(e) => {
+                    txn.rollback().await.ok();
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast".into() })
+    }
+
     /// A request the caller may see: the submitter, people on its path, admins — and, unless it
     /// is need-to-know, anyone in the org.
     pub async fn visible(&self, who: &Principal, id: &str) -> Result<store::requests::Loaded, AppError> {

@@ -2,6 +2,7 @@
 //! the org, definitions, requests with their events, tasks, outbox and timers.
 
 pub mod definitions;
+pub mod jobs;
 pub mod org;
 pub mod requests;
 

@@ -1,0 +1,215 @@
+//! Mail: notifications rendered from template files (minijinja), zh-CN by default and English
+//! per person, multipart text + HTML, with a Message-ID stable across retries; sent through a
+//! transport chosen in settings (`file`, `smtp`, or in memory for tests).
+
+pub mod transport;
+
+use minijinja::{Environment, context};
+use std::sync::OnceLock;
+use workflows::catalog::Lang;
+use workflows::engine::Template;
+
+/// What a notification says, before it is rendered.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    /// Who it is for (姓名).
+    pub recipient: String,
+    /// The request's title.
+    pub title: String,
+    /// The workflow's name.
+    pub workflow: String,
+    /// The submitter's name.
+    pub submitter: String,
+    /// The submitter's department.
+    pub department: Option<String>,
+    /// The step concerned.
+    pub step: Option<String>,
+    /// Due time, already formatted in Asia/Shanghai.
+    pub due: Option<String>,
+    /// Outcome label, for a finished request.
+    pub outcome: Option<String>,
+    /// Link to the request.
+    pub link: String,
+}
+
+/// A rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Subject, e.g. `【待审批】…`.
+    pub subject: String,
+    /// Plain text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+}
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut e = Environment::new();
+        for (name, src) in [
+            ("body.zh.txt", include_str!("../../templates/mail/body.zh.txt")),
+            ("body.en.txt", include_str!("../../templates/mail/body.en.txt")),
+            ("body.zh.html", include_str!("../../templates/mail/body.zh.html")),
+            ("body.en.html", include_str!("../../templates/mail/body.en.html")),
+        ] {
+            e.add_template(name, src).expect("the shipped mail templates parse");
+        }
+        e
+    })
+}
+
+/// The subject tag and the opening sentence of each notification (domain.md §5).
+fn wording(t: Template, lang: Lang) -> (&'static str, &'static str) {
+    let zh = lang == Lang::Zh;
+    match t {
+        Template::TaskAssigned => (
+            if zh { "【待审批】" } else { "[Action needed] " },
+            if zh { "有一项事项等待您审批。" } else { "A matter is waiting for your decision." },
+        ),
+        Template::AckRequested => (
+            if zh { "【备案】" } else { "[For the record] " },
+            if zh {
+                "有一项事项请您知悉备案。"
+            } else {
+                "A matter is filed with you: please acknowledge it."
+            },
+        ),
+        Template::Reminder => (
+            if zh { "【催办】" } else { "[Reminder] " },
+            if zh { "提醒：以下事项尚待您办理。" } else { "Reminder: this matter still waits for you." },
+        ),
+        Template::Overdue => (
+            if zh { "【逾期提醒】" } else { "[Overdue] " },
+            if zh {
+                "以下事项已超过办理时限，请尽快办理。"
+            } else {
+                "This matter is past its due time: please act now."
+            },
+        ),
+        Template::TaskMoved => (
+            if zh { "【已转交】" } else { "[Moved] " },
+            if zh {
+                "以下事项已由他人办理（转交或超时升级），您无需再处理。"
+            } else {
+                "This matter has moved to someone else (transfer or escalation); nothing more is needed from you."
+            },
+        ),
+        Template::Copied => (
+            if zh { "【抄送】" } else { "[Copy] " },
+            if zh { "以下事项抄送给您，无需办理。" } else { "For your information; no action needed." },
+        ),
+        Template::Returned => (
+            if zh { "【已退回】" } else { "[Returned] " },
+            if zh {
+                "您提交的事项已被退回，请修改后重新提交。"
+            } else {
+                "Your request was returned to you: please correct it and resubmit."
+            },
+        ),
+        Template::Finished => (
+            if zh { "【已办结】" } else { "[Finished] " },
+            if zh { "您提交的事项已办结。" } else { "Your request is finished." },
+        ),
+        Template::Withdrawn => (
+            if zh { "【已撤回】" } else { "[Withdrawn] " },
+            if zh {
+                "提交人已撤回以下事项，您无需再处理。"
+            } else {
+                "The submitter withdrew this matter; nothing more is needed from you."
+            },
+        ),
+        Template::LeadTimeWarning => (
+            if zh { "【提醒】" } else { "[Note] " },
+            if zh {
+                "您提交的事项晚于规定的提前期，已记录在案。"
+            } else {
+                "Your request came later than the required lead time; this is on record."
+            },
+        ),
+    }
+}
+
+/// Renders a notification in `lang`.
+pub fn render(t: Template, lang: Lang, c: &Content) -> Rendered {
+    let (tag, lead) = wording(t, lang);
+    let subject = format!("{tag}{}", c.title);
+    let ctx = context! {
+        subject => &subject, lead => lead, recipient => &c.recipient, title => &c.title, workflow => &c.workflow,
+        submitter => &c.submitter, department => &c.department, step => &c.step, due => &c.due,
+        outcome => &c.outcome, link => &c.link,
+    };
+    let l = if lang == Lang::Zh { "zh" } else { "en" };
+    let body = |kind: &str| {
+        env().get_template(&format!("body.{l}.{kind}")).and_then(|t| t.render(&ctx)).unwrap_or_else(|e| format!("{e}"))
+    };
+    Rendered { subject, text: body("txt"), html: body("html") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content() -> Content {
+        Content {
+            recipient: "郭远子".into(),
+            title: "计算机学院学生会关于召开第五次学生代表大会的请示".into(),
+            workflow: "院系学生会重大事项请示报告".into(),
+            submitter: "苏海琳".into(),
+            department: Some("计算机学院".into()),
+            step: Some("学院团组织审核".into()),
+            due: Some("2025年9月30日 17:00".into()),
+            outcome: None,
+            link: "http://127.0.0.1:8080/requests/R1".into(),
+        }
+    }
+
+    #[test]
+    fn subjects_follow_the_pattern_of_domain_md() {
+        let r = render(Template::TaskAssigned, Lang::Zh, &content());
+        assert_eq!(r.subject, "【待审批】计算机学院学生会关于召开第五次学生代表大会的请示");
+        assert_eq!(
+            render(Template::Overdue, Lang::Zh, &content()).subject,
+            "【逾期提醒】计算机学院学生会关于召开第五次学生代表大会的请示"
+        );
+        assert_eq!(
+            render(Template::Returned, Lang::Zh, &content()).subject,
+            "【已退回】计算机学院学生会关于召开第五次学生代表大会的请示"
+        );
+        assert_eq!(
+            render(Template::AckRequested, Lang::Zh, &content()).subject,
+            "【备案】计算机学院学生会关于召开第五次学生代表大会的请示"
+        );
+    }
+
+    #[test]
+    fn bodies_carry_the_matter_the_due_time_and_the_link() {
+        let r = render(Template::TaskAssigned, Lang::Zh, &content());
+        for s in [
+            "郭远子，您好",
+            "提交人：苏海琳（计算机学院）",
+            "环节：学院团组织审核",
+            "办理时限：2025年9月30日 17:00（北京时间）",
+            "查看详情：http://127.0.0.1:8080/requests/R1",
+        ] {
+            assert!(r.text.contains(s), "text has {s}:\n{}", r.text);
+        }
+        // minijinja escapes `/` in HTML as `&#x2f;`, which mail clients decode in the href
+        assert!(
+            r.html.contains("<a href=\"http:&#x2f;&#x2f;127.0.0.1:8080&#x2f;requests&#x2f;R1\">查看详情</a>"),
+            "{}",
+            r.html
+        );
+        let en = render(Template::TaskAssigned, Lang::En, &content());
+        assert!(en.subject.starts_with("[Action needed] "));
+        assert!(en.text.contains("Due: 2025年9月30日 17:00 (Beijing time)"));
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let mut c = content();
+        c.title = "<script>alert(1)</script>".into();
+        let r = render(Template::Copied, Lang::Zh, &c);
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+    }
+}

@@ -1,0 +1,112 @@
+//! Work for the background workers: outbox rows to deliver and timers that fell due, each claimed
+//! with a conditional update so that one worker (of any number of processes) takes it.
+
+use super::StoreError;
+use crate::entity::workflow::{outbox, timer};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// Pending notifications whose next attempt is due.
+pub async fn due_outbox<C: ConnectionTrait>(db: &C, now: i64, limit: u64) -> Result<Vec<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .order_by_asc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Takes a notification for sending; false when another worker took it first.
+pub async fn claim_outbox<C: ConnectionTrait>(db: &C, id: i64, now: i64) -> Result<bool, StoreError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Records the outcome of a send: `sent`, back to `pending` at `retry_at`, or `failed` for good.
+pub async fn outbox_result<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    status: &str,
+    at: i64,
+    error: Option<String>,
+) -> Result<(), StoreError> {
+    let mut q = outbox::Entity::update_many().col_expr(outbox::Column::Status, Expr::value(status));
+    q = match status {
+        "sent" => q.col_expr(outbox::Column::SentAt, Expr::value(at)),
+        _ => q.col_expr(outbox::Column::NextAttemptAt, Expr::value(at)),
+    };
+    q.col_expr(outbox::Column::LastError, Expr::value(error)).filter(outbox::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Sends interrupted by a crash go back to pending (a retry keeps the Message-ID).
+pub async fn reset_stale_sending<C: ConnectionTrait>(db: &C, older_than: i64) -> Result<u64, StoreError> {
+    Ok(outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::NextAttemptAt.lt(older_than))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Timers due at `now`.
+pub async fn due_timers<C: ConnectionTrait>(db: &C, now: i64, limit: u64) -> Result<Vec<timer::Model>, StoreError> {
+    Ok(timer::Entity::find()
+        .filter(timer::Column::Status.eq("pending"))
+        .filter(timer::Column::DueAt.lte(now))
+        .order_by_asc(timer::Column::DueAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Takes a due timer; false when another worker took it first.
+pub async fn claim_timer<C: ConnectionTrait>(
+    db: &C,
+    request: &str,
+    id: &str,
+    worker: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let r = timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value("claimed"))
+        .col_expr(timer::Column::ClaimedBy, Expr::value(worker))
+        .col_expr(timer::Column::ClaimedAt, Expr::value(now))
+        .filter(timer::Column::RequestId.eq(request))
+        .filter(timer::Column::TimerId.eq(id))
+        .filter(timer::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Marks a timer done (fired, or found stale).
+pub async fn timer_done<C: ConnectionTrait>(db: &C, request: &str, id: &str) -> Result<(), StoreError> {
+    timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value("done"))
+        .filter(timer::Column::RequestId.eq(request))
+        .filter(timer::Column::TimerId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Claims left by a crashed worker go back to pending.
+pub async fn reset_stale_claims<C: ConnectionTrait>(db: &C, older_than: i64) -> Result<u64, StoreError> {
+    Ok(timer::Entity::update_many()
+        .col_expr(timer::Column::Status, Expr::value("pending"))
+        .filter(timer::Column::Status.eq("claimed"))
+        .filter(timer::Column::ClaimedAt.lt(older_than))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

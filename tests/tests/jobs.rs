@@ -1,0 +1,93 @@
+//! The background workers in the daemon: every notification the engine emits becomes a mail
+//! (zh-CN by default, text + HTML, a stable Message-ID), and due timers fire through the engine.
+
+use entities::sea_orm::{ConnectionTrait, Statement};
+use liandong_tests::{Backend, spawn};
+use serde_json::{Value, json};
+use workflows::org::generate::demo_people as dp;
+
+fn subject(m: &lettre::Message) -> String {
+    let raw = String::from_utf8_lossy(&m.formatted()).to_string();
+    // the header, unfolded: continuation lines start with white space
+    let mut lines = raw.lines().skip_while(|l| !l.starts_with("Subject: "));
+    let mut value = lines.next().unwrap_or_default().trim_start_matches("Subject: ").to_string();
+    for l in lines.take_while(|l| l.starts_with(' ') || l.starts_with('\t')) {
+        value.push(' ');
+        value.push_str(l.trim());
+    }
+    decode(&value)
+}
+
+/// Decodes RFC 2047 `=?utf-8?b?…?=` words (what lettre writes for non-ASCII subjects).
+fn decode(s: &str) -> String {
+    use base64::Engine;
+    s.split_whitespace()
+        .map(|w| match w.strip_prefix("=?utf-8?b?").and_then(|x| x.strip_suffix("?=")) {
+            Some(b) => {
+                String::from_utf8_lossy(&base64::engine::general_purpose::STANDARD.decode(b).unwrap_or_default())
+                    .into_owned()
+            }
+            None => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+fn to(m: &lettre::Message) -> String {
+    m.envelope().to().iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+}
+
+async fn mail_and_timers(backend: Backend) {
+    let app = spawn(backend, "jobs").await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": "计算机学院学生会改革推进情况报告", "body": "……" });
+    let (status, r) =
+        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+    assert_eq!(status, 201);
+    let id = r["id"].as_str().unwrap().to_string();
+    // the League secretary and the two liaisons are told, in zh-CN, with the 【待审批】/【备案】 subjects
+    let sent = app.wait_for_mail(|m| m.len() >= 3).await;
+    let league = sent.iter().find(|m| to(m) == "t0102@nanyue.edu.cn").expect("mail to the League secretary");
+    assert_eq!(subject(league), "【待审批】计算机学院学生会改革推进情况报告");
+    let raw = String::from_utf8_lossy(&league.formatted()).to_string();
+    assert!(raw.contains("multipart/alternative") && raw.contains("text/plain") && raw.contains("text/html"));
+    assert!(raw.contains(&format!("Message-ID: <{id}.")), "a Message-ID made from the notification's key:\n{raw}");
+    let acks: Vec<String> = sent.iter().filter(|m| subject(m).starts_with("【备案】")).map(to).collect();
+    assert_eq!(acks.len(), 2, "both liaisons");
+    // a timer that fell due fires through the engine: the reminder is an event by "timer" and a mail
+    let db = &app.app.db;
+    let sql = format!(
+        "UPDATE timers SET due_at = 0 WHERE request_id = '{id}' AND timer_id LIKE '%:remind:0' AND status = 'pending'"
+    );
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let sent = app.wait_for_mail(|m| m.iter().any(|x| subject(x).starts_with("【催办】"))).await;
+    assert!(sent.iter().filter(|x| subject(x).starts_with("【催办】")).count() >= 1);
+    let (_, events) = app.get(&president, &format!("/api/v1/requests/{id}/events")).await;
+    let reminded: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "reminded").collect();
+    assert!(!reminded.is_empty());
+    assert!(reminded.iter().all(|e| e["actor"]["type"] == "timer" && e["channel"] == "timer"));
+    // nothing twice: each outbox row is sent once
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let n = app.mail.lock().unwrap().len();
+    let rows = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM outbox WHERE status = 'sent'".to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let sent_rows: i64 = rows.try_get("", "n").unwrap();
+    assert_eq!(sent_rows as usize, n, "one mail per outbox row");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn notifications_become_mail_and_timers_fire_on_sqlite() {
+    mail_and_timers(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn notifications_become_mail_and_timers_fire_on_postgres() {
+    mail_and_timers(Backend::Postgres).await;
+}
