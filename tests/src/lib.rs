@@ -36,6 +36,7 @@ pub struct TestApp {
     db_name: String,
     backend: Backend,
     file: Option<std::path::PathBuf>,
+    owns_db: bool,
 }
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -58,6 +59,21 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
             (format!("postgres://postgres@127.0.0.1:5432/{db_name}"), None)
         }
     };
+    start(url, db_name, backend, file, true).await
+}
+
+/// Starts another daemon on the database of `first` (several daemons on one PostgreSQL).
+pub async fn spawn_beside(first: &TestApp) -> TestApp {
+    let url = match first.backend {
+        Backend::Postgres => format!("postgres://postgres@127.0.0.1:5432/{}", first.db_name),
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", first.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default()),
+    };
+    let mut t = start(url, first.db_name.clone(), first.backend, first.file.clone(), false).await;
+    t.admin_token = first.admin_token.clone();
+    t
+}
+
+async fn start(url: String, db_name: String, backend: Backend, file: Option<std::path::PathBuf>, owns_db: bool) -> TestApp {
     let settings = Settings::load(
         &daemon::settings::config_dir(),
         Some("test"),
@@ -72,7 +88,7 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
         Some(daemon::mail::transport::Transport::Memory(m)) => m.clone(),
         _ => Default::default(),
     };
-    let admin_token = app.first_admin_token.clone().expect("first start prints an admin token");
+    let admin_token = app.first_admin_token.clone().unwrap_or_default();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.serve(async {
@@ -92,6 +108,7 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
         db_name,
         backend,
         file,
+        owns_db,
     }
 }
 
@@ -136,6 +153,9 @@ impl TestApp {
         }
         if let Some(s) = self.server.take() {
             let _ = s.await;
+        }
+        if !self.owns_db {
+            return;
         }
         match self.backend {
             Backend::Postgres => {

@@ -91,3 +91,61 @@ async fn notifications_become_mail_and_timers_fire_on_sqlite() {
 async fn notifications_become_mail_and_timers_fire_on_postgres() {
     mail_and_timers(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn three_daemons_on_one_postgres_share_the_work_once() {
+    let first = spawn(Backend::Postgres, "three").await;
+    let second = liandong_tests::spawn_beside(&first).await;
+    let third = liandong_tests::spawn_beside(&first).await;
+    let daemons = [&first, &second, &third];
+    let president = first.token_for(dp::CS_SU_PRESIDENT).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
+        let (status, r) = daemons[i % 3].post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+        assert_eq!(status, 201);
+        ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    // every reminder falls due at once
+    let db = &first.app.db;
+    let q = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_string());
+    db.execute_raw(q("UPDATE timers SET due_at = 0 WHERE timer_id LIKE '%:remind:0' AND status = 'pending'")).await.unwrap();
+    let count = |sql: &'static str| async move {
+        let row = db.query_one_raw(q(sql)).await.unwrap().unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    for _ in 0..200 {
+        if count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await == 0
+            && count("SELECT COUNT(*) AS n FROM timers WHERE status = 'claimed' OR (status = 'pending' AND due_at = 0)").await == 0
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let rows = count("SELECT COUNT(*) AS n FROM outbox").await as usize;
+    let mut ids_seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for d in daemons {
+        for m in d.mail.lock().unwrap().iter() {
+            let raw = String::from_utf8_lossy(&m.formatted()).to_string();
+            let mid = raw.lines().find(|l| l.starts_with("Message-ID: ")).unwrap().to_string();
+            assert!(ids_seen.insert(mid.clone()), "a mail went out twice: {mid}");
+            total += 1;
+        }
+    }
+    assert_eq!(total, rows, "each notification delivered exactly once across the three daemons");
+    let busy = daemons.iter().filter(|d| !d.mail.lock().unwrap().is_empty()).count();
+    assert!(busy >= 1);
+    // each request's first reminder fired once
+    for id in &ids {
+        let (_, events) = first.get(&first.admin_token, &format!("/api/v1/requests/{id}/events")).await;
+        let reminded = events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "reminded").count();
+        assert!(reminded >= 1, "{id}: the due reminders fired");
+        let cleared: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "timer_cleared").collect();
+        let unique: std::collections::BTreeSet<String> = cleared.iter().map(|e| e["kind"]["timer"].to_string()).collect();
+        assert_eq!(unique.len(), cleared.len(), "{id}: no timer fired twice");
+    }
+    third.stop().await;
+    second.stop().await;
+    first.stop().await;
+}
