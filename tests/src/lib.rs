@@ -1,6 +1,8 @@
 //! Helpers of the end-to-end tests: a fresh database per test (SQLite file, PostgreSQL or
 //! MariaDB database named per test, dropped afterwards) and the real daemon on port 0.
 
+pub mod smtp;
+
 use daemon::settings::Settings;
 use daemon::startup::Application;
 use entities::sea_orm::{ConnectionTrait, Statement};
@@ -43,6 +45,11 @@ const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Starts the real daemon on port 0 against a fresh database named after `test`.
 pub async fn spawn(backend: Backend, test: &str) -> TestApp {
+    spawn_with(backend, test, Vec::new()).await
+}
+
+/// Like `spawn`, with extra settings as `LIANDONG__…` variables.
+pub async fn spawn_with(backend: Backend, test: &str, extra: Vec<(String, String)>) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let db_name = format!("ld_e2e_{test}_{}_{n}", std::process::id());
     let (url, file) = match backend {
@@ -59,26 +66,41 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
             (format!("postgres://postgres@127.0.0.1:5432/{db_name}"), None)
         }
     };
-    start(url, db_name, backend, file, true).await
+    start(url, db_name, backend, file, true, extra).await
 }
 
 /// Starts another daemon on the database of `first` (several daemons on one PostgreSQL).
 pub async fn spawn_beside(first: &TestApp) -> TestApp {
     let url = match first.backend {
         Backend::Postgres => format!("postgres://postgres@127.0.0.1:5432/{}", first.db_name),
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", first.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default()),
+        Backend::Sqlite => {
+            format!("sqlite://{}?mode=rwc", first.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default())
+        }
     };
-    let mut t = start(url, first.db_name.clone(), first.backend, first.file.clone(), false).await;
+    let mut t = start(url, first.db_name.clone(), first.backend, first.file.clone(), false, Vec::new()).await;
     t.admin_token = first.admin_token.clone();
     t
 }
 
-async fn start(url: String, db_name: String, backend: Backend, file: Option<std::path::PathBuf>, owns_db: bool) -> TestApp {
+async fn start(
+    url: String,
+    db_name: String,
+    backend: Backend,
+    file: Option<std::path::PathBuf>,
+    owns_db: bool,
+    extra: Vec<(String, String)>,
+) -> TestApp {
     let settings = Settings::load(
         &daemon::settings::config_dir(),
         Some("test"),
         None,
-        vec![("LIANDONG__DATABASE__URL".into(), url), ("LIANDONG__DATABASE__MAX_CONNECTIONS".into(), "8".into())],
+        [
+            ("LIANDONG__DATABASE__URL".to_string(), url),
+            ("LIANDONG__DATABASE__MAX_CONNECTIONS".to_string(), "8".to_string()),
+        ]
+        .into_iter()
+        .chain(extra)
+        .collect(),
     )
     .expect("test settings");
     let app = Application::build(&settings).await.expect("the daemon starts");

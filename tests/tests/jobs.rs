@@ -101,22 +101,29 @@ async fn three_daemons_on_one_postgres_share_the_work_once() {
     let president = first.token_for(dp::CS_SU_PRESIDENT).await;
     let mut ids = Vec::new();
     for i in 0..6 {
-        let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
-        let (status, r) = daemons[i % 3].post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+        let form =
+            json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
+        let (status, r) = daemons[i % 3]
+            .post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form }))
+            .await;
         assert_eq!(status, 201);
         ids.push(r["id"].as_str().unwrap().to_string());
     }
     // every reminder falls due at once
     let db = &first.app.db;
     let q = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_string());
-    db.execute_raw(q("UPDATE timers SET due_at = 0 WHERE timer_id LIKE '%:remind:0' AND status = 'pending'")).await.unwrap();
+    db.execute_raw(q("UPDATE timers SET due_at = 0 WHERE timer_id LIKE '%:remind:0' AND status = 'pending'"))
+        .await
+        .unwrap();
     let count = |sql: &'static str| async move {
         let row = db.query_one_raw(q(sql)).await.unwrap().unwrap();
         row.try_get::<i64>("", "n").unwrap()
     };
     for _ in 0..200 {
         if count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await == 0
-            && count("SELECT COUNT(*) AS n FROM timers WHERE status = 'claimed' OR (status = 'pending' AND due_at = 0)").await == 0
+            && count("SELECT COUNT(*) AS n FROM timers WHERE status = 'claimed' OR (status = 'pending' AND due_at = 0)")
+                .await
+                == 0
         {
             break;
         }
@@ -141,11 +148,107 @@ async fn three_daemons_on_one_postgres_share_the_work_once() {
         let (_, events) = first.get(&first.admin_token, &format!("/api/v1/requests/{id}/events")).await;
         let reminded = events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "reminded").count();
         assert!(reminded >= 1, "{id}: the due reminders fired");
-        let cleared: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "timer_cleared").collect();
-        let unique: std::collections::BTreeSet<String> = cleared.iter().map(|e| e["kind"]["timer"].to_string()).collect();
+        let cleared: Vec<&Value> =
+            events.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "timer_cleared").collect();
+        let unique: std::collections::BTreeSet<String> =
+            cleared.iter().map(|e| e["kind"]["timer"].to_string()).collect();
         assert_eq!(unique.len(), cleared.len(), "{id}: no timer fired twice");
     }
     third.stop().await;
     second.stop().await;
     first.stop().await;
+}
+
+#[tokio::test]
+async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
+    let sink = liandong_tests::smtp::start().await;
+    let app = liandong_tests::spawn_with(
+        Backend::Sqlite,
+        "smtp",
+        vec![
+            ("LIANDONG__MAIL__TRANSPORT".into(), "smtp".into()),
+            ("LIANDONG__MAIL__SMTP_HOST".into(), "127.0.0.1".into()),
+            ("LIANDONG__MAIL__SMTP_PORT".into(), sink.port.to_string()),
+            ("LIANDONG__MAIL__SMTP_SECURITY".into(), "none".into()),
+            ("LIANDONG__SERVER__PUBLIC_URL".into(), "http://liandong.test".into()),
+        ],
+    )
+    .await;
+    // the League secretary's address bounces (a permanent 550)
+    let yaml = app
+        .http
+        .get(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let yaml = yaml.replacen("email: t0102@nanyue.edu.cn", "email: bounce-t0102@nanyue.edu.cn", 1);
+    let r =
+        app.http.put(format!("{}/api/v1/org", app.base)).bearer_auth(&app.admin_token).body(yaml).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": "计算机学院学生会改革推进情况报告", "body": "……" });
+    let (_, r) =
+        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+    let id = r["id"].as_str().unwrap().to_string();
+    // the two liaisons' mails arrive over SMTP: headers, both parts, zh-CN, the link
+    let mut got = Vec::new();
+    for _ in 0..200 {
+        got = sink.received.lock().unwrap().clone();
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(got.len(), 2, "{got:?}");
+    let m = &got[0];
+    assert_eq!(m.from, "liandong@nanyue.edu.cn");
+    assert!(m.data.contains("Subject: =?utf-8?b?"), "an encoded zh-CN subject");
+    assert!(m.data.contains("Content-Type: multipart/alternative"));
+    assert!(
+        m.data.contains("Content-Type: text/plain; charset=utf-8")
+            && m.data.contains("Content-Type: text/html; charset=utf-8")
+    );
+    assert!(m.data.contains(&format!("Message-ID: <{id}.")));
+    // the bounce is final: no retry, the row says why, and the admin can see it
+    let db = &app.app.db;
+    let mut failed = 0;
+    for _ in 0..100 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'".to_string(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        failed = row.try_get::<i64>("", "n").unwrap();
+        if failed == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(failed, 1, "the bounced notification failed for good");
+    let (status, list) = app.get(&app.admin_token, "/api/v1/deliveries?status=failed").await;
+    assert_eq!(status, 200);
+    let item = &list["items"][0];
+    assert_eq!(item["recipient"], dp::CS_LEAGUE_SECRETARY);
+    assert!(item["last_error"].as_str().unwrap().contains("550"), "{item}");
+    let (_, events) = app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"]["type"] == "delivery_failed" && e["kind"]["to"] == dp::CS_LEAGUE_SECRETARY),
+        "on the timeline"
+    );
+    let (status, _) = app.get(&president, "/api/v1/deliveries?status=failed").await;
+    assert_eq!(status, 403);
+    let (status, r) = app.post(&app.admin_token, &format!("/api/v1/deliveries/{}/retry", item["id"]), json!({})).await;
+    assert_eq!((status, r["status"].as_str()), (200, Some("pending")));
+    app.stop().await;
 }

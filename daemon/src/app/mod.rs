@@ -235,6 +235,48 @@ impl App {
         Err(AppError::Conflict { code: "busy", message: "the request is changing too fast".into() })
     }
 
+    /// Puts a final delivery failure on the request's timeline.
+    pub async fn record_delivery_failure(
+        &self,
+        request: &str,
+        to: &str,
+        template: workflows::engine::Template,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        for _ in 0..5 {
+            let Some(loaded) = store::requests::load(&self.db, request).await? else { return Ok(()) };
+            let mut state = loaded.state.clone();
+            let ev = workflows::engine::Event {
+                seq: state.seq + 1,
+                at: Utc::now(),
+                actor: workflows::engine::Actor::System,
+                channel: Channel::System,
+                kind: workflows::engine::EventKind::DeliveryFailed {
+                    to: to.to_string(),
+                    template,
+                    reason: reason.chars().take(500).collect(),
+                },
+            };
+            state.apply(&ev);
+            let out = engine::Output { state, events: vec![ev], effects: vec![] };
+            let txn = self.db.begin().await?;
+            match store::requests::save(&txn, Some(loaded.row_version), &out, &Meta::default()).await {
+                Ok(_) => {
+                    txn.commit().await?;
+                    return Ok(());
+                }
+                Err(StoreError::Conflict) => {
+                    txn.rollback().await.ok();
+                }
+                Err(e) => {
+                    txn.rollback().await.ok();
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast".into() })
+    }
+
     /// A request the caller may see: the submitter, people on its path, admins — and, unless it
     /// is need-to-know, anyone in the org.
     pub async fn visible(&self, who: &Principal, id: &str) -> Result<store::requests::Loaded, AppError> {

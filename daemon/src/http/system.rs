@@ -20,6 +20,8 @@ pub fn router() -> Router<State> {
         .route("/api/v1/definitions/{key}/diff", get(diff))
         .route("/api/v1/definitions/{key}/{version}/publish", post(publish))
         .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/deliveries", get(deliveries))
+        .route("/api/v1/deliveries/{id}/retry", post(retry_delivery))
 }
 
 async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, &'static str) {
@@ -162,4 +164,45 @@ async fn create_token(
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
     let token = app.create_token_as(&who, &body.person, body.name.as_deref().unwrap_or("api"), body.admin).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "person": body.person, "token": token }))))
+}
+
+/// `?status=failed` (default), `pending` or `sent`.
+#[derive(Debug, Deserialize)]
+struct DeliveriesQuery {
+    #[serde(default)]
+    status: Option<String>,
+}
+
+fn delivery_json(r: &entities::entity::workflow::outbox::Model) -> Value {
+    json!({ "id": r.id, "request": r.request_id, "recipient": r.recipient, "template": r.template, "lang": r.lang,
+            "status": r.status, "attempts": r.attempts, "last_error": r.last_error,
+            "created_at": entities::store::from_millis(r.created_at), "sent_at": r.sent_at.map(entities::store::from_millis) })
+}
+
+async fn deliveries(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    extract::Query(q): extract::Query<DeliveriesQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    crate::app::definitions::admin(&who)?;
+    let status = q.status.unwrap_or_else(|| "failed".into());
+    let rows = entities::store::jobs::deliveries(&app.db, &status, 200).await.map_err(crate::app::AppError::from)?;
+    Ok(axum::Json(json!({ "items": rows.iter().map(delivery_json).collect::<Vec<_>>() })))
+}
+
+async fn retry_delivery(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Value>, ApiError> {
+    crate::app::definitions::admin(&who)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    if !entities::store::jobs::retry_delivery(&app.db, id, now).await.map_err(crate::app::AppError::from)? {
+        return Err(crate::app::AppError::Conflict {
+            code: "not_failed",
+            message: format!("delivery {id} is not a failed one"),
+        }
+        .into());
+    }
+    Ok(axum::Json(json!({ "id": id, "status": "pending" })))
 }

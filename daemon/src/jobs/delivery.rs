@@ -42,7 +42,12 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
             }
             Err(e) if e.permanent || attempts >= cfg.max_attempts => {
                 tracing::warn!(outbox = row.id, error = %e.reason, "delivery failed for good");
-                jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason)).await?;
+                jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone())).await?;
+                if let Ok(template) =
+                    serde_json::from_value::<Template>(serde_json::Value::String(row.template.clone()))
+                {
+                    app.record_delivery_failure(&row.request_id, &row.recipient, template, &e.reason).await.ok();
+                }
             }
             Err(e) => {
                 let backoff = 1_000i64 << attempts.clamp(0, 12);

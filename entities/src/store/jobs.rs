@@ -110,3 +110,30 @@ pub async fn reset_stale_claims<C: ConnectionTrait>(db: &C, older_than: i64) -> 
         .await?
         .rows_affected)
 }
+
+/// Deliveries in a status (`failed`, `pending`, `sent`), newest first.
+pub async fn deliveries<C: ConnectionTrait>(
+    db: &C,
+    status: &str,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(status))
+        .order_by_desc(outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Puts a failed delivery back in the queue; false when it is not failed.
+pub async fn retry_delivery<C: ConnectionTrait>(db: &C, id: i64, now: i64) -> Result<bool, StoreError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq("failed"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

@@ -380,6 +380,15 @@ pub enum EventKind {
         /// The step it was about to enter.
         step: StepName,
     },
+    /// A notification could not be delivered, for good (recorded by the delivery worker).
+    DeliveryFailed {
+        /// The recipient.
+        to: PersonId,
+        /// Which mail.
+        template: Template,
+        /// Why.
+        reason: String,
+    },
     /// A step run ended without a result (its branch ended, or a return went past it).
     RunCancelled {
         /// The step run.

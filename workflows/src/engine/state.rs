@@ -208,7 +208,8 @@ impl Instance {
             | EventKind::PolicyApplied { .. }
             | EventKind::Commented { .. }
             | EventKind::AutoActed { .. }
-            | EventKind::LoopStopped { .. } => {}
+            | EventKind::LoopStopped { .. }
+            | EventKind::DeliveryFailed { .. } => {}
             EventKind::StepEntered { run, step, parent, due_at, reviewers, needed } => {
                 self.last_id = self.last_id.max(*run);
                 self.runs.insert(

@@ -1,0 +1,85 @@
+//! A real SMTP server on loopback for the tests: it speaks enough SMTP for lettre (EHLO, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and refuses recipients whose address
+//! starts with `bounce` with a permanent 550.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// One received message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Envelope sender.
+    pub from: String,
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// The raw message (headers and body).
+    pub data: String,
+}
+
+/// A running sink.
+pub struct Sink {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// What it received.
+    pub received: Arc<Mutex<Vec<Received>>>,
+}
+
+/// Starts a sink on a free loopback port.
+pub async fn start() -> Sink {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let store = received.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 liandong-test-sink ESMTP\r\n").await;
+                let (mut from, mut to) = (String::new(), Vec::new());
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-liandong-test-sink\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("MAIL FROM:") {
+                        from = line[10..].trim().trim_matches(['<', '>']).to_string();
+                        b"250 OK\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        let addr = line[8..].trim().trim_matches(['<', '>']).to_string();
+                        if addr.starts_with("bounce") {
+                            b"550 5.1.1 no such user\r\n"
+                        } else {
+                            to.push(addr);
+                            b"250 OK\r\n"
+                        }
+                    } else if upper == "DATA" {
+                        let _ = w.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(&l));
+                            data.push_str("\r\n");
+                        }
+                        if let Ok(mut v) = store.lock() {
+                            v.push(Received { from: from.clone(), to: std::mem::take(&mut to), data });
+                        }
+                        b"250 OK queued\r\n"
+                    } else if upper == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    if w.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    Sink { port, received }
+}
