@@ -313,6 +313,8 @@ async fn every_route_checks_who_is_calling() {
         ("GET", "/api/v1/org/posts?body=department_su@cs".into(), Value::Null, [401, 401, 200, 200]),
         ("GET", "/api/v1/org/liaisons?department=cs".into(), Value::Null, [401, 401, 200, 200]),
         ("GET", "/api/v1/definitions/support_request/diff?from=1&to=1".into(), Value::Null, [401, 401, 200, 200]),
+        ("GET", "/api/v1/deliveries".into(), Value::Null, [401, 401, 403, 200]),
+        ("POST", "/api/v1/deliveries/999/retry".into(), json!({}), [401, 401, 403, 409]),
         (
             "POST",
             "/api/v1/org/delegations".into(),
@@ -492,9 +494,14 @@ async fn operations_endpoints_and_the_api_description() {
         "/api/v1/definitions/validate",
         "/api/v1/definitions/{key}/{version}",
         "/api/v1/definitions/{key}/{version}/publish",
+        "/api/v1/definitions/{key}/diff",
         "/api/v1/org",
         "/api/v1/org/people/{id}",
         "/api/v1/org/delegations",
+        "/api/v1/org/posts",
+        "/api/v1/org/liaisons",
+        "/api/v1/deliveries",
+        "/api/v1/deliveries/{id}/retry",
         "/api/v1/tokens",
         "/healthz",
         "/readyz",
@@ -510,5 +517,13 @@ async fn operations_endpoints_and_the_api_description() {
     assert!(metrics.contains("liandong_http_requests_total{class=\"2xx\"}"), "{metrics}");
     assert!(metrics.contains("liandong_open_tasks 3"), "{metrics}");
     assert!(metrics.contains("liandong_timers_pending"), "{metrics}");
+    for name in [
+        "liandong_outbox_pending",
+        "liandong_mail_delivered_total",
+        "liandong_mail_delivery_failures_total",
+        "liandong_timer_lateness_seconds_max",
+    ] {
+        assert!(metrics.contains(name), "{name} in {metrics}");
+    }
     app.stop().await;
 }

@@ -22,6 +22,31 @@ pub struct Metrics {
     count: AtomicU64,
     sum_micros: AtomicU64,
     routes: Mutex<std::collections::BTreeMap<String, u64>>,
+    delivered: AtomicU64,
+    delivery_latency_ms: AtomicU64,
+    delivery_failures: AtomicU64,
+    timers_fired: AtomicU64,
+    timer_lateness_ms: AtomicU64,
+    timer_lateness_max_ms: AtomicU64,
+}
+
+impl Metrics {
+    /// A notification went out `latency_ms` after it was committed.
+    pub fn delivered(&self, latency_ms: i64) {
+        self.delivered.fetch_add(1, Ordering::Relaxed);
+        self.delivery_latency_ms.fetch_add(latency_ms.max(0) as u64, Ordering::Relaxed);
+    }
+    /// A delivery attempt failed.
+    pub fn delivery_failed(&self) {
+        self.delivery_failures.fetch_add(1, Ordering::Relaxed);
+    }
+    /// A timer fired `lateness_ms` after it was due.
+    pub fn timer_fired(&self, lateness_ms: i64) {
+        let l = lateness_ms.max(0) as u64;
+        self.timers_fired.fetch_add(1, Ordering::Relaxed);
+        self.timer_lateness_ms.fetch_add(l, Ordering::Relaxed);
+        self.timer_lateness_max_ms.fetch_max(l, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
@@ -79,6 +104,41 @@ pub async fn render(axum::extract::State(app): axum::extract::State<State>) -> R
         for (r, n) in routes.iter() {
             out.push_str(&format!("liandong_http_route_requests_total{{route=\"{}\"}} {n}\n", r.replace('"', "'")));
         }
+    }
+    for (name, help, kind, v) in [
+        (
+            "liandong_mail_delivered_total",
+            "Notifications delivered.",
+            "counter",
+            m.delivered.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "liandong_mail_delivery_latency_seconds_sum",
+            "Commit-to-delivery latency, summed.",
+            "counter",
+            m.delivery_latency_ms.load(Ordering::Relaxed) as f64 / 1e3,
+        ),
+        (
+            "liandong_mail_delivery_failures_total",
+            "Failed delivery attempts.",
+            "counter",
+            m.delivery_failures.load(Ordering::Relaxed) as f64,
+        ),
+        ("liandong_timers_fired_total", "Timers fired.", "counter", m.timers_fired.load(Ordering::Relaxed) as f64),
+        (
+            "liandong_timer_lateness_seconds_sum",
+            "Time between due and firing, summed.",
+            "counter",
+            m.timer_lateness_ms.load(Ordering::Relaxed) as f64 / 1e3,
+        ),
+        (
+            "liandong_timer_lateness_seconds_max",
+            "Largest time between due and firing.",
+            "gauge",
+            m.timer_lateness_max_ms.load(Ordering::Relaxed) as f64 / 1e3,
+        ),
+    ] {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"));
     }
     let open = task::Entity::find().filter(task::Column::State.eq("open")).count(&app.db).await.unwrap_or(0);
     let outbox = outbox::Entity::find().filter(outbox::Column::Status.eq("pending")).count(&app.db).await.unwrap_or(0);

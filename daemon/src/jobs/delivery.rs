@@ -37,10 +37,13 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
         let attempts = row.attempts + 1;
         match deliver(app, cfg, &row).await {
             Ok(()) => {
-                jobs::outbox_result(&app.db, row.id, "sent", chrono::Utc::now().timestamp_millis(), None).await?;
+                let at = chrono::Utc::now().timestamp_millis();
+                jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
+                app.metrics.delivered(at - row.created_at);
                 sent += 1;
             }
             Err(e) if e.permanent || attempts >= cfg.max_attempts => {
+                app.metrics.delivery_failed();
                 tracing::warn!(outbox = row.id, error = %e.reason, "delivery failed for good");
                 jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone())).await?;
                 if let Ok(template) =
@@ -50,6 +53,7 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
                 }
             }
             Err(e) => {
+                app.metrics.delivery_failed();
                 let backoff = 1_000i64 << attempts.clamp(0, 12);
                 jobs::outbox_result(&app.db, row.id, "pending", now + backoff.min(3_600_000), Some(e.reason)).await?;
             }

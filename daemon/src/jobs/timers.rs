@@ -30,7 +30,10 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
             continue;
         }
         match app.fire_timer(&t.request_id, &t.timer_id).await {
-            Ok(()) => fired += 1,
+            Ok(()) => {
+                app.metrics.timer_fired(chrono::Utc::now().timestamp_millis() - t.due_at);
+                fired += 1;
+            }
             Err(e) => tracing::warn!(request = %t.request_id, timer = %t.timer_id, error = %e, "timer"),
         }
     }
