@@ -80,6 +80,8 @@ pub struct Jobs {
     pub poll_interval_ms: u64,
     /// Delivery attempts before a failure is final.
     pub max_attempts: i32,
+    /// Send the periodic duty reminders (M2, M4, M9).
+    pub duties: bool,
 }
 
 /// `[server]`.

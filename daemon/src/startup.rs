@@ -99,6 +99,7 @@ impl Application {
                 poll: std::time::Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
                 max_attempts: settings.jobs.max_attempts.max(1),
                 worker: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
+                duties: settings.jobs.duties,
             })
         } else {
             None

@@ -252,3 +252,27 @@ async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
     assert_eq!((status, r["status"].as_str()), (200, Some("pending")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn periodic_duties_are_told_once_per_period() {
+    let app = spawn(Backend::Sqlite, "duties").await;
+    let nov = |d: u32| chrono::NaiveDate::from_ymd_opt(2025, 11, d).unwrap();
+    let first = daemon::jobs::timers::duties_on(&app.app, nov(24)).await.unwrap();
+    assert!(
+        first >= 12 + 1 + 3,
+        "12 annual reports, the federation summary, 3 onboardings and the silent ledger: {first}"
+    );
+    assert_eq!(
+        daemon::jobs::timers::duties_on(&app.app, nov(25)).await.unwrap(),
+        0,
+        "the same periods: nobody is told twice"
+    );
+    let sent = app.wait_for_mail(|m| m.len() >= first).await;
+    let subjects: Vec<String> = sent.iter().map(subject).collect();
+    assert!(subjects.iter().any(|s| s == "【提醒】2025年度院系学生会工作报告"), "{subjects:?}");
+    assert!(subjects.iter().any(|s| s == "【提醒】2025年度工作总结和工作计划报送"));
+    assert!(subjects.iter().any(|s| s == "【提醒】联系工作台账提醒"));
+    let to_president = sent.iter().filter(|m| to(m) == format!("{}@stu.nanyue.edu.cn", dp::CS_SU_PRESIDENT)).count();
+    assert_eq!(to_president, 1, "the CS president gets the annual report reminder once");
+    app.stop().await;
+}

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod diag;
 pub mod duration;
+pub mod duties;
 pub mod engine;
 pub mod expr;
 pub mod form;

@@ -67,6 +67,24 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
     let org = app.org();
     let person =
         org.person(&row.recipient).ok_or_else(|| perm(format!("`{}` is no longer in the org", row.recipient)))?.clone();
+    if row.template == "duty" {
+        let n = jobs::duty_notice(&app.db, &row.idempotency_key)
+            .await
+            .map_err(|e| mail::transport::SendError { permanent: false, reason: e.to_string() })?
+            .ok_or_else(|| perm(format!("duty notice {} is gone", row.idempotency_key)))?;
+        let lang = if row.lang == "en" { Lang::En } else { Lang::Zh };
+        let label =
+            |s: &str| serde_json::from_str::<workflows::catalog::Label>(s).unwrap_or_default().get(lang).to_string();
+        let r = mail::render_duty(
+            lang,
+            &person.name,
+            &label(&n.title),
+            &label(&n.detail),
+            cfg.public_url.trim_end_matches('/'),
+        );
+        let msg = mail::transport::build(&cfg.from, &person.name, &person.email, &row.idempotency_key, &r)?;
+        return cfg.transport.send(&row.idempotency_key, msg).await;
+    }
     let loaded = store::requests::load(&app.db, &row.request_id)
         .await
         .map_err(|e| mail::transport::SendError { permanent: false, reason: e.to_string() })?

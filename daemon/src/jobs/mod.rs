@@ -26,6 +26,8 @@ pub struct Config {
     pub max_attempts: i32,
     /// This worker's name (for timer claims).
     pub worker: String,
+    /// Send the periodic duty reminders.
+    pub duties: bool,
 }
 
 /// Starts both workers; they stop when `stop` turns true.

@@ -146,6 +146,24 @@ pub fn render(t: Template, lang: Lang, c: &Content) -> Rendered {
     Rendered { subject, text: body("txt"), html: body("html") }
 }
 
+/// Renders a periodic duty reminder (【提醒】…).
+pub fn render_duty(lang: Lang, recipient: &str, title: &str, detail: &str, link: &str) -> Rendered {
+    let zh = lang == Lang::Zh;
+    let subject = format!("{}{title}", if zh { "【提醒】" } else { "[Reminder] " });
+    let ctx = context! {
+        subject => &subject, lead => detail, recipient => recipient, title => title,
+        workflow => if zh { "学生会工作提醒" } else { "Student union duty" },
+        submitter => if zh { "联动（系统）" } else { "Liandong (system)" },
+        department => Option::<String>::None, step => Option::<String>::None, due => Option::<String>::None,
+        outcome => Option::<String>::None, link => link,
+    };
+    let l = if zh { "zh" } else { "en" };
+    let body = |kind: &str| {
+        env().get_template(&format!("body.{l}.{kind}")).and_then(|t| t.render(&ctx)).unwrap_or_else(|e| format!("{e}"))
+    };
+    Rendered { subject, text: body("txt"), html: body("html") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

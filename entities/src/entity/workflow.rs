@@ -305,3 +305,35 @@ pub mod action_token {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A periodic duty notice (sent once per duty, period and person).
+pub mod duty_notice {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `duty_notices`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "duty_notices")]
+    pub struct Model {
+        /// `duty:period:person`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        /// Column `duty`.
+        pub duty: String,
+        /// Column `person`.
+        pub person: String,
+        /// Column `title` (JSON label).
+        #[sea_orm(column_type = "Text")]
+        pub title: String,
+        /// Column `detail` (JSON label).
+        #[sea_orm(column_type = "Text")]
+        pub detail: String,
+        /// Column `created_at`.
+        pub created_at: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

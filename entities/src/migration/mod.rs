@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20251124_000001_initial;
+mod m20251124_000002_duties;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -10,6 +11,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20251124_000001_initial::Migration)]
+        vec![Box::new(m20251124_000001_initial::Migration), Box::new(m20251124_000002_duties::Migration)]
     }
 }

@@ -137,3 +137,59 @@ pub async fn retry_delivery<C: ConnectionTrait>(db: &C, id: i64, now: i64) -> Re
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Records a duty notice and queues its mail, in one transaction, unless it was recorded before.
+/// Returns whether it is new.
+pub async fn record_duty(
+    db: &sea_orm::DatabaseConnection,
+    notice: &workflows::duties::Notice,
+    lang: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    use crate::entity::workflow::duty_notice;
+    use sea_orm::Set;
+    use sea_orm::sea_query::OnConflict;
+    let key: String =
+        format!("duty:{}:{}:{}", notice.duty.as_str(), notice.period, notice.person).chars().take(160).collect();
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
+    let inserted = duty_notice::Entity::insert(duty_notice::ActiveModel {
+        key: Set(key.clone()),
+        duty: Set(notice.duty.as_str().into()),
+        person: Set(notice.person.clone()),
+        title: Set(serde_json::to_string(&notice.title).unwrap_or_default()),
+        detail: Set(serde_json::to_string(&notice.detail).unwrap_or_default()),
+        created_at: Set(now),
+    })
+    .on_conflict(OnConflict::column(duty_notice::Column::Key).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted == 1 {
+        outbox::Entity::insert(outbox::ActiveModel {
+            idempotency_key: Set(key),
+            request_id: Set(String::new()),
+            recipient: Set(notice.person.clone()),
+            template: Set("duty".into()),
+            lang: Set(lang.into()),
+            task_no: Set(None),
+            status: Set("pending".into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            created_at: Set(now),
+            sent_at: Set(None),
+            last_error: Set(None),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(inserted == 1)
+}
+
+/// A recorded duty notice.
+pub async fn duty_notice<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+) -> Result<Option<crate::entity::workflow::duty_notice::Model>, StoreError> {
+    Ok(crate::entity::workflow::duty_notice::Entity::find_by_id(key.to_string()).one(db).await?)
+}
