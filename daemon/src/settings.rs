@@ -82,6 +82,8 @@ pub struct Jobs {
     pub max_attempts: i32,
     /// Send the periodic duty reminders (M2, M4, M9).
     pub duties: bool,
+    /// A send or a timer claim older than this (ms) was cut short by a crash and is taken again.
+    pub stale_after_ms: i64,
 }
 
 /// `[server]`.

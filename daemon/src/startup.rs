@@ -100,6 +100,7 @@ impl Application {
                 max_attempts: settings.jobs.max_attempts.max(1),
                 worker: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
                 duties: settings.jobs.duties,
+                stale_after_ms: settings.jobs.stale_after_ms.max(100),
             })
         } else {
             None

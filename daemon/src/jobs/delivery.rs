@@ -28,7 +28,7 @@ pub async fn run(app: Arc<App>, cfg: Config, mut stop: watch::Receiver<bool>) {
 /// One round: delivers every notification due now. Returns how many were sent.
 pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
     let now = chrono::Utc::now().timestamp_millis();
-    jobs::reset_stale_sending(&app.db, now - 300_000).await?;
+    jobs::reset_stale_sending(&app.db, now - cfg.stale_after_ms).await?;
     let mut sent = 0;
     for row in jobs::due_outbox(&app.db, now, 100).await? {
         if !jobs::claim_outbox(&app.db, row.id, now).await? {

@@ -28,6 +28,8 @@ pub struct Config {
     pub worker: String,
     /// Send the periodic duty reminders.
     pub duties: bool,
+    /// Claims older than this (ms) are taken again.
+    pub stale_after_ms: i64,
 }
 
 /// Starts both workers; they stop when `stop` turns true.

@@ -31,7 +31,7 @@ pub async fn run(app: Arc<App>, cfg: Config, mut stop: watch::Receiver<bool>) {
 /// One round: fires every timer due now. Returns how many fired.
 pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
     let now = chrono::Utc::now().timestamp_millis();
-    jobs::reset_stale_claims(&app.db, now - 60_000).await?;
+    jobs::reset_stale_claims(&app.db, now - cfg.stale_after_ms).await?;
     let due = jobs::due_timers(&app.db, now, 200).await?;
     let mut fired = 0;
     for t in due {
