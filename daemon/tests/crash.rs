@@ -190,3 +190,102 @@ async fn twenty_kills_on_postgres() {
     crash_and_recover(&format!("postgres://postgres@127.0.0.1:5432/{name}"), "pg").await;
     admin.execute_raw(q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_on_one_postgres_handle_each_job_once() {
+    let name = format!("ld_three_{}", std::process::id());
+    let admin_db = store::connect(&DbOptions::new("postgres://postgres@127.0.0.1:5432/postgres")).await.unwrap();
+    let q = |s: String| Statement::from_string(admin_db.get_database_backend(), s);
+    admin_db.execute_raw(q(format!("DROP DATABASE IF EXISTS {name}"))).await.unwrap();
+    admin_db.execute_raw(q(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let outbox = std::env::temp_dir().join(format!("liandong-three-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&outbox);
+    let mut first = start(&url, &outbox);
+    let admin = first.admin.take().expect("first start");
+    let mut daemons = vec![first, start(&url, &outbox), start(&url, &outbox)];
+    let http = reqwest::Client::new();
+    let president = post(&http, &daemons[0].base, &admin, "/api/v1/tokens", json!({ "person": "2023010201" }))
+        .await
+        .unwrap()
+        .1["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let db = store::connect(&DbOptions::new(&url)).await.unwrap();
+    for i in 0..9 {
+        let form =
+            json!({ "kind": "request", "matter_type": "reform_progress", "title": format!("请示{i}"), "body": "……" });
+        let (status, _) = post(
+            &http,
+            &daemons[i % 3].base,
+            &president,
+            "/api/v1/requests",
+            json!({ "workflow": "major_matter_report", "form": form }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 201);
+    }
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE timers SET due_at = 0 WHERE status = 'pending'".to_string(),
+    ))
+    .await
+    .unwrap();
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_string()))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    for _ in 0..300 {
+        if count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await == 0
+            && count("SELECT COUNT(*) AS n FROM timers WHERE status <> 'done' AND due_at = 0").await == 0
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for d in &mut daemons {
+        let _ = Command::new("kill").args(["-TERM", &d.child.id().to_string()]).status();
+        d.child.wait().unwrap();
+    }
+    let rows = count("SELECT COUNT(*) AS n FROM outbox").await;
+    let files = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+        .count();
+    assert_eq!(count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await, 0);
+    assert_eq!(files as i64, rows, "each notification handled once across the three processes");
+    // every timer that fell due fired exactly once: one `timer_cleared` event per timer and request
+    let ids = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM requests".to_string()))
+        .await
+        .unwrap();
+    let mut fired = 0;
+    for row in ids {
+        let id: String = row.try_get("", "id").unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for (e, _) in store::requests::events(&db, &id).await.unwrap() {
+            if let workflows::engine::EventKind::TimerCleared { timer } = e.kind {
+                assert!(seen.insert(timer.clone()), "{id}: timer {timer} handled twice");
+                fired += 1;
+            }
+        }
+    }
+    assert!(fired >= 9 * 3, "the reminders of every request fired ({fired})");
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM timers WHERE status <> 'done' AND due_at = 0").await,
+        0,
+        "every due timer fired"
+    );
+    let _ = std::fs::remove_dir_all(&outbox);
+    admin_db.execute_raw(q(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await.unwrap();
+}
