@@ -47,7 +47,9 @@ pub fn serve(config: Option<&Path>) -> Result<ExitCode> {
 pub fn migrate(config: Option<&Path>) -> Result<ExitCode> {
     let s = settings(config)?;
     runtime()?.block_on(async {
-        daemon::startup::open(&s).await?;
+        let db =
+            entities::store::connect(&s.db_options()).await.context("cannot open the database (see [database] url)")?;
+        <entities::Migrator as entities::MigratorTrait>::up(&db, None).await.context("migrating the database")?;
         println!("database is up to date");
         Ok(ExitCode::SUCCESS)
     })
@@ -57,7 +59,10 @@ pub fn migrate(config: Option<&Path>) -> Result<ExitCode> {
 pub fn token(config: Option<&Path>, person: &str, name: &str, admin: bool) -> Result<ExitCode> {
     let s = settings(config)?;
     runtime()?.block_on(async {
-        let (app, _) = daemon::startup::open(&s).await?;
+        let (app, first) = daemon::startup::open(&s).await?;
+        if let Some(t) = first {
+            eprintln!("First start: the demo university is loaded; its admin token (shown once): {t}");
+        }
         let token = app.create_token(person, name, admin).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("{token}");
         Ok(ExitCode::SUCCESS)
