@@ -172,67 +172,31 @@ impl App {
 
     /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
     pub async fn command(&self, who: &Principal, id: &str, cmd: Command, meta: Meta) -> Result<Instance, AppError> {
-        for _ in 0..5 {
-            let loaded = self.visible(who, id).await?;
-            let def = self.definition(&loaded.state.key, loaded.state.version).await?;
-            let out = {
-                let org = self.org();
-                let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
-                engine::handle(&env, &loaded.state, &who.person, channel(&meta), cmd.clone())?
-            };
-            let txn = self.db.begin().await?;
-            match store::requests::save(&txn, Some(loaded.row_version), &out, &meta).await {
-                Ok(_) => {
-                    txn.commit().await?;
-                    return Ok(out.state);
-                }
-                Err(StoreError::Conflict) => {
-                    txn.rollback().await.ok();
-                    continue;
-                }
-                Err(e) => {
-                    txn.rollback().await.ok();
-                    return Err(e.into());
-                }
-            }
-        }
-        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast; try again".into() })
+        let now = Utc::now();
+        let changed = self
+            .change(id, Some(who), &meta, |st, def, org| {
+                let env = Env { def, dir: org, cal: &self.calendar, now };
+                Ok(Some(engine::handle(&env, st, &who.person, channel(&meta), cmd.clone())?))
+            })
+            .await?;
+        changed.ok_or_else(|| AppError::NotFound(format!("no request `{id}`")))
     }
 
     /// Fires a due timer through the same engine path as a person's command (the events say
     /// "timer"). A timer whose step was decided meanwhile does nothing.
     pub async fn fire_timer(&self, request: &str, timer: &str) -> Result<(), AppError> {
-        for _ in 0..5 {
-            let Some(loaded) = store::requests::load(&self.db, request).await? else {
-                store::jobs::timer_done(&self.db, request, timer).await?;
-                return Ok(());
-            };
-            let def = self.definition(&loaded.state.key, loaded.state.version).await?;
-            let out = {
-                let org = self.org();
-                let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
-                engine::fire(&env, &loaded.state, timer)?
-            };
-            if out.events.is_empty() {
-                store::jobs::timer_done(&self.db, request, timer).await?;
-                return Ok(());
-            }
-            let txn = self.db.begin().await?;
-            match store::requests::save(&txn, Some(loaded.row_version), &out, &Meta::default()).await {
-                Ok(_) => {
-                    txn.commit().await?;
-                    return Ok(());
-                }
-                Err(StoreError::Conflict) => {
-                    txn.rollback().await.ok();
-                }
-                Err(e) => {
-                    txn.rollback().await.ok();
-                    return Err(e.into());
-                }
-            }
+        let now = Utc::now();
+        let fired = self
+            .change(request, None, &Meta::default(), |st, def, org| {
+                let env = Env { def, dir: org, cal: &self.calendar, now };
+                let out = engine::fire(&env, st, timer)?;
+                Ok((!out.events.is_empty()).then_some(out))
+            })
+            .await?;
+        if fired.is_none() {
+            store::jobs::timer_done(&self.db, request, timer).await?;
         }
-        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast".into() })
+        Ok(())
     }
 
     /// Puts a final delivery failure on the request's timeline.
@@ -243,12 +207,12 @@ impl App {
         template: workflows::engine::Template,
         reason: &str,
     ) -> Result<(), AppError> {
-        for _ in 0..5 {
-            let Some(loaded) = store::requests::load(&self.db, request).await? else { return Ok(()) };
-            let mut state = loaded.state.clone();
+        let now = Utc::now();
+        self.change(request, None, &Meta::default(), |st, _, _| {
+            let mut state = st.clone();
             let ev = workflows::engine::Event {
                 seq: state.seq + 1,
-                at: Utc::now(),
+                at: now,
                 actor: workflows::engine::Actor::System,
                 channel: Channel::System,
                 kind: workflows::engine::EventKind::DeliveryFailed {
@@ -258,12 +222,44 @@ impl App {
                 },
             };
             state.apply(&ev);
-            let out = engine::Output { state, events: vec![ev], effects: vec![] };
+            Ok(Some(engine::Output { state, events: vec![ev], effects: vec![] }))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Loads a request (checking the caller may see it, when there is one), computes a change and
+    /// saves it in one transaction; another writer in between makes it load and compute again.
+    /// `None` when the request is gone or `compute` found nothing to change.
+    async fn change<F>(
+        &self,
+        id: &str,
+        who: Option<&Principal>,
+        meta: &Meta,
+        compute: F,
+    ) -> Result<Option<Instance>, AppError>
+    where
+        F: Fn(&Instance, &Definition, &OrgDirectory) -> Result<Option<engine::Output>, AppError> + Send + Sync,
+    {
+        for _ in 0..5 {
+            let loaded = match who {
+                Some(w) => self.visible(w, id).await?,
+                None => match store::requests::load(&self.db, id).await? {
+                    Some(l) => l,
+                    None => return Ok(None),
+                },
+            };
+            let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+            let out = {
+                let org = self.org();
+                compute(&loaded.state, &def, org.as_ref())?
+            };
+            let Some(out) = out else { return Ok(None) };
             let txn = self.db.begin().await?;
-            match store::requests::save(&txn, Some(loaded.row_version), &out, &Meta::default()).await {
+            match store::requests::save(&txn, Some(loaded.row_version), &out, meta).await {
                 Ok(_) => {
                     txn.commit().await?;
-                    return Ok(());
+                    return Ok(Some(out.state));
                 }
                 Err(StoreError::Conflict) => {
                     txn.rollback().await.ok();
@@ -274,7 +270,7 @@ impl App {
                 }
             }
         }
-        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast".into() })
+        Err(AppError::Conflict { code: "busy", message: "the request is changing too fast; try again".into() })
     }
 
     /// A request the caller may see: the submitter, people on its path, admins — and, unless it
