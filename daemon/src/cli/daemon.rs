@@ -30,6 +30,7 @@ pub fn serve(config: Option<&Path>) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let started = std::time::Instant::now();
         let app = daemon::startup::Application::build(&s).await?;
+        let shutdown = daemon::startup::shutdown_signal();
         let addr = app.local_addr();
         if let Some(token) = &app.first_admin_token {
             println!("First start: the demo university (南粤示例大学) and the built-in workflows are loaded.");
@@ -37,7 +38,7 @@ pub fn serve(config: Option<&Path>) -> Result<ExitCode> {
         }
         println!("Liandong listening on http://{addr} (ready in {} ms)", started.elapsed().as_millis());
         tracing::info!(%addr, "listening");
-        app.serve(daemon::startup::shutdown_signal()).await?;
+        app.serve(shutdown).await?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
