@@ -80,10 +80,19 @@ pub struct Jobs {
     pub poll_interval_ms: u64,
     /// Delivery attempts before a failure is final.
     pub max_attempts: i32,
+    /// Delay before the first retry of a failed delivery, in ms; each next one doubles.
+    pub retry_base_ms: u64,
+    /// The longest delay between two delivery attempts, in ms.
+    pub retry_max_ms: u64,
     /// Send the periodic duty reminders (M2, M4, M9).
     pub duties: bool,
-    /// A send or a timer claim older than this (ms) was cut short by a crash and is taken again.
+    /// When to look at the periodic duties: cron with seconds, in Asia/Shanghai.
+    pub duties_schedule: String,
+    /// A timer claim older than this (ms) was cut short by a crash and is taken again.
     pub stale_after_ms: i64,
+    /// How often a job worker tells the job storage it is alive (ms); the jobs of a worker
+    /// silent for two heartbeats (a killed daemon) are taken up by another.
+    pub heartbeat_ms: u64,
 }
 
 /// `[server]`.

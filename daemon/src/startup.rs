@@ -61,6 +61,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         .await
         .with_context(|| "cannot open the database (see [database] url)")?;
     Migrator::up(&db, None).await.context("migrating the database")?;
+    crate::jobs::queue::migrate(&db).await?;
     let first = !store::org::has_org(&db).await?;
     if first && settings.seed.demo {
         let org = workflows::org::file::load_org(workflows::org::generate::DEMO_ORG_FILE)
@@ -74,6 +75,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         definitions: RwLock::new(Default::default()),
         calendar: workflows::WorkCalendar::builtin(),
         metrics: Default::default(),
+        committed: Default::default(),
     });
     let mut token = None;
     if first && settings.seed.demo {
@@ -98,9 +100,15 @@ impl Application {
                 public_url: settings.server.public_url.clone(),
                 poll: std::time::Duration::from_millis(settings.jobs.poll_interval_ms.max(10)),
                 max_attempts: settings.jobs.max_attempts.max(1),
-                worker: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
+                retry_base: std::time::Duration::from_millis(settings.jobs.retry_base_ms.max(1)),
+                retry_max: std::time::Duration::from_millis(settings.jobs.retry_max_ms.max(1)),
+                worker: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
                 duties: settings.jobs.duties,
+                duties_schedule: settings.jobs.duties_schedule.parse().map_err(|e| {
+                    anyhow::anyhow!("bad setting jobs.duties_schedule `{}`: {e}", settings.jobs.duties_schedule)
+                })?,
                 stale_after_ms: settings.jobs.stale_after_ms.max(100),
+                heartbeat: std::time::Duration::from_millis(settings.jobs.heartbeat_ms.max(100)),
             })
         } else {
             None

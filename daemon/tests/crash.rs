@@ -26,6 +26,8 @@ fn start(url: &str, outbox: &std::path::Path) -> Daemon {
         .env("LIANDONG__MAIL__OUTBOX_DIR", outbox)
         .env("LIANDONG__JOBS__POLL_INTERVAL_MS", "30")
         .env("LIANDONG__JOBS__STALE_AFTER_MS", "400")
+        .env("LIANDONG__JOBS__HEARTBEAT_MS", "500")
+        .env("LIANDONG__JOBS__RETRY_BASE_MS", "100")
         .env("LIANDONG__JOBS__DUTIES", "false")
         .env("LIANDONG__LOG__LEVEL", "error")
         .stdout(Stdio::piped())
@@ -146,6 +148,14 @@ async fn crash_and_recover(url: &str, name: &str) {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
         .count();
     assert_eq!(unsent, 0, "every notification was delivered");
+    // … each through an apalis job in the same database, acknowledged as done
+    let jobs = if url.starts_with("sqlite") { "Jobs" } else { "apalis.jobs" };
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM {jobs} j WHERE j.job_type = 'liandong.deliver' \
+         AND j.status = 'Done' AND j.idempotency_key LIKE o.idempotency_key || '#%')"
+    );
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0, "every notification went through a delivery job");
     assert_eq!(files as i64, rows, "one mail per notification, none twice");
     // every request committed is there, its due reminders fired once, its chain holds
     for id in &committed {
@@ -264,6 +274,11 @@ async fn three_processes_on_one_postgres_handle_each_job_once() {
         .count();
     assert_eq!(count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await, 0);
     assert_eq!(files as i64, rows, "each notification handled once across the three processes");
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM apalis.jobs WHERE job_type = 'liandong.deliver' AND status = 'Done'").await,
+        rows,
+        "one apalis job per notification, done once"
+    );
     // every timer that fell due fired exactly once: one `timer_cleared` event per timer and request
     let ids = db
         .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM requests".to_string()))

@@ -19,6 +19,9 @@ pub enum Backend {
     Sqlite,
     /// A fresh database on the machine's PostgreSQL.
     Postgres,
+    /// A fresh database on the machine's MariaDB (no apalis storage builds for it: the relay
+    /// delivers directly).
+    Mariadb,
 }
 
 /// A running daemon with its own database.
@@ -42,6 +45,7 @@ pub struct TestApp {
 }
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const MARIADB_ADMIN: &str = "mysql://root@127.0.0.1:3306/mysql";
 
 /// Starts the real daemon on port 0 against a fresh database named after `test`.
 pub async fn spawn(backend: Backend, test: &str) -> TestApp {
@@ -65,6 +69,14 @@ pub async fn spawn_with(backend: Backend, test: &str, extra: Vec<(String, String
             admin.execute_raw(q(format!("CREATE DATABASE {db_name}"))).await.unwrap();
             (format!("postgres://postgres@127.0.0.1:5432/{db_name}"), None)
         }
+        Backend::Mariadb => {
+            let admin =
+                store::connect(&DbOptions::new(MARIADB_ADMIN)).await.expect("MariaDB is running on 127.0.0.1:3306");
+            let q = |s: String| Statement::from_string(admin.get_database_backend(), s);
+            admin.execute_raw(q(format!("DROP DATABASE IF EXISTS {db_name}"))).await.unwrap();
+            admin.execute_raw(q(format!("CREATE DATABASE {db_name} CHARACTER SET utf8mb4"))).await.unwrap();
+            (format!("mysql://root@127.0.0.1:3306/{db_name}"), None)
+        }
     };
     start(url, db_name, backend, file, true, extra).await
 }
@@ -73,6 +85,7 @@ pub async fn spawn_with(backend: Backend, test: &str, extra: Vec<(String, String
 pub async fn spawn_beside(first: &TestApp) -> TestApp {
     let url = match first.backend {
         Backend::Postgres => format!("postgres://postgres@127.0.0.1:5432/{}", first.db_name),
+        Backend::Mariadb => format!("mysql://root@127.0.0.1:3306/{}", first.db_name),
         Backend::Sqlite => {
             format!("sqlite://{}?mode=rwc", first.file.as_ref().map(|f| f.display().to_string()).unwrap_or_default())
         }
@@ -156,6 +169,43 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Runs a `SELECT COUNT(*) AS n …` on the daemon's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let db = &self.app.db;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+
+    /// The apalis job table of this database.
+    pub fn jobs_table(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "Jobs",
+            Backend::Postgres => "apalis.jobs",
+            Backend::Mariadb => panic!("no apalis job storage on MariaDB"),
+        }
+    }
+
+    /// Waits (up to 10 s) until every notification has gone through a delivery job that apalis
+    /// records as done; panics otherwise.
+    pub async fn wait_for_delivery_jobs(&self) {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM {} j WHERE j.job_type = 'liandong.deliver' \
+             AND j.status = 'Done' AND j.idempotency_key LIKE o.idempotency_key || '#%')",
+            self.jobs_table()
+        );
+        for _ in 0..200 {
+            if self.count(&sql).await == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("some notifications have no delivery job done: {}", self.count(&sql).await);
+    }
+
     /// Waits (up to 10 s) until `pred` holds for the mail sent so far.
     pub async fn wait_for_mail(&self, pred: impl Fn(&[lettre::Message]) -> bool) -> Vec<lettre::Message> {
         for _ in 0..200 {
@@ -183,6 +233,11 @@ impl TestApp {
             Backend::Postgres => {
                 let admin = store::connect(&DbOptions::new(PG_ADMIN)).await.unwrap();
                 let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.db_name);
+                admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await.unwrap();
+            }
+            Backend::Mariadb => {
+                let admin = store::connect(&DbOptions::new(MARIADB_ADMIN)).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {}", self.db_name);
                 admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await.unwrap();
             }
             Backend::Sqlite => {

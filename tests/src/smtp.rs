@@ -1,6 +1,7 @@
 //! A real SMTP server on loopback for the tests: it speaks enough SMTP for lettre (EHLO, MAIL,
-//! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and refuses recipients whose address
-//! starts with `bounce` with a permanent 550.
+//! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, refuses recipients whose address
+//! starts with `bounce` with a permanent 550, and greylists those starting with `tempfail`: a
+//! temporary 451 for their first two attempts.
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -23,6 +24,8 @@ pub struct Sink {
     pub port: u16,
     /// What it received.
     pub received: Arc<Mutex<Vec<Received>>>,
+    /// Every `RCPT TO` it was given, with when.
+    pub attempts: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
 }
 
 /// Starts a sink on a free loopback port.
@@ -31,9 +34,12 @@ pub async fn start() -> Sink {
     let port = listener.local_addr().unwrap().port();
     let received: Arc<Mutex<Vec<Received>>> = Arc::default();
     let store = received.clone();
+    let attempts: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
+    let tried = attempts.clone();
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
             let store = store.clone();
+            let tried = tried.clone();
             tokio::spawn(async move {
                 let (r, mut w) = sock.into_split();
                 let mut lines = BufReader::new(r).lines();
@@ -48,7 +54,14 @@ pub async fn start() -> Sink {
                         b"250 OK\r\n"
                     } else if upper.starts_with("RCPT TO:") {
                         let addr = line[8..].trim().trim_matches(['<', '>']).to_string();
-                        if addr.starts_with("bounce") {
+                        let before = tried.lock().map_or(0, |mut t| {
+                            let n = t.iter().filter(|(a, _)| *a == addr).count();
+                            t.push((addr.clone(), std::time::Instant::now()));
+                            n
+                        });
+                        if addr.starts_with("tempfail") && before < 2 {
+                            b"451 4.7.1 greylisted, try again later\r\n"
+                        } else if addr.starts_with("bounce") {
                             b"550 5.1.1 no such user\r\n"
                         } else {
                             to.push(addr);
@@ -81,5 +94,5 @@ pub async fn start() -> Sink {
             });
         }
     });
-    Sink { port, received }
+    Sink { port, received, attempts }
 }

@@ -111,6 +111,16 @@ async fn m1_over_http_on_postgres() {
 }
 
 #[tokio::test]
+async fn m1_over_http_on_mariadb() {
+    m1_from_submit_to_approved(Backend::Mariadb).await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_decisions_on_mariadb() {
+    fifty_decisions_at_once(Backend::Mariadb).await;
+}
+
+#[tokio::test]
 async fn return_resubmit_and_withdraw_on_sqlite() {
     return_resubmit_and_withdraw(Backend::Sqlite).await;
 }

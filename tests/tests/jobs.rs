@@ -79,6 +79,15 @@ async fn mail_and_timers(backend: Backend) {
         .unwrap();
     let sent_rows: i64 = rows.try_get("", "n").unwrap();
     assert_eq!(sent_rows as usize, n, "one mail per outbox row");
+    // each through an apalis job in the same database (MariaDB has no apalis storage: the
+    // relay delivered directly)
+    if backend != Backend::Mariadb {
+        app.wait_for_delivery_jobs().await;
+        let jobs = app
+            .count(&format!("SELECT COUNT(*) AS n FROM {} WHERE job_type = 'liandong.deliver'", app.jobs_table()))
+            .await;
+        assert_eq!(jobs as usize, n, "one delivery job per notification");
+    }
     app.stop().await;
 }
 
@@ -90,6 +99,11 @@ async fn notifications_become_mail_and_timers_fire_on_sqlite() {
 #[tokio::test]
 async fn notifications_become_mail_and_timers_fire_on_postgres() {
     mail_and_timers(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn notifications_become_mail_and_timers_fire_on_mariadb() {
+    mail_and_timers(Backend::Mariadb).await;
 }
 
 #[tokio::test]
@@ -141,6 +155,11 @@ async fn three_daemons_on_one_postgres_share_the_work_once() {
         }
     }
     assert_eq!(total, rows, "each notification delivered exactly once across the three daemons");
+    first.wait_for_delivery_jobs().await;
+    let jobs = first
+        .count(&format!("SELECT COUNT(*) AS n FROM {} WHERE job_type = 'liandong.deliver'", first.jobs_table()))
+        .await;
+    assert_eq!(jobs as usize, rows, "one apalis job per notification, whichever daemon queued it");
     let busy = daemons.iter().filter(|d| !d.mail.lock().unwrap().is_empty()).count();
     assert!(busy >= 1);
     // each request's first reminder fired once
@@ -175,20 +194,7 @@ async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
     )
     .await;
     // the League secretary's address bounces (a permanent 550)
-    let yaml = app
-        .http
-        .get(format!("{}/api/v1/org", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let yaml = yaml.replacen("email: t0102@nanyue.edu.cn", "email: bounce-t0102@nanyue.edu.cn", 1);
-    let r =
-        app.http.put(format!("{}/api/v1/org", app.base)).bearer_auth(&app.admin_token).body(yaml).send().await.unwrap();
-    assert_eq!(r.status(), 200);
+    readdress(&app, "t0102@nanyue.edu.cn", "bounce-t0102@nanyue.edu.cn").await;
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": "计算机学院学生会改革推进情况报告", "body": "……" });
     let (_, r) =
@@ -213,6 +219,14 @@ async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
             && m.data.contains("Content-Type: text/html; charset=utf-8")
     );
     assert!(m.data.contains(&format!("Message-ID: <{id}.")));
+    // read as a mail client does: the zh-CN subject, both parts, the link to the request
+    let parsed = mail_parser::MessageParser::default().parse(m.data.as_bytes()).expect("a parseable mail");
+    assert_eq!(parsed.subject(), Some("【备案】计算机学院学生会改革推进情况报告"));
+    let text = parsed.body_text(0).expect("a text part");
+    let html = parsed.body_html(0).expect("an HTML part");
+    let link = format!("http://liandong.test/requests/{id}");
+    assert!(text.contains("您好") && text.contains(&link), "{text}");
+    assert!(html.contains("查看详情") && html.contains("liandong.test"), "{html}");
     // the bounce is final: no retry, the row says why, and the admin can see it
     let db = &app.app.db;
     let mut failed = 0;
@@ -257,16 +271,12 @@ async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
 async fn periodic_duties_are_told_once_per_period() {
     let app = spawn(Backend::Sqlite, "duties").await;
     let nov = |d: u32| chrono::NaiveDate::from_ymd_opt(2025, 11, d).unwrap();
-    let first = daemon::jobs::timers::duties_on(&app.app, nov(24)).await.unwrap();
+    let first = daemon::jobs::duties::on(&app.app, nov(24)).await.unwrap();
     assert!(
         first >= 12 + 1 + 3,
         "12 annual reports, the federation summary, 3 onboardings and the silent ledger: {first}"
     );
-    assert_eq!(
-        daemon::jobs::timers::duties_on(&app.app, nov(25)).await.unwrap(),
-        0,
-        "the same periods: nobody is told twice"
-    );
+    assert_eq!(daemon::jobs::duties::on(&app.app, nov(25)).await.unwrap(), 0, "the same periods: nobody is told twice");
     let sent = app.wait_for_mail(|m| m.len() >= first).await;
     let subjects: Vec<String> = sent.iter().map(subject).collect();
     assert!(subjects.iter().any(|s| s == "【提醒】2025年度院系学生会工作报告"), "{subjects:?}");
@@ -274,5 +284,120 @@ async fn periodic_duties_are_told_once_per_period() {
     assert!(subjects.iter().any(|s| s == "【提醒】联系工作台账提醒"));
     let to_president = sent.iter().filter(|m| to(m) == format!("{}@stu.nanyue.edu.cn", dp::CS_SU_PRESIDENT)).count();
     assert_eq!(to_president, 1, "the CS president gets the annual report reminder once");
+    app.stop().await;
+}
+
+/// Replaces one address in the org chart through the admin API.
+async fn readdress(app: &liandong_tests::TestApp, from: &str, to: &str) {
+    let yaml = app
+        .http
+        .get(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(yaml.contains(&format!("email: {from}")));
+    let yaml = yaml.replacen(&format!("email: {from}"), &format!("email: {to}"), 1);
+    let r =
+        app.http.put(format!("{}/api/v1/org", app.base)).bearer_auth(&app.admin_token).body(yaml).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+async fn greylisted_mail_is_retried_with_backoff(backend: Backend) {
+    let sink = liandong_tests::smtp::start().await;
+    let app = liandong_tests::spawn_with(
+        backend,
+        "greylist",
+        vec![
+            ("LIANDONG__MAIL__TRANSPORT".into(), "smtp".into()),
+            ("LIANDONG__MAIL__SMTP_HOST".into(), "127.0.0.1".into()),
+            ("LIANDONG__MAIL__SMTP_PORT".into(), sink.port.to_string()),
+            ("LIANDONG__MAIL__SMTP_SECURITY".into(), "none".into()),
+            ("LIANDONG__JOBS__RETRY_BASE_MS".into(), "300".into()),
+        ],
+    )
+    .await;
+    readdress(&app, "t0102@nanyue.edu.cn", "tempfail-t0102@nanyue.edu.cn").await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": "计算机学院学生会改革推进情况报告", "body": "……" });
+    let (status, _) =
+        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+    assert_eq!(status, 201);
+    let mut got = Vec::new();
+    for _ in 0..200 {
+        got = sink.received.lock().unwrap().clone();
+        if got.iter().any(|m| m.to.iter().any(|t| t.starts_with("tempfail"))) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = got.iter().find(|m| m.to.iter().any(|t| t.starts_with("tempfail"))).expect("delivered in the end");
+    assert!(mail.data.contains("Subject: =?utf-8?b?"));
+    // three tries: refused twice with 451, then accepted; 300 ms, then 600 ms apart
+    let tries: Vec<std::time::Instant> =
+        sink.attempts.lock().unwrap().iter().filter(|(a, _)| a.starts_with("tempfail")).map(|(_, t)| *t).collect();
+    assert_eq!(tries.len(), 3, "two refusals and the delivery");
+    let (first, second) = (tries[1] - tries[0], tries[2] - tries[1]);
+    assert!(first >= std::time::Duration::from_millis(300), "first retry after the base delay: {first:?}");
+    assert!(second >= std::time::Duration::from_millis(600), "then twice as long: {second:?}");
+    // the row says it took three attempts; nothing failed for good, nothing went out twice
+    app.wait_for_delivery_jobs().await;
+    let row = app
+        .count("SELECT CAST(attempts AS BIGINT) AS n FROM outbox WHERE recipient = 'T0102' AND status = 'sent'")
+        .await;
+    assert_eq!(row, 3);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE status = 'failed'").await, 0);
+    let received = sink.received.lock().unwrap().len() as i64;
+    assert_eq!(received, app.count("SELECT COUNT(*) AS n FROM outbox").await, "one mail per notification");
+    let metrics = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("liandong_mail_delivery_failures_total 2"), "{metrics}");
+    assert!(metrics.contains("liandong_outbox_notifications{status=\"sent\"} 3"), "{metrics}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn greylisted_mail_is_retried_with_backoff_on_sqlite() {
+    greylisted_mail_is_retried_with_backoff(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn greylisted_mail_is_retried_with_backoff_on_postgres() {
+    greylisted_mail_is_retried_with_backoff(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn the_duty_schedule_runs_in_the_daemon() {
+    // every second, for the test (the default is 08:00 each day, Asia/Shanghai)
+    let app = liandong_tests::spawn_with(
+        Backend::Sqlite,
+        "cron",
+        vec![
+            ("LIANDONG__JOBS__DUTIES".into(), "true".into()),
+            ("LIANDONG__JOBS__DUTIES_SCHEDULE".into(), "* * * * * *".into()),
+        ],
+    )
+    .await;
+    let runs = |m: &str| -> u64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix("liandong_duty_runs_total "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0) as u64
+    };
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        if runs(&metrics) >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(runs(&metrics) >= 3, "the schedule ran each second: {metrics}");
+    // whatever today asks for was recorded once, however many times the schedule looked
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let due = workflows::duties::due(&app.app.org(), today).len() as i64;
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM duty_notices").await, due);
     app.stop().await;
 }

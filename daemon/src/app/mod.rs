@@ -100,6 +100,9 @@ pub struct App {
     pub calendar: WorkCalendar,
     /// HTTP counters for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
+    /// Told after each commit that may have written outbox rows, so the delivery relay need not
+    /// wait for its next poll (other processes poll).
+    pub committed: tokio::sync::Notify,
 }
 
 impl App {
@@ -155,7 +158,10 @@ impl App {
         };
         let txn = self.db.begin().await?;
         match store::requests::save(&txn, None, &out, &meta).await {
-            Ok(_) => txn.commit().await?,
+            Ok(_) => {
+                txn.commit().await?;
+                self.committed.notify_waiters();
+            }
             Err(e) => {
                 txn.rollback().await.ok();
                 // The same idempotency key raced us: return the winner's request.
@@ -259,6 +265,7 @@ impl App {
             match store::requests::save(&txn, Some(loaded.row_version), &out, meta).await {
                 Ok(_) => {
                     txn.commit().await?;
+                    self.committed.notify_waiters();
                     return Ok(Some(out.state));
                 }
                 Err(StoreError::Conflict) => {

@@ -5,7 +5,7 @@ use super::State;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use entities::entity::workflow::{outbox, task, timer};
+use entities::entity::workflow::{task, timer};
 use entities::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +28,8 @@ pub struct Metrics {
     timers_fired: AtomicU64,
     timer_lateness_ms: AtomicU64,
     timer_lateness_max_ms: AtomicU64,
+    duty_runs: AtomicU64,
+    duty_notices: AtomicU64,
 }
 
 impl Metrics {
@@ -39,6 +41,11 @@ impl Metrics {
     /// A delivery attempt failed.
     pub fn delivery_failed(&self) {
         self.delivery_failures.fetch_add(1, Ordering::Relaxed);
+    }
+    /// The periodic duties were looked at; `notices` were new.
+    pub fn duty_run(&self, notices: usize) {
+        self.duty_runs.fetch_add(1, Ordering::Relaxed);
+        self.duty_notices.fetch_add(notices as u64, Ordering::Relaxed);
     }
     /// A timer fired `lateness_ms` after it was due.
     pub fn timer_fired(&self, lateness_ms: i64) {
@@ -126,6 +133,18 @@ pub async fn render(axum::extract::State(app): axum::extract::State<State>) -> R
         ),
         ("liandong_timers_fired_total", "Timers fired.", "counter", m.timers_fired.load(Ordering::Relaxed) as f64),
         (
+            "liandong_duty_runs_total",
+            "Scheduled looks at the periodic duties.",
+            "counter",
+            m.duty_runs.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "liandong_duty_notices_total",
+            "Periodic duty notices recorded by the schedule.",
+            "counter",
+            m.duty_notices.load(Ordering::Relaxed) as f64,
+        ),
+        (
             "liandong_timer_lateness_seconds_sum",
             "Time between due and firing, summed.",
             "counter",
@@ -141,11 +160,18 @@ pub async fn render(axum::extract::State(app): axum::extract::State<State>) -> R
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"));
     }
     let open = task::Entity::find().filter(task::Column::State.eq("open")).count(&app.db).await.unwrap_or(0);
-    let outbox = outbox::Entity::find().filter(outbox::Column::Status.eq("pending")).count(&app.db).await.unwrap_or(0);
+    let by_status: std::collections::BTreeMap<String, i64> =
+        entities::store::jobs::outbox_counts(&app.db).await.unwrap_or_default().into_iter().collect();
+    out.push_str("# HELP liandong_outbox_notifications Notifications by delivery status (pending: not handed to the queue yet; queued and sending: in the queue; failed: for good).\n# TYPE liandong_outbox_notifications gauge\n");
+    for status in ["pending", "queued", "sending", "sent", "failed"] {
+        let v = by_status.get(status).copied().unwrap_or(0);
+        out.push_str(&format!("liandong_outbox_notifications{{status=\"{status}\"}} {v}\n"));
+    }
+    let outbox = ["pending", "queued", "sending"].iter().map(|s| by_status.get(*s).copied().unwrap_or(0)).sum::<i64>();
     let timers = timer::Entity::find().filter(timer::Column::Status.eq("pending")).count(&app.db).await.unwrap_or(0);
     for (name, help, v) in [
         ("liandong_open_tasks", "Tasks waiting for a reviewer.", open),
-        ("liandong_outbox_pending", "Notifications not delivered yet.", outbox),
+        ("liandong_outbox_pending", "Notifications not delivered yet (the delivery queue's depth).", outbox as u64),
         ("liandong_timers_pending", "Reminders and escalations not fired yet.", timers),
     ] {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));

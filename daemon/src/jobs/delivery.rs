@@ -1,7 +1,12 @@
-//! The delivery worker: every poll, claim due outbox rows, render each notification in the
-//! recipient's language, send it, and record the result — retrying with exponential backoff,
-//! stopping at a permanent failure (a bad address) or after `max_attempts`.
+//! Delivery: the relay hands due outbox rows to the job queue (apalis), and the `Deliver` job
+//! renders each notification in the recipient's language and sends it. A transient failure is
+//! retried by apalis with exponential backoff; a permanent one (a bad address) or the last
+//! attempt ends it: the row says why and the request's timeline records it.
+//!
+//! A job may run again after a crash (its ack is written after it returns): it claims the row
+//! first and does nothing when the row is already sent or failed.
 
+use super::queue::{Deliver, Queue};
 use super::{Config, pause};
 use crate::app::App;
 use crate::mail::{self, Content};
@@ -13,53 +18,109 @@ use workflows::catalog::Lang;
 use workflows::engine::{Status, Template};
 use workflows::org::Directory;
 
-/// Runs until `stop`.
-pub async fn run(app: Arc<App>, cfg: Config, mut stop: watch::Receiver<bool>) {
+/// The relay: runs until `stop`, every poll interval or as soon as a command commits.
+pub async fn relay_loop(app: Arc<App>, cfg: Config, queue: Queue, mut stop: watch::Receiver<bool>) {
     loop {
-        if let Err(e) = tick(&app, &cfg).await {
-            tracing::warn!(error = %e, "delivery worker");
+        if let Err(e) = relay(&app, &cfg, &queue).await {
+            tracing::warn!(error = %e, "delivery relay");
         }
-        if !pause(cfg.poll, &mut stop).await {
-            return;
+        tokio::select! {
+            _ = app.committed.notified() => {}
+            go_on = pause(cfg.poll, &mut stop) => if !go_on { return },
         }
     }
 }
 
-/// One round: delivers every notification due now. Returns how many were sent.
-pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
+/// One round of the relay: every pending notification that is due goes to the queue (or, with
+/// no job storage, is sent here). Returns how many were handed on.
+pub async fn relay(app: &App, cfg: &Config, queue: &Queue) -> anyhow::Result<usize> {
     let now = chrono::Utc::now().timestamp_millis();
-    jobs::reset_stale_sending(&app.db, now - cfg.stale_after_ms).await?;
-    let mut sent = 0;
-    for row in jobs::due_outbox(&app.db, now, 100).await? {
-        if !jobs::claim_outbox(&app.db, row.id, now).await? {
+    if queue.is_direct() {
+        jobs::reset_stale_sending(&app.db, now - cfg.stale_after_ms).await?;
+    }
+    let mut n = 0;
+    for row in jobs::due_outbox(&app.db, now, 200).await? {
+        if queue.is_direct() {
+            if let Some(claimed) = jobs::claim_outbox(&app.db, row.id, now, &["pending"]).await? {
+                send_claimed(app, cfg, claimed, Retry::Later).await?;
+                n += 1;
+            }
             continue;
         }
-        let attempts = row.attempts + 1;
-        match deliver(app, cfg, &row).await {
-            Ok(()) => {
-                let at = chrono::Utc::now().timestamp_millis();
-                jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
-                app.metrics.delivered(at - row.created_at);
-                sent += 1;
-            }
-            Err(e) if e.permanent || attempts >= cfg.max_attempts => {
-                app.metrics.delivery_failed();
-                tracing::warn!(outbox = row.id, error = %e.reason, "delivery failed for good");
-                jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone())).await?;
-                if let Ok(template) =
-                    serde_json::from_value::<Template>(serde_json::Value::String(row.template.clone()))
-                {
-                    app.record_delivery_failure(&row.request_id, &row.recipient, template, &e.reason).await.ok();
-                }
-            }
-            Err(e) => {
-                app.metrics.delivery_failed();
-                let backoff = 1_000i64 << attempts.clamp(0, 12);
-                jobs::outbox_result(&app.db, row.id, "pending", now + backoff.min(3_600_000), Some(e.reason)).await?;
-            }
+        // The key names the notification and when it was (re)queued: a push repeated after a
+        // crash is ignored by the storage, an admin's retry is a new job.
+        let key = format!("{}#{}", row.idempotency_key, row.next_attempt_at);
+        queue.push(Deliver { outbox: row.id }, &key, cfg.max_attempts as usize).await?;
+        if jobs::mark_queued(&app.db, row.id, row.next_attempt_at).await? {
+            n += 1;
         }
     }
-    Ok(sent)
+    Ok(n)
+}
+
+/// What happened to a delivery job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The mail went out.
+    Sent,
+    /// It failed, and will be tried again.
+    Retry(String),
+    /// It failed for good.
+    Failed(String),
+    /// Nothing to do: the row is gone, sent or failed already.
+    Skipped,
+}
+
+/// How a transient failure is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// By the job queue (the row stays `queued`).
+    ByQueue,
+    /// By the relay, after an exponential backoff (the row goes back to `pending`).
+    Later,
+}
+
+/// The `Deliver` job: one attempt at sending outbox row `job.outbox`.
+pub async fn run_job(app: &App, cfg: &Config, job: Deliver) -> anyhow::Result<Outcome> {
+    let now = chrono::Utc::now().timestamp_millis();
+    // `sending`: a run of this job cut short by a crash; `pending`: the relay crashed between
+    // the push and marking the row queued.
+    match jobs::claim_outbox(&app.db, job.outbox, now, &["queued", "sending", "pending"]).await? {
+        Some(row) => send_claimed(app, cfg, row, Retry::ByQueue).await,
+        None => Ok(Outcome::Skipped),
+    }
+}
+
+/// Sends a claimed row and records the outcome.
+async fn send_claimed(app: &App, cfg: &Config, row: outbox::Model, retry: Retry) -> anyhow::Result<Outcome> {
+    let now = chrono::Utc::now().timestamp_millis();
+    match deliver(app, cfg, &row).await {
+        Ok(()) => {
+            let at = chrono::Utc::now().timestamp_millis();
+            jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
+            app.metrics.delivered(at - row.created_at);
+            Ok(Outcome::Sent)
+        }
+        Err(e) if e.permanent || row.attempts >= cfg.max_attempts => {
+            app.metrics.delivery_failed();
+            tracing::warn!(outbox = row.id, attempts = row.attempts, error = %e.reason, "delivery failed for good");
+            jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone())).await?;
+            if let Ok(template) = serde_json::from_value::<Template>(serde_json::Value::String(row.template.clone())) {
+                app.record_delivery_failure(&row.request_id, &row.recipient, template, &e.reason).await.ok();
+            }
+            Ok(Outcome::Failed(e.reason))
+        }
+        Err(e) => {
+            app.metrics.delivery_failed();
+            let next = now + cfg.backoff(row.attempts).as_millis() as i64;
+            let status = match retry {
+                Retry::ByQueue => "queued",
+                Retry::Later => "pending",
+            };
+            jobs::outbox_result(&app.db, row.id, status, next, Some(e.reason.clone())).await?;
+            Ok(Outcome::Retry(e.reason))
+        }
+    }
 }
 
 async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mail::transport::SendError> {

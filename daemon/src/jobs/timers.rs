@@ -1,5 +1,6 @@
 //! The timer worker: every poll, claim the timers that fell due and fire each one through the
-//! engine in its own transaction. Claims left by a crashed worker go back after a minute.
+//! engine in its own transaction. Claims left by a crashed worker are taken again after
+//! `stale_after_ms`.
 
 use super::{Config, pause};
 use crate::app::App;
@@ -7,20 +8,11 @@ use entities::store::jobs;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// Runs until `stop`; looks at the periodic duties once a minute.
+/// Runs until `stop`.
 pub async fn run(app: Arc<App>, cfg: Config, mut stop: watch::Receiver<bool>) {
-    let mut last_duties: Option<std::time::Instant> = None;
     loop {
         if let Err(e) = tick(&app, &cfg).await {
             tracing::warn!(error = %e, "timer worker");
-        }
-        if cfg.duties && last_duties.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
-            last_duties = Some(std::time::Instant::now());
-            match duties(&app).await {
-                Ok(n) if n > 0 => tracing::info!(notices = n, "periodic duties"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "periodic duties"),
-            }
         }
         if !pause(cfg.poll, &mut stop).await {
             return;
@@ -47,26 +39,4 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
         }
     }
     Ok(fired)
-}
-
-/// Queues the periodic duty notices due today (Asia/Shanghai), each once per period.
-pub async fn duties(app: &App) -> anyhow::Result<usize> {
-    let day = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    duties_on(app, day).await
-}
-
-/// Queues the duty notices of `day`; returns how many were new.
-pub async fn duties_on(app: &App, day: chrono::NaiveDate) -> anyhow::Result<usize> {
-    use workflows::org::Directory;
-    let org = app.org();
-    let now = chrono::Utc::now().timestamp_millis();
-    let mut new = 0;
-    for n in workflows::duties::due(&org, day) {
-        let lang =
-            if org.person(&n.person).is_some_and(|p| p.lang == workflows::catalog::Lang::En) { "en" } else { "zh" };
-        if jobs::record_duty(&app.db, &n, lang, now).await? {
-            new += 1;
-        }
-    }
-    Ok(new)
 }

@@ -17,20 +17,63 @@ pub async fn due_outbox<C: ConnectionTrait>(db: &C, now: i64, limit: u64) -> Res
         .await?)
 }
 
-/// Takes a notification for sending; false when another worker took it first.
-pub async fn claim_outbox<C: ConnectionTrait>(db: &C, id: i64, now: i64) -> Result<bool, StoreError> {
+/// Takes a notification for sending if its status is one of `from`, counting the attempt;
+/// returns the row as claimed, or `None` when it is elsewhere (another worker took it, or it is
+/// already sent or failed for good).
+pub async fn claim_outbox<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    now: i64,
+    from: &[&str],
+) -> Result<Option<outbox::Model>, StoreError> {
     let r = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("sending"))
         .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
         .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    if r.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(outbox::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A pending notification was handed to the job queue; false when it was not pending (any more)
+/// at `next_attempt_at`.
+pub async fn mark_queued<C: ConnectionTrait>(db: &C, id: i64, next_attempt_at: i64) -> Result<bool, StoreError> {
+    let r = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("queued"))
+        .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::NextAttemptAt.eq(next_attempt_at))
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
 }
 
-/// Records the outcome of a send: `sent`, back to `pending` at `retry_at`, or `failed` for good.
+/// How many notifications are in each status (`pending`, `queued`, `sending`, `sent`, `failed`).
+pub async fn outbox_counts<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, i64)>, StoreError> {
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct Row {
+        status: String,
+        n: i64,
+    }
+    let rows = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Status)
+        .column_as(outbox::Column::Id.count(), "n")
+        .group_by(outbox::Column::Status)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+}
+
+/// Records the outcome of a send: `sent`, `queued` (the job queue retries it), back to `pending`
+/// at `at`, or `failed` for good.
 pub async fn outbox_result<C: ConnectionTrait>(
     db: &C,
     id: i64,
@@ -47,7 +90,8 @@ pub async fn outbox_result<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Sends interrupted by a crash go back to pending (a retry keeps the Message-ID).
+/// Sends interrupted by a crash go back to pending (a retry keeps the Message-ID). Only for
+/// the direct delivery path (MySQL); on the job queue a crashed job is taken up again by apalis.
 pub async fn reset_stale_sending<C: ConnectionTrait>(db: &C, older_than: i64) -> Result<u64, StoreError> {
     Ok(outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value("pending"))
@@ -160,7 +204,7 @@ pub async fn record_duty(
         detail: Set(serde_json::to_string(&notice.detail).unwrap_or_default()),
         created_at: Set(now),
     })
-    .on_conflict(OnConflict::column(duty_notice::Column::Key).do_nothing().to_owned())
+    .on_conflict(OnConflict::column(duty_notice::Column::Key).do_nothing_on([duty_notice::Column::Key]).to_owned())
     .exec_without_returning(&txn)
     .await?;
     if inserted == 1 {

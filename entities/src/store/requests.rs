@@ -183,7 +183,11 @@ pub async fn save<C: ConnectionTrait>(
                     ..Default::default()
                 };
                 outbox::Entity::insert(row)
-                    .on_conflict(OnConflict::column(outbox::Column::IdempotencyKey).do_nothing().to_owned())
+                    .on_conflict(
+                        OnConflict::column(outbox::Column::IdempotencyKey)
+                            .do_nothing_on([outbox::Column::IdempotencyKey])
+                            .to_owned(),
+                    )
                     .exec_without_returning(db)
                     .await?;
             }

@@ -1,0 +1,64 @@
+//! Periodic duties (domain.md §3): the obligations that fall due by the calendar — M4 training
+//! filing and onboarding, M9 year-end reports and the federation summary, M2 liaison ledgers
+//! silent for 60 days. An apalis-cron schedule in Asia/Shanghai (daily at 08:00 by default)
+//! looks at the day; each notice is recorded once per period, with its mail, in one
+//! transaction, so several daemons (or a restart, which looks at the day once at once) never
+//! tell anybody twice.
+
+use crate::app::App;
+use apalis::prelude::{BoxDynError, Data, Monitor, WorkerBuilder};
+use apalis_cron::{CronScheduler, Tick};
+use chrono_tz::Asia::Shanghai;
+use std::sync::Arc;
+use workflows::org::Directory;
+
+/// Registers the schedule's worker; it also looks at today once when it starts, so a daemon
+/// that was down at the scheduled time catches up.
+pub fn register(monitor: Monitor, app: Arc<App>, schedule: cron::Schedule, name: &str) -> Monitor {
+    let name = format!("{name}-duties");
+    let catch_up = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = today(&catch_up).await {
+            tracing::warn!(error = %e, "periodic duties at start");
+        }
+    });
+    monitor.register(move |restarts| {
+        WorkerBuilder::new(format!("{name}-{restarts}"))
+            .backend(CronScheduler::new(schedule.clone()).with_timezone(Shanghai))
+            .data(app.clone())
+            .build(on_tick)
+    })
+}
+
+async fn on_tick(tick: Tick<chrono_tz::Tz>, app: Data<Arc<App>>) -> Result<(), BoxDynError> {
+    let at = chrono::DateTime::from_timestamp(tick.get_timestamp() as i64, 0).unwrap_or_else(chrono::Utc::now);
+    let n = on(&app, at.with_timezone(&Shanghai).date_naive()).await?;
+    app.metrics.duty_run(n);
+    if n > 0 {
+        tracing::info!(notices = n, "periodic duties");
+    }
+    Ok(())
+}
+
+/// Looks at today (Asia/Shanghai).
+pub async fn today(app: &App) -> anyhow::Result<usize> {
+    on(app, chrono::Utc::now().with_timezone(&Shanghai).date_naive()).await
+}
+
+/// Records (and queues the mail of) the duty notices of `day`; returns how many were new.
+pub async fn on(app: &App, day: chrono::NaiveDate) -> anyhow::Result<usize> {
+    let org = app.org();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut new = 0;
+    for n in workflows::duties::due(&org, day) {
+        let lang =
+            if org.person(&n.person).is_some_and(|p| p.lang == workflows::catalog::Lang::En) { "en" } else { "zh" };
+        if entities::store::jobs::record_duty(&app.db, &n, lang, now).await? {
+            new += 1;
+        }
+    }
+    if new > 0 {
+        app.committed.notify_waiters();
+    }
+    Ok(new)
+}
