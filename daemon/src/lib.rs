@@ -3,6 +3,8 @@
 pub mod app;
 pub mod http;
 pub mod jobs;
+pub mod labels;
 pub mod mail;
 pub mod settings;
 pub mod startup;
+pub mod web;

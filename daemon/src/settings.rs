@@ -22,6 +22,53 @@ pub struct Settings {
     pub mail: Mail,
     /// Background jobs.
     pub jobs: Jobs,
+    /// Decisions from mail: action links and replies.
+    pub inbound: Inbound,
+}
+
+/// `[inbound]`: decisions from mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inbound {
+    /// Days a task mail's links and reply address work.
+    pub link_days: i64,
+    /// The domain of reply addresses, `reply+<token>@<domain>` (an MTA relays it to us); empty:
+    /// mails carry no reply address.
+    pub domain: String,
+    /// Run the SMTP listener that receives replies.
+    pub smtp_enabled: bool,
+    /// Its address.
+    pub smtp_listen: String,
+    /// The largest message it takes, in bytes.
+    pub max_size: usize,
+    /// A reply counts only if DKIM and DMARC pass for its From: domain.
+    pub require_dmarc: bool,
+    /// The DNS server asked for DKIM keys and DMARC records (`ip:port`); empty: the system's.
+    pub dns_server: String,
+    /// Poll an IMAP mailbox for replies (instead of, or besides, the listener).
+    pub imap_enabled: bool,
+    /// IMAP host.
+    pub imap_host: String,
+    /// IMAP port.
+    pub imap_port: u16,
+    /// `tls` (implicit), `starttls` or `none` (loopback tests only).
+    pub imap_security: String,
+    /// IMAP user.
+    pub imap_username: String,
+    /// IMAP password (never logged).
+    pub imap_password: String,
+    /// The mailbox polled.
+    pub imap_mailbox: String,
+    /// How often, in ms.
+    pub imap_poll_ms: u64,
+}
+
+impl Inbound {
+    /// Whether mails carry a reply address: a domain, and a way for replies to reach us.
+    pub fn reply_domain(&self) -> Option<String> {
+        (!self.domain.trim().is_empty() && (self.smtp_enabled || self.imap_enabled))
+            .then(|| self.domain.trim().to_string())
+    }
 }
 
 /// `[mail]`.

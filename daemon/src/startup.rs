@@ -19,6 +19,46 @@ pub struct Application {
     pub first_admin_token: Option<String>,
     /// The workers' settings, when jobs run in this process.
     pub jobs: Option<crate::jobs::Config>,
+    /// Replies: the SMTP listener (bound), the IMAP mailbox, and how they are read.
+    inbound: Option<InboundParts>,
+}
+
+struct InboundParts {
+    inbound: crate::mail::inbound::Inbound,
+    listener: Option<TcpListener>,
+    imap: Option<crate::mail::imap::ImapSettings>,
+    poll: std::time::Duration,
+}
+
+/// The inbound side the settings ask for, if any.
+async fn inbound(settings: &Settings) -> Result<Option<InboundParts>> {
+    let s = &settings.inbound;
+    if !s.smtp_enabled && !s.imap_enabled {
+        return Ok(None);
+    }
+    let dns = match s.dns_server.trim() {
+        "" => None,
+        d => Some(d.parse().map_err(|e| anyhow::anyhow!("bad setting inbound.dns_server `{d}`: {e}"))?),
+    };
+    let inbound = crate::mail::inbound::Inbound {
+        domain: s.domain.trim().to_string(),
+        max_size: s.max_size.max(1024),
+        auth: std::sync::Arc::new(crate::mail::auth::Authenticator::new(dns, s.require_dmarc)?),
+        received: Default::default(),
+        stale_after_ms: settings.jobs.stale_after_ms.max(100),
+    };
+    let listener = if s.smtp_enabled { Some(crate::mail::inbound::bind(&s.smtp_listen).await?) } else { None };
+    let imap = s.imap_enabled.then(|| crate::mail::imap::ImapSettings {
+        host: s.imap_host.clone(),
+        port: s.imap_port,
+        security: s.imap_security.clone(),
+        username: s.imap_username.clone(),
+        password: s.imap_password.clone(),
+        mailbox: s.imap_mailbox.clone(),
+        poll: std::time::Duration::from_millis(s.imap_poll_ms.max(100)),
+    });
+    let poll = std::time::Duration::from_millis(settings.jobs.poll_interval_ms.max(10));
+    Ok(Some(InboundParts { inbound, listener, imap, poll }))
 }
 
 /// The mail transport the settings ask for.
@@ -76,6 +116,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         calendar: workflows::WorkCalendar::builtin(),
         metrics: Default::default(),
         committed: Default::default(),
+        public_url: settings.server.public_url.clone(),
     });
     let mut token = None;
     if first && settings.seed.demo {
@@ -109,11 +150,14 @@ impl Application {
                 })?,
                 stale_after_ms: settings.jobs.stale_after_ms.max(100),
                 heartbeat: std::time::Duration::from_millis(settings.jobs.heartbeat_ms.max(100)),
+                link_days: settings.inbound.link_days.max(1),
+                reply_domain: settings.inbound.reply_domain(),
             })
         } else {
             None
         };
-        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token, jobs })
+        let inbound = inbound(settings).await?;
+        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token, jobs, inbound })
     }
 
     /// The bound address.
@@ -121,16 +165,49 @@ impl Application {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// Where the reply listener listens, when it runs.
+    pub fn inbound_addr(&self) -> Option<std::net::SocketAddr> {
+        self.inbound.as_ref().and_then(|i| i.listener.as_ref()).and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, finishing requests in flight.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
         let router =
             crate::http::router(self.app.clone(), self.body_limit).layer(tower_http::trace::TraceLayer::new_for_http());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let workers = match self.jobs {
-            Some(cfg) => crate::jobs::spawn(self.app.clone(), cfg, stop_rx),
+        let mut workers = match self.jobs {
+            Some(cfg) => crate::jobs::spawn(self.app.clone(), cfg, stop_rx.clone()),
             None => Vec::new(),
         };
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("serving HTTP");
+        if let Some(parts) = self.inbound {
+            use crate::mail::inbound;
+            let app = self.app.clone();
+            if let Some(l) = parts.listener {
+                workers.push(tokio::spawn(inbound::serve(app.clone(), parts.inbound.clone(), l, stop_rx.clone())));
+            }
+            if let Some(imap) = parts.imap {
+                let (app, ib, mut stop) = (app.clone(), parts.inbound.clone(), stop_rx.clone());
+                workers.push(tokio::spawn(async move {
+                    let keep = |raw: Vec<u8>| {
+                        let (app, ib) = (app.clone(), ib.clone());
+                        async move { inbound::keep(&app, &ib, raw).await }
+                    };
+                    let stopped = async move {
+                        while !*stop.borrow() {
+                            if stop.changed().await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    crate::mail::imap::run(imap, keep, stopped).await;
+                }));
+            }
+            workers.push(tokio::spawn(inbound::work(app, parts.inbound, parts.poll, stop_rx)));
+        }
+        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP");
         // Let the workers finish what they hold, then stop.
         let _ = stop_tx.send(true);
         for w in workers {

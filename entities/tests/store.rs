@@ -116,6 +116,7 @@ async fn commands_are_saved_once(kind: &str) {
         address: Some("127.0.0.1".into()),
         user_agent: Some("test".into()),
         idempotency_key: Some("k1".into()),
+        channel: Channel::Api,
     };
     let txn = t.db.begin().await.unwrap();
     store::requests::save(&txn, None, &out, &meta).await.unwrap();

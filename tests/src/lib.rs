@@ -1,6 +1,9 @@
 //! Helpers of the end-to-end tests: a fresh database per test (SQLite file, PostgreSQL or
 //! MariaDB database named per test, dropped afterwards) and the real daemon on port 0.
 
+pub mod dkim;
+pub mod dns;
+pub mod dovecot;
 pub mod smtp;
 
 use daemon::settings::Settings;
@@ -36,6 +39,8 @@ pub struct TestApp {
     pub app: std::sync::Arc<daemon::app::App>,
     /// Mail "sent" through the in-memory transport.
     pub mail: std::sync::Arc<std::sync::Mutex<Vec<lettre::Message>>>,
+    /// The reply listener, when it runs.
+    pub inbound: Option<std::net::SocketAddr>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     db_name: String,
@@ -124,6 +129,7 @@ async fn start(
         _ => Default::default(),
     };
     let admin_token = app.first_admin_token.clone().unwrap_or_default();
+    let inbound = app.inbound_addr();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
         app.serve(async {
@@ -138,6 +144,7 @@ async fn start(
         http: reqwest::Client::new(),
         app: state,
         mail,
+        inbound,
         shutdown: Some(tx),
         server: Some(server),
         db_name,

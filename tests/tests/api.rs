@@ -325,6 +325,7 @@ async fn every_route_checks_who_is_calling() {
         ("GET", "/api/v1/definitions/support_request/diff?from=1&to=1".into(), Value::Null, [401, 401, 200, 200]),
         ("GET", "/api/v1/deliveries".into(), Value::Null, [401, 401, 403, 200]),
         ("POST", "/api/v1/deliveries/999/retry".into(), json!({}), [401, 401, 403, 409]),
+        ("GET", "/api/v1/mail-actions".into(), Value::Null, [401, 401, 403, 200]),
         (
             "POST",
             "/api/v1/org/delegations".into(),
@@ -512,6 +513,7 @@ async fn operations_endpoints_and_the_api_description() {
         "/api/v1/org/liaisons",
         "/api/v1/deliveries",
         "/api/v1/deliveries/{id}/retry",
+        "/api/v1/mail-actions",
         "/api/v1/tokens",
         "/healthz",
         "/readyz",

@@ -3,6 +3,7 @@
 //! the row version; the command is then recomputed from the new state (and a decision on a task
 //! someone else decided meanwhile is refused with 409).
 
+pub mod actions;
 pub mod definitions;
 pub mod org;
 pub mod tokens;
@@ -100,6 +101,8 @@ pub struct App {
     pub calendar: WorkCalendar,
     /// HTTP counters for `/metrics`.
     pub metrics: crate::http::metrics::Metrics,
+    /// The public base URL of links and pages.
+    pub public_url: String,
     /// Told after each commit that may have written outbox rows, so the delivery relay need not
     /// wait for its next poll (other processes poll).
     pub committed: tokio::sync::Notify,
@@ -154,7 +157,7 @@ impl App {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.
             let org = self.org();
             let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
-            engine::submit(&env, &id, &who.person, channel(&meta), form)?
+            engine::submit(&env, &id, &who.person, meta.channel, form)?
         };
         let txn = self.db.begin().await?;
         match store::requests::save(&txn, None, &out, &meta).await {
@@ -178,11 +181,26 @@ impl App {
 
     /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
     pub async fn command(&self, who: &Principal, id: &str, cmd: Command, meta: Meta) -> Result<Instance, AppError> {
+        self.command_using(who, id, cmd, meta, None).await
+    }
+
+    /// Like `command`; with `token` (an action token's hash), the token is used up in the same
+    /// transaction, so the decision and the token's use commit together or not at all.
+    pub async fn command_using(
+        &self,
+        who: &Principal,
+        id: &str,
+        cmd: Command,
+        meta: Meta,
+        token: Option<&str>,
+    ) -> Result<Instance, AppError> {
         let now = Utc::now();
         let changed = self
-            .change(id, Some(who), &meta, |st, def, org| {
+            .change_using(id, Some(who), &meta, token, |st, def, org| {
                 let env = Env { def, dir: org, cal: &self.calendar, now };
-                Ok(Some(engine::handle(&env, st, &who.person, channel(&meta), cmd.clone())?))
+                let mut out = engine::handle(&env, st, &who.person, meta.channel, cmd.clone())?;
+                confirm_decisions(&mut out, org);
+                Ok(Some(out))
             })
             .await?;
         changed.ok_or_else(|| AppError::NotFound(format!("no request `{id}`")))
@@ -247,6 +265,21 @@ impl App {
     where
         F: Fn(&Instance, &Definition, &OrgDirectory) -> Result<Option<engine::Output>, AppError> + Send + Sync,
     {
+        self.change_using(id, who, meta, None, compute).await
+    }
+
+    /// `change`, using up the action token `token` (a hash) in the same transaction.
+    async fn change_using<F>(
+        &self,
+        id: &str,
+        who: Option<&Principal>,
+        meta: &Meta,
+        token: Option<&str>,
+        compute: F,
+    ) -> Result<Option<Instance>, AppError>
+    where
+        F: Fn(&Instance, &Definition, &OrgDirectory) -> Result<Option<engine::Output>, AppError> + Send + Sync,
+    {
         for _ in 0..5 {
             let loaded = match who {
                 Some(w) => self.visible(w, id).await?,
@@ -262,6 +295,16 @@ impl App {
             };
             let Some(out) = out else { return Ok(None) };
             let txn = self.db.begin().await?;
+            // The token first: saving kills the tokens of the tasks the change closed.
+            if let Some(hash) = token
+                && !store::actions::consume(&txn, hash, Utc::now().timestamp_millis()).await?
+            {
+                txn.rollback().await.ok();
+                return Err(AppError::Conflict {
+                    code: "link_used",
+                    message: "this link was used, has expired or no longer applies".into(),
+                });
+            }
             match store::requests::save(&txn, Some(loaded.row_version), &out, meta).await {
                 Ok(_) => {
                     txn.commit().await?;
@@ -299,7 +342,19 @@ impl App {
     }
 }
 
-fn channel(meta: &Meta) -> Channel {
-    let _ = meta;
-    Channel::Api
+/// A person who decides a task is sent a confirmation (【已办理】), in the command's transaction.
+fn confirm_decisions(out: &mut engine::Output, org: &OrgDirectory) {
+    for e in &out.events {
+        if let (workflows::engine::EventKind::TaskDecided { task, .. }, workflows::engine::Actor::Person { id, .. }) =
+            (&e.kind, &e.actor)
+        {
+            let lang = org.person(id).map(|p| p.lang).unwrap_or_default();
+            out.effects.push(engine::Effect::Notify {
+                to: id.clone(),
+                lang,
+                template: workflows::engine::Template::Confirmed,
+                task: Some(*task),
+            });
+        }
+    }
 }

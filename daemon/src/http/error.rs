@@ -23,6 +23,12 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl From<entities::store::StoreError> for ApiError {
+    fn from(e: entities::store::StoreError) -> Self {
+        ApiError::App(e.into())
+    }
+}
+
 fn problem(status: StatusCode, code: &str, title: &str, detail: &str, fields: serde_json::Value) -> Response {
     let body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "code": code, "detail": detail, "errors": fields });
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()

@@ -27,6 +27,8 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(requests::router())
         .merge(org::router())
         .merge(docs::router())
+        .merge(crate::web::links::router())
+        .merge(crate::web::session::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::track))
@@ -85,5 +87,6 @@ pub fn meta(headers: &HeaderMap, idempotency_key: bool) -> entities::store::requ
         } else {
             None
         },
+        channel: workflows::engine::Channel::Api,
     }
 }

@@ -133,6 +133,7 @@ async fn events(
             let mut v = serde_json::to_value(&e).unwrap_or_default();
             v["hash"] = Value::String(r.hash);
             v["address"] = r.address.map_or(Value::Null, Value::String);
+            v["user_agent"] = r.user_agent.map_or(Value::Null, Value::String);
             v
         })
         .collect();

@@ -22,6 +22,7 @@ pub fn router() -> Router<State> {
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/deliveries", get(deliveries))
         .route("/api/v1/deliveries/{id}/retry", post(retry_delivery))
+        .route("/api/v1/mail-actions", get(mail_actions))
 }
 
 async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, &'static str) {
@@ -205,4 +206,32 @@ async fn retry_delivery(
         .into());
     }
     Ok(axum::Json(json!({ "id": id, "status": "pending" })))
+}
+
+#[derive(Debug, Deserialize)]
+struct MailActionsQuery {
+    #[serde(default)]
+    outcome: Option<String>,
+}
+
+/// Every attempt to act through mail, newest first (admins): links and replies, decided,
+/// refused (and why) or unclear.
+async fn mail_actions(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    extract::Query(q): extract::Query<MailActionsQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    crate::app::definitions::admin(&who)?;
+    let rows = entities::store::actions::attempts(&app.db, q.outcome.as_deref(), 500)
+        .await
+        .map_err(crate::app::AppError::from)?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({ "id": r.id, "at": entities::store::from_millis(r.at), "channel": r.channel, "outcome": r.outcome,
+                    "reason": r.reason, "request": r.request_id, "task": r.task_no, "person": r.person_id,
+                    "sender": r.sender, "address": r.address, "user_agent": r.user_agent })
+        })
+        .collect();
+    Ok(axum::Json(json!({ "items": items })))
 }

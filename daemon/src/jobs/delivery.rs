@@ -125,35 +125,48 @@ async fn send_claimed(app: &App, cfg: &Config, row: outbox::Model, retry: Retry)
 
 async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mail::transport::SendError> {
     let perm = |r: String| mail::transport::SendError { permanent: true, reason: r };
+    let retry = |r: String| mail::transport::SendError { permanent: false, reason: r };
     let org = app.org();
     let person =
         org.person(&row.recipient).ok_or_else(|| perm(format!("`{}` is no longer in the org", row.recipient)))?.clone();
+    let lang = if row.lang == "en" { Lang::En } else { Lang::Zh };
+    let base = cfg.public_url.trim_end_matches('/');
+    let send = |rendered: mail::Rendered, reply_to: Option<String>| {
+        let msg = mail::transport::build(
+            &cfg.from,
+            &person.name,
+            &person.email,
+            &row.idempotency_key,
+            reply_to.as_deref(),
+            &rendered,
+        );
+        async move { cfg.transport.send(&row.idempotency_key, msg?).await }
+    };
     if row.template == "duty" {
         let n = jobs::duty_notice(&app.db, &row.idempotency_key)
             .await
-            .map_err(|e| mail::transport::SendError { permanent: false, reason: e.to_string() })?
+            .map_err(|e| retry(e.to_string()))?
             .ok_or_else(|| perm(format!("duty notice {} is gone", row.idempotency_key)))?;
-        let lang = if row.lang == "en" { Lang::En } else { Lang::Zh };
         let label =
             |s: &str| serde_json::from_str::<workflows::catalog::Label>(s).unwrap_or_default().get(lang).to_string();
-        let r = mail::render_duty(
-            lang,
-            &person.name,
-            &label(&n.title),
-            &label(&n.detail),
-            cfg.public_url.trim_end_matches('/'),
-        );
-        let msg = mail::transport::build(&cfg.from, &person.name, &person.email, &row.idempotency_key, &r)?;
-        return cfg.transport.send(&row.idempotency_key, msg).await;
+        return send(mail::render_duty(lang, &person.name, &label(&n.title), &label(&n.detail), base), None).await;
+    }
+    if let Some(id) = row.template.strip_prefix("login:").and_then(|s| s.parse::<i64>().ok()) {
+        // a login link: a new token each time the mail is made (only the newest works)
+        let token = crate::app::actions::new_token();
+        let minutes = crate::web::session::LOGIN_MINUTES;
+        let expires = chrono::Utc::now().timestamp_millis() + minutes * 60_000;
+        let hash = crate::app::tokens::token_hash(&token);
+        if store::web::mailed(&app.db, id, &hash, expires).await.map_err(|e| retry(e.to_string()))?.is_none() {
+            return Ok(()); // used meanwhile: nothing to send
+        }
+        return send(mail::render_login(lang, &person.name, &format!("{base}/login/{token}"), minutes), None).await;
     }
     let loaded = store::requests::load(&app.db, &row.request_id)
         .await
-        .map_err(|e| mail::transport::SendError { permanent: false, reason: e.to_string() })?
+        .map_err(|e| retry(e.to_string()))?
         .ok_or_else(|| perm(format!("request {} is gone", row.request_id)))?;
     let st = loaded.state;
-    let lang = if row.lang == "en" { Lang::En } else { Lang::Zh };
-    let template: Template =
-        serde_json::from_value(serde_json::Value::String(row.template.clone())).map_err(|e| perm(e.to_string()))?;
     let def = app.definition(&st.key, st.version).await.ok();
     let task = row.task_no.and_then(|n| st.tasks.get(&(n as u32)));
     let step_label = task.and_then(|t| {
@@ -164,7 +177,7 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
     let submitter = org.person(&st.submitter.id).map(|p| p.name.clone()).unwrap_or_else(|| st.submitter.id.clone());
     let department =
         st.submitter.department.as_ref().and_then(|d| org.department(d)).map(|d| d.name.get(lang).to_string());
-    let content = Content {
+    let mut content = Content {
         recipient: person.name.clone(),
         title: st.title.clone(),
         workflow: def.as_ref().map_or(st.key.clone(), |d| d.name.get(lang).to_string()),
@@ -176,9 +189,88 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
             Status::Finished(o) => Some(o.label().get(lang).to_string()),
             _ => None,
         },
-        link: format!("{}/requests/{}", cfg.public_url.trim_end_matches('/'), st.id),
+        link: format!("{base}/requests/{}", st.id),
+        valid_days: cfg.link_days,
+        ..Default::default()
     };
-    let rendered = mail::render(template, lang, &content);
-    let msg = mail::transport::build(&cfg.from, &person.name, &person.email, &row.idempotency_key, &rendered)?;
-    cfg.transport.send(&row.idempotency_key, msg).await
+    if let Some(rest) = row.template.strip_prefix("reply_unclear:") {
+        // the answer to a reply that decided nothing: `reply_unclear:<inbound id>`
+        let first_line = match rest.parse::<i64>() {
+            Ok(id) => store::actions::inbound(&app.db, id)
+                .await
+                .map_err(|e| retry(e.to_string()))?
+                .and_then(|m| m.outcome)
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        content.note = Some(reply_hint_note(lang));
+        return send(mail::render_unclear(lang, &content, &first_line), None).await;
+    }
+    let template: Template =
+        serde_json::from_value(serde_json::Value::String(row.template.clone())).map_err(|e| perm(e.to_string()))?;
+    let mut reply_to = None;
+    match (template, task) {
+        (Template::TaskAssigned | Template::AckRequested | Template::Reminder | Template::Overdue, Some(t))
+            if t.is_open() && t.assignee == row.recipient =>
+        {
+            let issued = crate::app::actions::issue(app, &st.id, t, row.id, cfg.link_days, cfg.reply_domain.is_some())
+                .await
+                .map_err(|e| retry(e.to_string()))?;
+            content.actions = issued
+                .actions
+                .iter()
+                .map(|(d, color)| mail::ActionLink {
+                    label: crate::labels::verb(*d, lang).to_string(),
+                    url: format!("{base}/a/{}?do={}", issued.link, crate::labels::verb(*d, Lang::En).to_lowercase()),
+                    color,
+                })
+                .collect();
+            if let (Some(domain), Some(token)) = (&cfg.reply_domain, &issued.reply) {
+                reply_to = Some(format!("reply+{token}@{domain}"));
+                content.reply = Some(reply_words(t.kind, lang));
+            }
+        }
+        (Template::Confirmed, Some(t)) => {
+            if let workflows::engine::TaskState::Decided { decision, at, comment, .. } = &t.state {
+                let (decision, by, comment) = (*decision, *at, comment.clone());
+                let events = store::requests::events(&app.db, &st.id).await.map_err(|e| retry(e.to_string()))?;
+                let channel = events
+                    .iter()
+                    .rev()
+                    .find(|(e, _)| matches!(&e.kind, workflows::engine::EventKind::TaskDecided { task, .. } if *task == t.id))
+                    .map(|(e, _)| e.channel);
+                let when = workflows::calendar::format_local(by, lang);
+                content.decision = Some(match channel {
+                    Some(c) => format!(
+                        "{}（{when}，{}）",
+                        crate::labels::decision(decision, lang),
+                        crate::labels::channel(c, lang)
+                    ),
+                    None => format!("{}（{when}）", crate::labels::decision(decision, lang)),
+                });
+                content.comment = comment;
+            }
+        }
+        _ => {}
+    }
+    send(mail::render(template, lang, &content), reply_to).await
+}
+
+/// The words a reply may start with, for a task of `kind`.
+fn reply_words(kind: workflows::engine::TaskKind, lang: Lang) -> String {
+    match (kind, lang) {
+        (workflows::engine::TaskKind::Acknowledge, Lang::Zh) => "已阅".into(),
+        (workflows::engine::TaskKind::Acknowledge, _) => "ack".into(),
+        (_, Lang::Zh) => "同意”、“驳回”或“退回".into(),
+        (_, _) => "approve\", \"reject\" or \"return".into(),
+    }
+}
+
+/// How to reply, for the answer to an unclear reply.
+fn reply_hint_note(lang: Lang) -> String {
+    if lang == Lang::Zh {
+        "请直接回复原通知邮件，第一行只写“同意”“批准”“不同意”“驳回”“退回”或“已阅”中的一个词，意见写在第二行起；也可以使用原邮件中的办理链接。".into()
+    } else {
+        "Reply to the original notification with one word on the first line — approve, yes, reject, no, return or ack — and your comment from the second line on; or use the links in that mail.".into()
+    }
 }

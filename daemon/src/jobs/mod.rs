@@ -55,6 +55,10 @@ pub struct Config {
     /// How often a job worker tells the storage it is alive; the jobs of a worker silent for two
     /// heartbeats are taken up by another.
     pub heartbeat: Duration,
+    /// Days a task mail's links and reply address work.
+    pub link_days: i64,
+    /// The domain of reply addresses, when replies are read.
+    pub reply_domain: Option<String>,
 }
 
 impl Config {

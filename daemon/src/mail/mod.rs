@@ -2,9 +2,14 @@
 //! per person, multipart text + HTML, with a Message-ID stable across retries; sent through a
 //! transport chosen in settings (`file`, `smtp`, or in memory for tests).
 
+pub mod auth;
+pub mod imap;
+pub mod inbound;
+pub mod reply;
 pub mod transport;
 
 use minijinja::{Environment, context};
+use serde::Serialize;
 use std::sync::OnceLock;
 use workflows::catalog::Lang;
 use workflows::engine::Template;
@@ -30,6 +35,29 @@ pub struct Content {
     pub outcome: Option<String>,
     /// Link to the request.
     pub link: String,
+    /// The decision confirmed (【已办理】), with its channel.
+    pub decision: Option<String>,
+    /// The comment that went with it.
+    pub comment: Option<String>,
+    /// One-click action links (a task mail).
+    pub actions: Vec<ActionLink>,
+    /// The first-line words a reply may use, when replying decides (a task mail).
+    pub reply: Option<String>,
+    /// How many days the links work.
+    pub valid_days: i64,
+    /// A last paragraph.
+    pub note: Option<String>,
+}
+
+/// A button in a task mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionLink {
+    /// 同意, 驳回…
+    pub label: String,
+    /// The link.
+    pub url: String,
+    /// The button's colour.
+    pub color: &'static str,
 }
 
 /// A rendered mail.
@@ -119,6 +147,14 @@ fn wording(t: Template, lang: Lang) -> (&'static str, &'static str) {
                 "The submitter withdrew this matter; nothing more is needed from you."
             },
         ),
+        Template::Confirmed => (
+            if zh { "【已办理】" } else { "[Done] " },
+            if zh {
+                "您已办理以下事项，特此确认。"
+            } else {
+                "This confirms your decision on the matter below."
+            },
+        ),
         Template::LeadTimeWarning => (
             if zh { "【提醒】" } else { "[Note] " },
             if zh {
@@ -134,10 +170,16 @@ fn wording(t: Template, lang: Lang) -> (&'static str, &'static str) {
 pub fn render(t: Template, lang: Lang, c: &Content) -> Rendered {
     let (tag, lead) = wording(t, lang);
     let subject = format!("{tag}{}", c.title);
+    body(lang, subject, lead, c)
+}
+
+/// Renders the body templates around `lead`.
+fn body(lang: Lang, subject: String, lead: &str, c: &Content) -> Rendered {
     let ctx = context! {
         subject => &subject, lead => lead, recipient => &c.recipient, title => &c.title, workflow => &c.workflow,
         submitter => &c.submitter, department => &c.department, step => &c.step, due => &c.due,
-        outcome => &c.outcome, link => &c.link,
+        outcome => &c.outcome, link => &c.link, decision => &c.decision, comment => &c.comment,
+        actions => &c.actions, reply => &c.reply, valid_days => c.valid_days, note => &c.note,
     };
     let l = if lang == Lang::Zh { "zh" } else { "en" };
     let body = |kind: &str| {
@@ -146,22 +188,60 @@ pub fn render(t: Template, lang: Lang, c: &Content) -> Rendered {
     Rendered { subject, text: body("txt"), html: body("html") }
 }
 
+/// A login link (【登录】).
+pub fn render_login(lang: Lang, recipient: &str, link: &str, minutes: i64) -> Rendered {
+    let zh = lang == Lang::Zh;
+    let subject =
+        if zh { "【登录】联动登录链接".to_string() } else { "[Log in] Your Liandong login link".to_string() };
+    let c = Content {
+        recipient: recipient.into(),
+        title: if zh { "登录联动" } else { "Log in to Liandong" }.into(),
+        workflow: if zh { "账号" } else { "Account" }.into(),
+        submitter: if zh { "联动（系统）" } else { "Liandong (system)" }.into(),
+        link: link.into(),
+        note: Some(if zh {
+            format!("此链接 {minutes} 分钟内有效，仅可使用一次。如果不是您本人操作，请忽略本邮件。")
+        } else {
+            format!("The link works once, for {minutes} minutes. If you did not ask for it, ignore this mail.")
+        }),
+        ..Default::default()
+    };
+    let lead =
+        if zh { "请点击下面的链接登录联动。" } else { "Open the link below to log in to Liandong." };
+    body(lang, subject, lead, &c)
+}
+
+/// The answer to a reply that decided nothing (【未能识别】): what we read, and how to say it.
+pub fn render_unclear(lang: Lang, c: &Content, first_line: &str) -> Rendered {
+    let zh = lang == Lang::Zh;
+    let subject = format!("{}{}", if zh { "【未能识别】" } else { "[Not understood] " }, c.title);
+    let lead = if zh {
+        format!(
+            "我们收到了您的回复，但未能从第一行“{}”识别出办理意见，因此没有做任何办理。",
+            first_line.chars().take(80).collect::<String>()
+        )
+    } else {
+        format!(
+            "We received your reply but could not read a decision from its first line “{}”, so nothing was done.",
+            first_line.chars().take(80).collect::<String>()
+        )
+    };
+    body(lang, subject, &lead, c)
+}
+
 /// Renders a periodic duty reminder (【提醒】…).
 pub fn render_duty(lang: Lang, recipient: &str, title: &str, detail: &str, link: &str) -> Rendered {
     let zh = lang == Lang::Zh;
     let subject = format!("{}{title}", if zh { "【提醒】" } else { "[Reminder] " });
-    let ctx = context! {
-        subject => &subject, lead => detail, recipient => recipient, title => title,
-        workflow => if zh { "学生会工作提醒" } else { "Student union duty" },
-        submitter => if zh { "联动（系统）" } else { "Liandong (system)" },
-        department => Option::<String>::None, step => Option::<String>::None, due => Option::<String>::None,
-        outcome => Option::<String>::None, link => link,
+    let c = Content {
+        recipient: recipient.into(),
+        title: title.into(),
+        workflow: if zh { "学生会工作提醒" } else { "Student union duty" }.into(),
+        submitter: if zh { "联动（系统）" } else { "Liandong (system)" }.into(),
+        link: link.into(),
+        ..Default::default()
     };
-    let l = if zh { "zh" } else { "en" };
-    let body = |kind: &str| {
-        env().get_template(&format!("body.{l}.{kind}")).and_then(|t| t.render(&ctx)).unwrap_or_else(|e| format!("{e}"))
-    };
-    Rendered { subject, text: body("txt"), html: body("html") }
+    body(lang, subject, detail, &c)
 }
 
 #[cfg(test)]
@@ -179,6 +259,7 @@ mod tests {
             due: Some("2025年9月30日 17:00".into()),
             outcome: None,
             link: "http://127.0.0.1:8080/requests/R1".into(),
+            ..Default::default()
         }
     }
 

@@ -29,8 +29,16 @@ pub enum Transport {
     Memory(Arc<Mutex<Vec<Message>>>),
 }
 
-/// Builds the message: multipart text + HTML, with a Message-ID that is the same on every retry.
-pub fn build(from: &str, to_name: &str, to_addr: &str, key: &str, r: &Rendered) -> Result<Message, SendError> {
+/// Builds the message: multipart text + HTML, with a Message-ID that is the same on every retry,
+/// and a `Reply-To` when replying to it decides.
+pub fn build(
+    from: &str,
+    to_name: &str,
+    to_addr: &str,
+    key: &str,
+    reply_to: Option<&str>,
+    r: &Rendered,
+) -> Result<Message, SendError> {
     let bad = |e: String| SendError { permanent: true, reason: e };
     let from: Mailbox = from.parse().map_err(|e| bad(format!("bad sender `{from}`: {e}")))?;
     let to = Mailbox::new(
@@ -38,8 +46,11 @@ pub fn build(from: &str, to_name: &str, to_addr: &str, key: &str, r: &Rendered) 
         to_addr.parse().map_err(|e| bad(format!("bad address `{to_addr}`: {e}")))?,
     );
     let domain = from.email.domain().to_string();
-    Message::builder()
-        .from(from)
+    let mut b = Message::builder();
+    if let Some(addr) = reply_to {
+        b = b.reply_to(addr.parse().map_err(|e| bad(format!("bad reply address `{addr}`: {e}")))?);
+    }
+    b.from(from)
         .to(to)
         .subject(r.subject.clone())
         .message_id(Some(format!("<{}@{domain}>", key.replace([':', ' '], "."))))

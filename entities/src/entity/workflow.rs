@@ -297,9 +297,153 @@ pub mod action_token {
         pub used_at: Option<i64>,
         /// Column `dead_at`.
         pub dead_at: Option<i64>,
+        /// Column `created_at`.
+        pub created_at: i64,
+        /// The notification whose mail carried it.
+        pub outbox_id: Option<i64>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A mail received for the reply channel, kept before it was acknowledged.
+pub mod inbound_mail {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `inbound_mail`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inbound_mail")]
+    pub struct Model {
+        /// Key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// When it arrived (ms).
+        pub received_at: i64,
+        /// `smtp` or `imap`.
+        pub source: String,
+        /// The connecting address (SMTP).
+        pub peer: Option<String>,
+        /// The envelope sender (SMTP).
+        pub mail_from: Option<String>,
+        /// The envelope recipient (SMTP).
+        pub rcpt: Option<String>,
+        /// The message as received.
+        pub raw: Vec<u8>,
+        /// `pending`, `done`.
+        pub status: String,
+        /// When a worker took it.
+        pub claimed_at: Option<i64>,
+        /// What came of it.
+        #[sea_orm(column_type = "Text", nullable)]
+        pub outcome: Option<String>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An attempt to act through mail (a link or a reply), accepted or refused.
+pub mod mail_action {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `mail_actions`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "mail_actions")]
+    pub struct Model {
+        /// Key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// When (ms).
+        pub at: i64,
+        /// `email_link` or `email_reply`.
+        pub channel: String,
+        /// The request, when the token was known.
+        pub request_id: Option<String>,
+        /// The task, when the token was known.
+        pub task_no: Option<i32>,
+        /// The token's reviewer, when known.
+        pub person_id: Option<String>,
+        /// The mail's From: (replies).
+        pub sender: Option<String>,
+        /// The client's address.
+        pub address: Option<String>,
+        /// The client's user agent or mailer.
+        pub user_agent: Option<String>,
+        /// `decided`, `refused`, `unclear`.
+        pub outcome: String,
+        /// Why.
+        #[sea_orm(column_type = "Text")]
+        pub reason: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A login by mailed link: asked for, then mailed (its token's hash), then used.
+pub mod web_login {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `web_logins`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_logins")]
+    pub struct Model {
+        /// Key.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Who logs in.
+        pub person_id: String,
+        /// Where to go after.
+        pub next: String,
+        /// When it was asked for.
+        pub created_at: i64,
+        /// The mailed token's hash (set when the mail is made).
+        pub token_hash: Option<String>,
+        /// Until when the link works.
+        pub expires_at: Option<i64>,
+        /// When it was used.
+        pub used_at: Option<i64>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A web session (its cookie's hash).
+pub mod web_session {
+    use sea_orm::entity::prelude::*;
+
+    /// A row of `web_sessions`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_sessions")]
+    pub struct Model {
+        /// The cookie's hash.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        /// Who.
+        pub person_id: String,
+        /// Since.
+        pub created_at: i64,
+        /// Until.
+        pub expires_at: i64,
+        /// Logged out at.
+        pub revoked_at: Option<i64>,
+    }
+
+    /// No relations.
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20251124_000001_initial;
 mod m20251124_000002_duties;
+mod m20251125_000003_mail_actions;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -11,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20251124_000001_initial::Migration), Box::new(m20251124_000002_duties::Migration)]
+        vec![
+            Box::new(m20251124_000001_initial::Migration),
+            Box::new(m20251124_000002_duties::Migration),
+            Box::new(m20251125_000003_mail_actions::Migration),
+        ]
     }
 }

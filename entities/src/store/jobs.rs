@@ -182,6 +182,62 @@ pub async fn retry_delivery<C: ConnectionTrait>(db: &C, id: i64, now: i64) -> Re
     Ok(r.rows_affected == 1)
 }
 
+/// A new notification row, pending from `now` (the engine's, a duty's, a login's, an answer's).
+pub fn notification(
+    key: &str,
+    request: &str,
+    recipient: &str,
+    template: &str,
+    lang: &str,
+    task_no: Option<i32>,
+    now: i64,
+) -> outbox::ActiveModel {
+    use sea_orm::Set;
+    outbox::ActiveModel {
+        idempotency_key: Set(key.chars().take(160).collect()),
+        request_id: Set(request.into()),
+        recipient: Set(recipient.into()),
+        template: Set(template.chars().take(32).collect()),
+        lang: Set(lang.into()),
+        task_no: Set(task_no),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        created_at: Set(now),
+        sent_at: Set(None),
+        last_error: Set(None),
+        ..Default::default()
+    }
+}
+
+/// Inserts a notification unless one with its key exists.
+pub async fn insert_notification<C: ConnectionTrait>(db: &C, row: outbox::ActiveModel) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    outbox::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(outbox::Column::IdempotencyKey)
+                .do_nothing_on([outbox::Column::IdempotencyKey])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Queues a notification outside the engine (the answer to an unclear reply…), once per `key`.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    request: &str,
+    recipient: &str,
+    template: &str,
+    lang: &str,
+    task_no: Option<i32>,
+) -> Result<(), StoreError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    insert_notification(db, notification(key, request, recipient, template, lang, task_no, now)).await
+}
+
 /// Records a duty notice and queues its mail, in one transaction, unless it was recorded before.
 /// Returns whether it is new.
 pub async fn record_duty(
@@ -208,23 +264,7 @@ pub async fn record_duty(
     .exec_without_returning(&txn)
     .await?;
     if inserted == 1 {
-        outbox::Entity::insert(outbox::ActiveModel {
-            idempotency_key: Set(key),
-            request_id: Set(String::new()),
-            recipient: Set(notice.person.clone()),
-            template: Set("duty".into()),
-            lang: Set(lang.into()),
-            task_no: Set(None),
-            status: Set("pending".into()),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            created_at: Set(now),
-            sent_at: Set(None),
-            last_error: Set(None),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
+        insert_notification(&txn, notification(&key, "", &notice.person, "duty", lang, None, now)).await?;
     }
     txn.commit().await?;
     Ok(inserted == 1)

@@ -1,10 +1,12 @@
 //! Typed store functions over the entities: connecting (with SQLite's durability settings),
 //! the org, definitions, requests with their events, tasks, outbox and timers.
 
+pub mod actions;
 pub mod definitions;
 pub mod jobs;
 pub mod org;
 pub mod requests;
+pub mod web;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! its row-version check, the events (hash-chained), the task inbox, outbox rows and timer rows.
 
 use super::{StoreError, from_millis, millis};
-use crate::entity::workflow::{event, outbox, request, task, timer};
+use crate::entity::workflow::{event, request, task, timer};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use sha2::{Digest, Sha256};
@@ -17,6 +17,8 @@ pub struct Meta {
     pub user_agent: Option<String>,
     /// `Idempotency-Key` of a submit.
     pub idempotency_key: Option<String>,
+    /// Through which channel the command came (api, web, email link, email reply…).
+    pub channel: workflows::engine::Channel,
 }
 
 /// A loaded request: its state and the row version a save must match.
@@ -164,32 +166,11 @@ pub async fn save<C: ConnectionTrait>(
         match effect {
             Effect::Notify { to, lang, template, task } => {
                 let key = format!("{}:{first_seq}:{i}", st.id);
-                let row = outbox::ActiveModel {
-                    idempotency_key: Set(key),
-                    request_id: Set(st.id.clone()),
-                    recipient: Set(to.clone()),
-                    template: Set(serde_json::to_value(template)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default()),
-                    lang: Set(if *lang == workflows::catalog::Lang::En { "en" } else { "zh" }.into()),
-                    task_no: Set(task.map(|t| t as i32)),
-                    status: Set("pending".into()),
-                    attempts: Set(0),
-                    next_attempt_at: Set(now),
-                    created_at: Set(now),
-                    sent_at: Set(None),
-                    last_error: Set(None),
-                    ..Default::default()
-                };
-                outbox::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::column(outbox::Column::IdempotencyKey)
-                            .do_nothing_on([outbox::Column::IdempotencyKey])
-                            .to_owned(),
-                    )
-                    .exec_without_returning(db)
-                    .await?;
+                let template =
+                    serde_json::to_value(template).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let lang = if *lang == workflows::catalog::Lang::En { "en" } else { "zh" };
+                let row = super::jobs::notification(&key, &st.id, to, &template, lang, task.map(|t| t as i32), now);
+                super::jobs::insert_notification(db, row).await?;
             }
             Effect::ScheduleTimer(t) => {
                 let row = timer::ActiveModel {
@@ -211,6 +192,12 @@ pub async fn save<C: ConnectionTrait>(
                     .await?;
             }
             Effect::CancelTimer { .. } => {}
+        }
+    }
+    // A task that is no longer open takes its mail links and reply addresses with it.
+    for e in &out.events {
+        if let EventKind::TaskDecided { task, .. } | EventKind::TaskCancelled { task, .. } = &e.kind {
+            super::actions::kill_task(db, &st.id, *task as i32, now).await?;
         }
     }
     // A timer cleared by an event (cancelled, or fired) is done.

@@ -466,6 +466,8 @@ pub enum Template {
     Withdrawn,
     /// 【提醒】 submitted later than the lead time.
     LeadTimeWarning,
+    /// 【已办理】 to a reviewer: their own decision, confirmed (with the channel it came through).
+    Confirmed,
 }
 
 /// Something the world must do after the command commits.

@@ -1,0 +1,364 @@
+//! Replies: an SMTP listener (or an IMAP mailbox, `imap`) receives them; each is kept in
+//! `inbound_mail` before it is acknowledged (a `250` on SMTP, a deletion on IMAP), then read:
+//!
+//! 1. the token from the `reply+<token>@<domain>` address it was sent to;
+//! 2. the sender: its From: must be the token's reviewer's registered address;
+//! 3. authenticity: DKIM and DMARC must pass when `require_dmarc` is on (`auth`);
+//! 4. the first line of the new text decides (`reply`); the rest is the comment.
+//!
+//! A refused reply changes nothing and is logged (`mail_actions`, and the log stream); an
+//! authentic reply that says nothing clear gets an answer mail (【未能识别】) and leaves the
+//! token alive. Handling is idempotent: a reply handled twice (a crash before it was marked
+//! done) finds its token used and changes nothing.
+
+use super::auth::Authenticator;
+use super::reply::{self, Parsed, Verdict};
+use crate::app::App;
+use crate::app::actions::{self, Attempt, Kind, Standing};
+use entities::entity::workflow::inbound_mail;
+use entities::sea_orm::Set;
+use entities::store;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use workflows::engine::Decision;
+use workflows::org::Directory;
+
+/// What the inbound side needs.
+#[derive(Clone)]
+pub struct Inbound {
+    /// The domain of reply addresses.
+    pub domain: String,
+    /// The largest message taken.
+    pub max_size: usize,
+    /// DKIM/DMARC.
+    pub auth: Arc<Authenticator>,
+    /// Woken when a mail was kept.
+    pub received: Arc<Notify>,
+    /// A handling older than this (ms) was cut short and is taken again.
+    pub stale_after_ms: i64,
+}
+
+/// The token of a `reply+<token>@<domain>` address, if it is one of ours.
+pub fn token_of(address: &str, domain: &str) -> Option<String> {
+    let a = address.trim().trim_matches(['<', '>']);
+    let (local, d) = a.rsplit_once('@')?;
+    if !d.eq_ignore_ascii_case(domain) {
+        return None;
+    }
+    let token = local.strip_prefix("reply+").or_else(|| local.strip_prefix("REPLY+"))?;
+    (!token.is_empty() && token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| token.to_ascii_lowercase())
+}
+
+#[derive(Default)]
+struct Envelope {
+    from: String,
+    rcpt: Vec<String>,
+    data: Vec<u8>,
+    too_big: bool,
+    complete: bool,
+}
+
+struct Handler {
+    domain: String,
+    max_size: usize,
+    env: Arc<Mutex<Envelope>>,
+}
+
+impl mailin::Handler for Handler {
+    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> mailin::Response {
+        if let Ok(mut e) = self.env.lock() {
+            *e = Envelope { from: from.to_string(), ..Default::default() };
+        }
+        mailin::response::OK
+    }
+
+    fn rcpt(&mut self, to: &str) -> mailin::Response {
+        if token_of(to, &self.domain).is_none() {
+            return mailin::response::NO_MAILBOX;
+        }
+        if let Ok(mut e) = self.env.lock() {
+            e.rcpt.push(to.to_string());
+        }
+        mailin::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if let Ok(mut e) = self.env.lock() {
+            if e.data.len() + buf.len() > self.max_size {
+                e.too_big = true;
+            } else {
+                e.data.extend_from_slice(buf);
+            }
+        }
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin::Response {
+        if let Ok(mut e) = self.env.lock() {
+            if e.too_big {
+                return mailin::Response::custom(552, "message too large".into());
+            }
+            e.complete = true;
+        }
+        mailin::response::OK
+    }
+}
+
+/// Binds the SMTP listener (port 0 picks a free one).
+pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen for replies on {addr}: {e}"))
+}
+
+/// Serves SMTP until `stop`: each message is kept before it is acknowledged.
+pub async fn serve(app: Arc<App>, inbound: Inbound, listener: TcpListener, mut stop: watch::Receiver<bool>) {
+    let builder = mailin::SessionBuilder::new("liandong");
+    loop {
+        let (sock, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting an SMTP connection");
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let (app, inbound, builder) = (app.clone(), inbound.clone(), builder.clone());
+        tokio::spawn(async move {
+            if let Err(e) = session(&app, &inbound, &builder, sock, peer).await {
+                tracing::debug!(error = %e, peer = %peer, "SMTP session ended");
+            }
+        });
+    }
+}
+
+async fn session(
+    app: &App,
+    inbound: &Inbound,
+    builder: &mailin::SessionBuilder,
+    sock: tokio::net::TcpStream,
+    peer: SocketAddr,
+) -> anyhow::Result<()> {
+    let env = Arc::new(Mutex::new(Envelope::default()));
+    let handler = Handler { domain: inbound.domain.clone(), max_size: inbound.max_size, env: env.clone() };
+    let mut s = builder.build(peer.ip(), handler);
+    let (r, mut w) = sock.into_split();
+    let mut r = BufReader::new(r);
+    w.write_all(&s.greeting().buffer()?).await?;
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let n = tokio::time::timeout(std::time::Duration::from_secs(300), r.read_until(b'\n', &mut line)).await??;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut res = s.process(&line);
+        let done = env.lock().ok().and_then(|mut e| e.complete.then(|| std::mem::take(&mut *e)));
+        if let Some(e) = done {
+            // keep it before saying 250: a mail we acknowledged is never lost
+            let row = inbound_mail::ActiveModel {
+                received_at: Set(chrono::Utc::now().timestamp_millis()),
+                source: Set("smtp".into()),
+                peer: Set(Some(peer.ip().to_string())),
+                mail_from: Set(Some(e.from.chars().take(255).collect())),
+                rcpt: Set(e.rcpt.first().map(|r| r.chars().take(255).collect())),
+                raw: Set(e.data),
+                status: Set("pending".into()),
+                claimed_at: Set(None),
+                outcome: Set(None),
+                ..Default::default()
+            };
+            match store::actions::receive(&app.db, row).await {
+                Ok(_) => inbound.received.notify_one(),
+                Err(err) => {
+                    tracing::warn!(error = %err, "keeping an inbound mail");
+                    res = mailin::Response::custom(451, "try again later".into());
+                }
+            }
+        }
+        match res.action {
+            mailin::Action::NoReply => {}
+            mailin::Action::Close => {
+                w.write_all(&res.buffer()?).await?;
+                return Ok(());
+            }
+            _ => w.write_all(&res.buffer()?).await?,
+        }
+    }
+}
+
+/// Keeps a mail fetched from IMAP (then it may be deleted there).
+pub async fn keep(app: &App, inbound: &Inbound, raw: Vec<u8>) -> anyhow::Result<()> {
+    let row = inbound_mail::ActiveModel {
+        received_at: Set(chrono::Utc::now().timestamp_millis()),
+        source: Set("imap".into()),
+        peer: Set(None),
+        mail_from: Set(None),
+        rcpt: Set(None),
+        raw: Set(raw),
+        status: Set("pending".into()),
+        claimed_at: Set(None),
+        outcome: Set(None),
+        ..Default::default()
+    };
+    store::actions::receive(&app.db, row).await?;
+    inbound.received.notify_one();
+    Ok(())
+}
+
+/// Handles kept mail until `stop`: at once when told, else every `poll`.
+pub async fn work(app: Arc<App>, inbound: Inbound, poll: std::time::Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = handle_pending(&app, &inbound).await {
+            tracing::warn!(error = %e, "inbound mail");
+        }
+        tokio::select! {
+            _ = inbound.received.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Handles every kept mail not handled yet; returns how many.
+pub async fn handle_pending(app: &App, inbound: &Inbound) -> anyhow::Result<usize> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let stale = now - inbound.stale_after_ms;
+    let mut n = 0;
+    for row in store::actions::pending_inbound(&app.db, stale, 50).await? {
+        if !store::actions::claim_inbound(&app.db, row.id, now, stale).await? {
+            continue;
+        }
+        let outcome = handle(app, inbound, &row).await;
+        store::actions::inbound_done(&app.db, row.id, &outcome).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Reads one reply and acts on it; returns what came of it (kept on the row).
+async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> String {
+    let Some(msg) = mail_parser::MessageParser::default().parse(&row.raw) else {
+        return "refused: not a mail".into();
+    };
+    let header_addrs = |h: Option<&mail_parser::Address<'_>>| -> Vec<String> {
+        h.map(|a| a.iter().filter_map(|x| x.address().map(String::from)).collect()).unwrap_or_default()
+    };
+    let mut candidates: Vec<String> = row.rcpt.iter().cloned().collect();
+    candidates.extend(header_addrs(msg.to()));
+    candidates.extend(header_addrs(msg.cc()));
+    if let Some(d) = msg.header("Delivered-To").and_then(|h| h.as_text()) {
+        candidates.push(d.to_string());
+    }
+    let sender = header_addrs(msg.from()).into_iter().next();
+    let attempt = Attempt {
+        address: row.peer.clone(),
+        user_agent: msg
+            .header("User-Agent")
+            .or_else(|| msg.header("X-Mailer"))
+            .and_then(|h| h.as_text())
+            .map(|s| s.chars().take(255).collect()),
+        sender: sender.clone(),
+    };
+    let Some(token) = candidates.iter().find_map(|a| token_of(a, &inbound.domain)) else {
+        actions::log(app, Kind::Reply, None, &attempt, "refused", "no reply address of ours").await;
+        return "refused: no reply address of ours".into();
+    };
+    let found = match actions::standing(app, &token, Kind::Reply).await {
+        Ok(Standing::Valid(f)) => f,
+        Ok(Standing::Unknown) => {
+            actions::log(app, Kind::Reply, None, &attempt, "refused", "unknown token").await;
+            return "refused: unknown token".into();
+        }
+        Ok(Standing::Expired(f)) => {
+            actions::log(app, Kind::Reply, Some(&f), &attempt, "refused", "expired").await;
+            return "refused: expired".into();
+        }
+        Ok(Standing::Spent(f)) => {
+            let why = "used already (a replay), or the task is no longer this reviewer's";
+            actions::log(app, Kind::Reply, Some(&f), &attempt, "refused", why).await;
+            return format!("refused: {why}");
+        }
+        Err(e) => return format!("error: {e}"),
+    };
+    let reviewer = app.org().person(&found.row.person_id).cloned();
+    let registered = reviewer.as_ref().map(|p| p.email.clone()).unwrap_or_default();
+    if !sender.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&registered)) {
+        let why = format!("the sender {} is not the reviewer's address", sender.as_deref().unwrap_or("(none)"));
+        actions::log(app, Kind::Reply, Some(&found), &attempt, "refused", &why).await;
+        return format!("refused: {why}");
+    }
+    let verdict = inbound.auth.check(&row.raw, row.mail_from.as_deref().unwrap_or_default()).await;
+    if !inbound.auth.accepts(&verdict) {
+        let why = format!("not authenticated: {}", verdict.summary);
+        actions::log(app, Kind::Reply, Some(&found), &attempt, "refused", &why).await;
+        return format!("refused: {why}");
+    }
+    let task_kind = found.task().map(|t| t.kind);
+    let parsed = reply::parse_reply(&msg);
+    let decision = match &parsed {
+        Parsed::Command { verdict, .. } => Some(match verdict {
+            Verdict::Approve => Decision::Approve,
+            Verdict::Reject => Decision::Reject,
+            Verdict::Return => Decision::Return,
+            Verdict::Acknowledge => Decision::Acknowledge,
+        }),
+        Parsed::Unclear { .. } => None,
+    }
+    .filter(|d| task_kind.is_some_and(|k| actions::allowed(k).contains(d)));
+    match (decision, parsed) {
+        (Some(d), Parsed::Command { comment, .. }) => {
+            match actions::decide(app, &token, Kind::Reply, d, comment, &attempt).await {
+                Ok(_) => format!("decided: {}", crate::labels::verb(d, workflows::catalog::Lang::En)),
+                Err(e) => format!("refused: {e}"),
+            }
+        }
+        (_, parsed) => {
+            let first_line = match parsed {
+                Parsed::Unclear { first_line } => first_line,
+                Parsed::Command { .. } => reply::new_text(&msg).lines().next().unwrap_or_default().to_string(),
+            };
+            actions::log(app, Kind::Reply, Some(&found), &attempt, "unclear", &first_line).await;
+            let lang = reviewer.map(|p| p.lang).unwrap_or_default();
+            // the answer mail quotes the first line from the row
+            if let Err(e) = store::actions::inbound_done(&app.db, row.id, &first_line).await {
+                tracing::warn!(error = %e, "recording an unclear reply");
+            }
+            let res = store::jobs::enqueue(
+                &app.db,
+                &format!("inbound:{}:unclear", row.id),
+                &found.row.request_id,
+                &found.row.person_id,
+                &format!("reply_unclear:{}", row.id),
+                if lang == workflows::catalog::Lang::En { "en" } else { "zh" },
+                Some(found.row.task_no),
+            )
+            .await;
+            if let Err(e) = res {
+                tracing::warn!(error = %e, "queueing the answer to an unclear reply");
+            }
+            app.committed.notify_waiters();
+            first_line
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_of;
+
+    #[test]
+    fn reply_addresses_carry_the_token() {
+        let t = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrst";
+        assert_eq!(token_of(&format!("reply+{t}@reply.example.edu.cn"), "reply.example.edu.cn").as_deref(), Some(t));
+        assert_eq!(token_of(&format!("<REPLY+{t}@Reply.Example.edu.cn>"), "reply.example.edu.cn").as_deref(), Some(t));
+        assert_eq!(token_of(&format!("reply+{t}@elsewhere.example"), "reply.example.edu.cn"), None);
+        assert_eq!(token_of("someone@reply.example.edu.cn", "reply.example.edu.cn"), None);
+        assert_eq!(token_of("reply+a.b@reply.example.edu.cn", "reply.example.edu.cn"), None);
+        assert_eq!(token_of("reply+@reply.example.edu.cn", "reply.example.edu.cn"), None);
+    }
+}

@@ -1,0 +1,371 @@
+//! `/a/{token}`: the page behind a task mail's links. GET only shows (link scanners such as
+//! Safe Links open every URL): the matter, the form, the history, a comment box and the
+//! buttons — or, for a link already used, what was decided, by whom and when; for an expired or
+//! dead one, that, in plain words. Only the POST from the page decides: it must carry the
+//! page's CSRF value, matching its cookie (SameSite=Strict), and come from our own origin.
+
+use super::{Page, matter, render};
+use crate::app::actions::{self, Attempt, Found, Kind, Standing};
+use crate::app::{App, AppError};
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use minijinja::context;
+use rand::RngCore;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use workflows::catalog::Lang;
+use workflows::engine::{Decision, TaskState};
+use workflows::org::Directory;
+
+const CSRF_COOKIE: &str = "ld_csrf";
+
+/// The routes.
+pub fn router() -> Router<Arc<App>> {
+    Router::new().route("/a/{token}", get(show).post(decide))
+}
+
+/// `?do=approve&lang=en`.
+#[derive(Debug, Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default, rename = "do")]
+    action: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The page's form.
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    decision: String,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) fn parse_decision(s: &str) -> Option<Decision> {
+    match s.to_ascii_lowercase().as_str() {
+        "approve" => Some(Decision::Approve),
+        "reject" => Some(Decision::Reject),
+        "return" => Some(Decision::Return),
+        "acknowledge" => Some(Decision::Acknowledge),
+        _ => None,
+    }
+}
+
+pub(crate) fn decision_value(d: Decision) -> &'static str {
+    match d {
+        Decision::Approve => "approve",
+        Decision::Reject => "reject",
+        Decision::Return => "return",
+        Decision::Acknowledge => "acknowledge",
+    }
+}
+
+/// The language of the page: `?lang=`, else the token's reviewer's, else zh-CN.
+fn lang_of(app: &App, q: Option<&str>, found: Option<&Found>) -> Lang {
+    match q {
+        Some("en") => Lang::En,
+        Some("zh") => Lang::Zh,
+        _ => found.and_then(|f| app.org().person(&f.row.person_id).map(|p| p.lang)).unwrap_or(Lang::Zh),
+    }
+}
+
+fn request_link(app: &App, id: &str) -> String {
+    format!("{}/requests/{id}", app.public_url.trim_end_matches('/'))
+}
+
+/// What happened to the task, in words: decided by whom and when, or why it ended.
+fn outcome(app: &App, f: &Found, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match f.task().map(|t| &t.state) {
+        Some(TaskState::Decided { decision, by, at, comment }) => {
+            let who = super::actor_name(app, by, lang);
+            let when = workflows::calendar::format_local(*at, lang);
+            let d = crate::labels::decision(*decision, lang);
+            let mut s = if zh {
+                format!("该事项已于 {when} 由 {who} 办理：{d}。")
+            } else {
+                format!("This was decided on {when} by {who}: {d}.")
+            };
+            if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
+                s.push_str(&if zh { format!("意见：{c}") } else { format!(" Comment: {c}") });
+            }
+            s
+        }
+        Some(TaskState::Cancelled { reason, at }) => {
+            let when = workflows::calendar::format_local(*at, lang);
+            let why = crate::labels::cancelled(*reason, lang);
+            if zh {
+                format!("您的这项任务已于 {when} 结束（{why}），此链接已失效，无需再办理。")
+            } else {
+                format!("Your task ended on {when} ({why}); this link no longer works and nothing more is needed.")
+            }
+        }
+        _ => {
+            if zh {
+                "此链接已使用或已失效，该任务已不再等待您办理。".into()
+            } else {
+                "This link was used or no longer applies: the task is not waiting for you.".into()
+            }
+        }
+    }
+}
+
+fn headings(lang: Lang) -> (&'static str, &'static str, &'static str, &'static str) {
+    if lang == Lang::Zh {
+        ("办理事项", "链接已失效", "链接已过期", "链接无效")
+    } else {
+        ("Decide", "This link no longer works", "This link has expired", "This link is not valid")
+    }
+}
+
+/// A page for a token that cannot decide (unknown, expired, spent).
+fn not_valid_page(app: &App, standing: &Standing, lang: Lang) -> (StatusCode, Page) {
+    let zh = lang == Lang::Zh;
+    let (_, spent, expired, unknown) = headings(lang);
+    match standing {
+        Standing::Unknown => (
+            StatusCode::NOT_FOUND,
+            Page {
+                heading: unknown.into(),
+                message: Some(if zh {
+                    "此链接无效：请确认您打开的是邮件中完整的链接，或登录联动查看您的待办事项。".into()
+                } else {
+                    "This link is not valid: check that you opened the whole link from the mail, or open your tasks in Liandong.".into()
+                }),
+                tone: "warn",
+                ..Default::default()
+            },
+        ),
+        Standing::Expired(f) => {
+            let when = workflows::calendar::format_local(entities::store::from_millis(f.row.expires_at), lang);
+            (
+                StatusCode::GONE,
+                Page {
+                    heading: expired.into(),
+                    message: Some(if zh {
+                        format!("此链接已于 {when} 过期，无法再用来办理。该事项仍在等待您办理，请在联动中打开它。")
+                    } else {
+                        format!(
+                            "This link expired on {when} and can no longer decide. The matter still waits for you: open it in Liandong."
+                        )
+                    }),
+                    tone: "warn",
+                    link: Some(request_link(app, &f.row.request_id)),
+                    ..Default::default()
+                },
+            )
+        }
+        Standing::Spent(f) => (
+            StatusCode::OK,
+            Page {
+                heading: spent.into(),
+                message: Some(outcome(app, f, lang)),
+                tone: "done",
+                link: Some(request_link(app, &f.row.request_id)),
+                ..Default::default()
+            },
+        ),
+        Standing::Valid(_) => unreachable!("a valid token gets the form"),
+    }
+}
+
+async fn show(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, crate::http::ApiError> {
+    let standing = actions::standing(&app, &token, Kind::Link).await?;
+    let found = match &standing {
+        Standing::Valid(f) | Standing::Expired(f) | Standing::Spent(f) => Some(f),
+        Standing::Unknown => None,
+    };
+    let lang = lang_of(&app, q.lang.as_deref(), found);
+    let Standing::Valid(f) = &standing else {
+        let (status, mut page) = not_valid_page(&app, &standing, lang);
+        if let Some(f) = found
+            && !f.state.need_to_know
+        {
+            page.matter = Some(matter(&app, &f.state, f.task(), lang).await);
+        }
+        return Ok(render(status, lang, page, &[]));
+    };
+    let task = f.task().cloned();
+    let chosen = q.action.as_deref().and_then(parse_decision);
+    let mut csrf = [0u8; 32];
+    rand::rng().fill_bytes(&mut csrf);
+    let csrf = hex::encode(csrf);
+    let buttons: Vec<_> = task
+        .as_ref()
+        .map(|t| actions::allowed(t.kind))
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            context! {
+                value => decision_value(*d), class => decision_value(*d), label => crate::labels::verb(*d, lang),
+                chosen => chosen == Some(*d),
+            }
+        })
+        .collect();
+    let zh = lang == Lang::Zh;
+    let page = Page {
+        heading: headings(lang).0.into(),
+        message: Some(if zh {
+            format!(
+                "{}，请审阅以下事项并办理。点击按钮后才会提交，此链接仅可使用一次。",
+                super::name(&app, &f.row.person_id)
+            )
+        } else {
+            format!(
+                "{}, please review the matter below and decide. Nothing is done until you press a button; this link works once.",
+                super::name(&app, &f.row.person_id)
+            )
+        }),
+        matter: Some(matter(&app, &f.state, task.as_ref(), lang).await),
+        form: Some(context! {
+            title => if zh { "办理" } else { "Decide" }, action => format!("/a/{token}"), csrf => &csrf,
+            comment => true, buttons => buttons,
+        }),
+        link: Some(request_link(&app, &f.row.request_id)),
+        ..Default::default()
+    };
+    let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/a/; HttpOnly; SameSite=Strict; Max-Age=7200{secure}");
+    Ok(render(StatusCode::OK, lang, page, &[(header::SET_COOKIE, cookie)]))
+}
+
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// Whether the POST comes from our own pages: its Origin (when the browser sends one) is our
+/// public URL's, or the host it was sent to.
+pub(crate) fn same_origin(app: &App, headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let public = app.public_url.trim_end_matches('/');
+    let ours = public.split('/').take(3).collect::<Vec<_>>().join("/");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin == ours || origin.split("://").nth(1) == Some(host)
+}
+
+async fn decide(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, crate::http::ApiError> {
+    let standing = actions::standing(&app, &token, Kind::Link).await?;
+    let found = match &standing {
+        Standing::Valid(f) | Standing::Expired(f) | Standing::Spent(f) => Some(f.clone()),
+        Standing::Unknown => None,
+    };
+    let lang = lang_of(&app, None, found.as_ref());
+    let zh = lang == Lang::Zh;
+    let attempt = Attempt {
+        address: Some(peer.ip().to_string()),
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(String::from),
+        sender: None,
+    };
+    let csrf_ok = !form.csrf.is_empty()
+        && cookie(&headers, CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), form.csrf.as_bytes()));
+    if !csrf_ok || !same_origin(&app, &headers) {
+        actions::log(
+            &app,
+            Kind::Link,
+            found.as_ref(),
+            &attempt,
+            "refused",
+            "the form's check value or origin is wrong",
+        )
+        .await;
+        let page = Page {
+            heading: if zh {
+                "请从邮件中的链接重新打开"
+            } else {
+                "Please open the link from the mail again"
+            }
+            .into(),
+            message: Some(if zh {
+                "为保护您的账号，只有从联动页面提交的办理才会被接受。请重新点击邮件中的链接后再办理。".into()
+            } else {
+                "To protect you, only a decision sent from Liandong's own page is accepted. Open the link from the mail again and decide there.".into()
+            }),
+            tone: "warn",
+            ..Default::default()
+        };
+        return Ok(render(StatusCode::FORBIDDEN, lang, page, &[]));
+    }
+    let Some(decision) = parse_decision(&form.decision) else {
+        return Err(AppError::Invalid {
+            code: "bad_decision",
+            message: "`decision` must be approve, reject, return or acknowledge".into(),
+            fields: vec![],
+        }
+        .into());
+    };
+    let comment = form.comment.map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
+    match actions::decide(&app, &token, Kind::Link, decision, comment, &attempt).await {
+        Ok(st) => {
+            let task = st.tasks.get(&(found.as_ref().map_or(0, |f| f.row.task_no) as u32));
+            let page = Page {
+                heading: if zh { "已办理" } else { "Done" }.into(),
+                message: Some(if zh {
+                    format!("您已办理：{}。确认邮件随后发送到您的邮箱。", crate::labels::decision(decision, lang))
+                } else {
+                    format!(
+                        "Your decision is recorded: {}. A confirmation is on its way to your mailbox.",
+                        crate::labels::decision(decision, lang)
+                    )
+                }),
+                tone: "done",
+                matter: Some(matter(&app, &st, task, lang).await),
+                link: Some(request_link(&app, &st.id)),
+                ..Default::default()
+            };
+            Ok(render(StatusCode::OK, lang, page, &[]))
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            let page =
+                Page { heading: headings(lang).0.into(), message: Some(message), tone: "warn", ..Default::default() };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, lang, page, &[]))
+        }
+        Err(AppError::Conflict { .. } | AppError::NotFound(_)) => {
+            // used meanwhile, expired, or the task moved: say what stands now
+            let now = actions::standing(&app, &token, Kind::Link).await?;
+            let (status, page) = match &now {
+                Standing::Valid(_) => (
+                    StatusCode::CONFLICT,
+                    Page {
+                        heading: headings(lang).1.into(),
+                        message: Some(if zh {
+                            "办理未成功，请稍后重试。".into()
+                        } else {
+                            "That did not go through; try again.".into()
+                        }),
+                        tone: "warn",
+                        ..Default::default()
+                    },
+                ),
+                other => {
+                    let (s, p) = not_valid_page(&app, other, lang);
+                    (if s == StatusCode::OK { StatusCode::CONFLICT } else { s }, p)
+                }
+            };
+            Ok(render(status, lang, page, &[]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

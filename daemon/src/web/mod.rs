@@ -1,0 +1,255 @@
+//! Server-rendered pages (minijinja, zh-CN by default, English per person): for now the page
+//! behind a task mail's action links. Pages never change state on GET.
+
+pub mod links;
+pub mod session;
+
+use crate::app::App;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+use std::sync::OnceLock;
+use workflows::catalog::Lang;
+use workflows::engine::{Actor, EventKind, Instance, Task};
+use workflows::org::Directory;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut e = Environment::new();
+        e.add_template("page.html", include_str!("../../templates/web/page.html"))
+            .expect("the shipped page template parses");
+        e
+    })
+}
+
+/// The words of the pages.
+fn strings(lang: Lang) -> Value {
+    if lang == Lang::Zh {
+        context! {
+            html_lang => "zh-CN", app => "联动", title => "事项", workflow => "流程", submitter => "提交人",
+            step => "环节", due => "办理时限", form => "申请内容", history => "办理记录", decide => "办理",
+            comment => "意见（可选）", comment_hint => "填写审批意见", open_request => "在联动中查看该事项",
+            footer => "联动 · 学生会三级联动审批系统", email => "邮箱", status => "状态",
+        }
+    } else {
+        context! {
+            html_lang => "en", app => "Liandong", title => "Matter", workflow => "Workflow", submitter => "Submitted by",
+            step => "Step", due => "Due", form => "The request", history => "History", decide => "Decide",
+            comment => "Comment (optional)", comment_hint => "Your comment", open_request => "Open the request in Liandong",
+            footer => "Liandong, student union approvals", email => "Mail address", status => "Status",
+        }
+    }
+}
+
+/// A field of the form, as shown.
+#[derive(Debug, Serialize)]
+pub struct FieldView {
+    label: String,
+    value: String,
+}
+
+/// A line of the history.
+#[derive(Debug, Serialize)]
+pub struct HistoryLine {
+    when: String,
+    text: String,
+}
+
+/// What a page shows of a request.
+#[derive(Debug, Serialize)]
+pub struct Matter {
+    title: String,
+    workflow: String,
+    submitter: String,
+    step: Option<String>,
+    due: Option<String>,
+    fields: Vec<FieldView>,
+    history: Vec<HistoryLine>,
+}
+
+/// A page: heading, a message, maybe the matter, maybe the decision form, a link.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The heading.
+    pub heading: String,
+    /// A notice under it.
+    pub message: Option<String>,
+    /// `warn`, `done` or empty.
+    pub tone: &'static str,
+    /// The request.
+    pub matter: Option<Matter>,
+    /// The decision form.
+    pub form: Option<Value>,
+    /// A link to the request.
+    pub link: Option<String>,
+    /// The request's status, in words.
+    pub status: Option<String>,
+}
+
+/// Renders a page with the headers every page gets (no caching, no framing, no referrer).
+pub fn render(
+    status: axum::http::StatusCode,
+    lang: Lang,
+    page: Page,
+    extra: &[(header::HeaderName, String)],
+) -> Response {
+    let ctx = context! {
+        t => strings(lang), heading => &page.heading, message => &page.message, tone => page.tone,
+        matter => &page.matter, form => &page.form, link => &page.link, status => &page.status,
+    };
+    let html = env().get_template("page.html").and_then(|t| t.render(ctx)).unwrap_or_else(|e| format!("{e}"));
+    let mut resp = (status, Html(html)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    for (k, v) in extra {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.append(k.clone(), v);
+        }
+    }
+    resp
+}
+
+/// Who a person is, by name.
+fn name(app: &App, id: &str) -> String {
+    app.org().person(id).map_or_else(|| id.to_string(), |p| p.name.clone())
+}
+
+fn actor_name(app: &App, a: &Actor, lang: Lang) -> String {
+    match a {
+        Actor::Person { id, on_behalf_of: Some(b) } => {
+            if lang == Lang::Zh {
+                format!("{}（代{}）", name(app, id), name(app, b))
+            } else {
+                format!("{} (for {})", name(app, id), name(app, b))
+            }
+        }
+        Actor::Person { id, .. } => name(app, id),
+        Actor::Timer => (if lang == Lang::Zh { "定时规则" } else { "Timer" }).into(),
+        Actor::System => (if lang == Lang::Zh { "系统" } else { "System" }).into(),
+    }
+}
+
+/// The request as a page shows it: its matter, form and history; `task` names the step.
+pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -> Matter {
+    let zh = lang == Lang::Zh;
+    let org = app.org();
+    let def = app.definition(&st.key, st.version).await.ok();
+    let step = task.and_then(|t| {
+        def.as_ref()
+            .and_then(|d| d.step(&t.step))
+            .map(|s| s.label.as_ref().map_or(s.name.clone(), |l| l.get(lang).to_string()))
+    });
+    let mut submitter = name(app, &st.submitter.id);
+    if let Some(d) = st.submitter.department.as_ref().and_then(|d| org.department(d)) {
+        submitter = if zh {
+            format!("{submitter}（{}）", d.name.get(lang))
+        } else {
+            format!("{submitter} ({})", d.name.get(lang))
+        };
+    }
+    let fields = st
+        .form
+        .iter()
+        .map(|(k, v)| FieldView {
+            label: def
+                .as_ref()
+                .and_then(|d| d.form.iter().find(|f| &f.name == k))
+                .and_then(|f| f.label.as_ref().map(|l| l.get(lang).to_string()))
+                .unwrap_or_else(|| k.clone()),
+            value: match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            },
+        })
+        .collect();
+    let events = entities::store::requests::events(&app.db, &st.id).await.unwrap_or_default();
+    let history = events
+        .iter()
+        .filter_map(|(e, _)| {
+            let who = actor_name(app, &e.actor, lang);
+            let text = match &e.kind {
+                EventKind::Submitted { .. } => {
+                    if zh {
+                        format!("{who} 提交")
+                    } else {
+                        format!("{who} submitted")
+                    }
+                }
+                EventKind::Resubmitted { .. } => {
+                    if zh {
+                        format!("{who} 重新提交")
+                    } else {
+                        format!("{who} resubmitted")
+                    }
+                }
+                EventKind::TaskDecided { decision, comment, .. } => {
+                    let mut s = if zh {
+                        format!(
+                            "{who} 办理：{}（{}）",
+                            crate::labels::decision(*decision, lang),
+                            crate::labels::channel(e.channel, lang)
+                        )
+                    } else {
+                        format!(
+                            "{who}: {} (through {})",
+                            crate::labels::decision(*decision, lang),
+                            crate::labels::channel(e.channel, lang)
+                        )
+                    };
+                    if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
+                        s.push_str(if zh { "，意见：" } else { ", comment: " });
+                        s.push_str(c);
+                    }
+                    s
+                }
+                EventKind::Commented { text } => {
+                    if zh {
+                        format!("{who} 评论：{text}")
+                    } else {
+                        format!("{who} commented: {text}")
+                    }
+                }
+                EventKind::ReturnedToSubmitter { .. } => {
+                    (if zh { "退回提交人" } else { "Returned to the submitter" }).into()
+                }
+                EventKind::Escalated { to, .. } => {
+                    let names: Vec<String> = to.iter().map(|p| name(app, p)).collect();
+                    if zh {
+                        format!("超时升级至 {}", names.join("、"))
+                    } else {
+                        format!("Escalated to {}", names.join(", "))
+                    }
+                }
+                EventKind::Finished { outcome } => {
+                    if zh {
+                        format!("办结：{}", outcome.label().get(lang))
+                    } else {
+                        format!("Finished: {}", outcome.label().get(lang))
+                    }
+                }
+                _ => return None,
+            };
+            Some(HistoryLine { when: workflows::calendar::format_local(e.at, lang), text })
+        })
+        .collect();
+    Matter {
+        title: st.title.clone(),
+        workflow: def.as_ref().map_or(st.key.clone(), |d| d.name.get(lang).to_string()),
+        submitter,
+        step,
+        due: task.and_then(|t| t.due_at).map(|d| workflows::calendar::format_local(d, lang)),
+        fields,
+        history,
+    }
+}

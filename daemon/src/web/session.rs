@@ -1,0 +1,332 @@
+//! People on the web: they log in by a link mailed to their registered address (no passwords),
+//! hold a session cookie (HttpOnly, SameSite=Lax, only its hash stored), and see a request at
+//! `/requests/{id}` — the page every mail links to — where they can decide their own open task.
+//!
+//! The login link's GET only shows a button (link scanners open it); its POST opens the
+//! session. Every POST that changes something carries a CSRF value matching its cookie.
+
+use super::links::{constant_eq, cookie, decision_value, parse_decision, same_origin};
+use super::{Page, matter, render};
+use crate::app::tokens::token_hash;
+use crate::app::{App, AppError, Principal};
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use entities::store;
+use minijinja::context;
+use rand::RngCore;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use workflows::catalog::Lang;
+use workflows::engine::{Command, Decision, Status};
+use workflows::org::Directory;
+
+const SESSION_COOKIE: &str = "ld_session";
+const CSRF_COOKIE: &str = "ld_csrf_web";
+/// A login link works this long.
+pub const LOGIN_MINUTES: i64 = 15;
+const SESSION_MS: i64 = 12 * 3_600_000;
+
+/// The routes.
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/login", get(login_page).post(ask_login))
+        .route("/login/{token}", get(login_link).post(use_login_link))
+        .route("/logout", post(logout))
+        .route("/requests/{id}", get(request_page))
+        .route("/requests/{id}/tasks/{task}", post(decide))
+}
+
+fn random_hex() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// The logged-in person, from the session cookie.
+pub async fn viewer(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
+    let Some(c) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    let now = chrono::Utc::now().timestamp_millis();
+    Ok(store::web::session(&app.db, &token_hash(&c), now).await?.map(|person| {
+        let admin = app.org().person(&person).is_some_and(|p| p.admin);
+        Principal { person, admin }
+    }))
+}
+
+fn lang_for(app: &App, who: Option<&Principal>) -> Lang {
+    who.and_then(|w| app.org().person(&w.person).map(|p| p.lang)).unwrap_or(Lang::Zh)
+}
+
+/// Only our own paths after login.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() <= 255 => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn login_form_page(lang: Lang, next: &str, message: Option<String>) -> Page {
+    let zh = lang == Lang::Zh;
+    Page {
+        heading: if zh { "登录联动" } else { "Log in to Liandong" }.into(),
+        message: message.or_else(|| {
+            Some(if zh {
+                "请输入您在学校登记的邮箱，我们会发送一个登录链接（15 分钟内有效，仅可使用一次）。".into()
+            } else {
+                "Enter the mail address the university has for you: we will send a login link (it works once, for 15 minutes).".into()
+            })
+        }),
+        form: Some(context! {
+            title => "", action => "/login", next => next, email => true,
+            buttons => vec![context! { class => "acknowledge", label => if zh { "发送登录链接" } else { "Send me a login link" } }],
+        }),
+        ..Default::default()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login_page(State(app): State<Arc<App>>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    let who = viewer(&app, &headers).await.ok().flatten();
+    let lang = lang_for(&app, who.as_ref());
+    render(StatusCode::OK, lang, login_form_page(lang, &safe_next(q.next.as_deref()), None), &[])
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Mails a login link to the person with that address. The answer is the same whether or not
+/// the address is known, and a person is sent at most one link a minute.
+async fn ask_login(State(app): State<Arc<App>>, Form(f): Form<LoginForm>) -> Result<Response, crate::http::ApiError> {
+    let email = f.email.trim().to_ascii_lowercase();
+    let person = app.org().person_by_email(&email).cloned();
+    let lang = person.as_ref().map_or(Lang::Zh, |p| p.lang);
+    if let Some(p) = person {
+        let now = chrono::Utc::now().timestamp_millis();
+        let l = if lang == Lang::En { "en" } else { "zh" };
+        if store::web::ask(&app.db, &p.id, &safe_next(f.next.as_deref()), l, now, now - 60_000).await? {
+            app.committed.notify_waiters();
+        }
+    }
+    let zh = lang == Lang::Zh;
+    let page = Page {
+        heading: if zh { "请查收邮件" } else { "Check your mail" }.into(),
+        message: Some(if zh {
+            "如果该邮箱已在学校登记，我们已向它发送登录链接，请在 15 分钟内打开。".into()
+        } else {
+            "If the university has this address, a login link is on its way to it; open it within 15 minutes.".into()
+        }),
+        tone: "done",
+        ..Default::default()
+    };
+    Ok(render(StatusCode::OK, lang, page, &[]))
+}
+
+async fn login_link(State(app): State<Arc<App>>, Path(token): Path<String>) -> Result<Response, crate::http::ApiError> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let login = store::web::login(&app.db, &token_hash(&token)).await?;
+    let lang = login.as_ref().and_then(|l| app.org().person(&l.person_id).map(|p| p.lang)).unwrap_or(Lang::Zh);
+    let zh = lang == Lang::Zh;
+    let live = login.as_ref().is_some_and(|l| l.used_at.is_none() && l.expires_at.is_some_and(|e| e > now));
+    if !live {
+        let mut page = login_form_page(
+            lang,
+            &safe_next(login.as_ref().map(|l| l.next.as_str())),
+            Some(if zh {
+                "此登录链接已使用或已过期。请重新获取登录链接。".into()
+            } else {
+                "This login link was used or has expired. Ask for a new one.".into()
+            }),
+        );
+        page.tone = "warn";
+        return Ok(render(StatusCode::GONE, lang, page, &[]));
+    }
+    let name = login.as_ref().map(|l| super::name(&app, &l.person_id)).unwrap_or_default();
+    let page = Page {
+        heading: if zh { "登录联动" } else { "Log in to Liandong" }.into(),
+        message: Some(if zh {
+            format!("{name}，点击下面的按钮完成登录。")
+        } else {
+            format!("{name}, press the button to log in.")
+        }),
+        form: Some(context! {
+            title => "", action => format!("/login/{token}"),
+            buttons => vec![context! { class => "acknowledge", label => if zh { "登录" } else { "Log in" } }],
+        }),
+        ..Default::default()
+    };
+    Ok(render(StatusCode::OK, lang, page, &[]))
+}
+
+async fn use_login_link(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, crate::http::ApiError> {
+    if !same_origin(&app, &headers) {
+        return Err(AppError::Forbidden("a login must come from Liandong's own page".into()).into());
+    }
+    let session = random_hex();
+    let now = chrono::Utc::now().timestamp_millis();
+    match store::web::open_session(&app.db, &token_hash(&token), &token_hash(&session), now, SESSION_MS).await? {
+        Some(l) => {
+            let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                SESSION_MS / 1000
+            );
+            Ok((StatusCode::SEE_OTHER, [(header::LOCATION, safe_next(Some(&l.next))), (header::SET_COOKIE, cookie)])
+                .into_response())
+        }
+        None => login_link(State(app), Path(token)).await,
+    }
+}
+
+async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, crate::http::ApiError> {
+    if let Some(c) = cookie(&headers, SESSION_COOKIE) {
+        store::web::end_session(&app.db, &token_hash(&c), chrono::Utc::now().timestamp_millis()).await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/login".to_string()), (header::SET_COOKIE, clear)]).into_response())
+}
+
+fn status_words(st: &workflows::engine::Instance, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    match st.status {
+        Status::Finished(o) => o.label().get(lang).to_string(),
+        Status::Running => if zh { "办理中" } else { "in progress" }.into(),
+        Status::Returned => if zh { "已退回提交人" } else { "returned to its submitter" }.into(),
+        Status::Draft => if zh { "草稿" } else { "draft" }.into(),
+    }
+}
+
+async fn request_page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, crate::http::ApiError> {
+    let Some(who) = viewer(&app, &headers).await? else {
+        let page = login_form_page(Lang::Zh, &format!("/requests/{id}"), None);
+        return Ok(render(StatusCode::UNAUTHORIZED, Lang::Zh, page, &[]));
+    };
+    let lang = lang_for(&app, Some(&who));
+    let zh = lang == Lang::Zh;
+    let loaded = match app.visible(&who, &id).await {
+        Ok(l) => l,
+        Err(AppError::NotFound(_)) => {
+            let page = Page {
+                heading: if zh { "找不到该事项" } else { "No such request" }.into(),
+                message: Some(if zh {
+                    "该事项不存在，或您无权查看。".into()
+                } else {
+                    "It does not exist, or you may not see it.".into()
+                }),
+                tone: "warn",
+                ..Default::default()
+            };
+            return Ok(render(StatusCode::NOT_FOUND, lang, page, &[]));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let st = loaded.state;
+    let mine = st.open_tasks().find(|t| t.assignee == who.person).cloned();
+    let mut extra = Vec::new();
+    let form = mine.as_ref().map(|t| {
+        let csrf = random_hex();
+        let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
+        extra.push((header::SET_COOKIE, format!("{CSRF_COOKIE}={csrf}; Path=/requests/; HttpOnly; SameSite=Strict{secure}")));
+        let buttons: Vec<_> = crate::app::actions::allowed(t.kind)
+            .iter()
+            .map(|d| context! { value => decision_value(*d), class => decision_value(*d), label => crate::labels::verb(*d, lang) })
+            .collect();
+        context! {
+            title => if zh { "办理" } else { "Decide" }, action => format!("/requests/{id}/tasks/{}", t.id),
+            csrf => csrf, comment => true, buttons => buttons,
+        }
+    });
+    let page = Page {
+        heading: st.title.clone(),
+        status: Some(status_words(&st, lang)),
+        matter: Some(matter(&app, &st, mine.as_ref(), lang).await),
+        form,
+        ..Default::default()
+    };
+    Ok(render(StatusCode::OK, lang, page, &extra))
+}
+
+#[derive(Debug, Deserialize)]
+struct DecideForm {
+    decision: String,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn decide(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((id, task)): Path<(String, u32)>,
+    headers: HeaderMap,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, crate::http::ApiError> {
+    let Some(who) = viewer(&app, &headers).await? else {
+        return Err(crate::http::ApiError::Unauthorized);
+    };
+    let csrf_ok = !f.csrf.is_empty()
+        && cookie(&headers, CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes()));
+    if !csrf_ok || !same_origin(&app, &headers) {
+        return Err(AppError::Forbidden("the form's check value or origin is wrong: reload the page".into()).into());
+    }
+    let comment = f.comment.map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
+    let cmd = match parse_decision(&f.decision) {
+        Some(Decision::Approve) => Command::Approve { task, comment },
+        Some(Decision::Reject) => Command::Reject { task, comment },
+        Some(Decision::Return) => Command::Return { task, comment, to: None },
+        Some(Decision::Acknowledge) => Command::Acknowledge { task, comment },
+        None => {
+            return Err(AppError::Invalid {
+                code: "bad_decision",
+                message: "`decision` must be approve, reject, return or acknowledge".into(),
+                fields: vec![],
+            }
+            .into());
+        }
+    };
+    let meta = store::requests::Meta {
+        address: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(255).collect()),
+        idempotency_key: None,
+        channel: workflows::engine::Channel::Web,
+    };
+    app.command(&who, &id, cmd, meta).await?;
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/requests/{id}"))]).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_our_own_paths_follow_a_login() {
+        assert_eq!(safe_next(Some("/requests/1")), "/requests/1");
+        assert_eq!(safe_next(Some("//evil.example/x")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

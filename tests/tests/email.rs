@@ -1,0 +1,622 @@
+//! Email approvals end to end over real SMTP: the daemon's mails reach a loopback SMTP sink;
+//! reviewers open the link and post the page's form, or reply to the mail through the daemon's
+//! own SMTP listener with a DKIM-signed message whose keys a test DNS server publishes.
+
+use liandong_tests::smtp::{Received, Sink};
+use liandong_tests::{Backend, TestApp, dkim, dns};
+use serde_json::{Value, json};
+use std::time::Duration;
+use workflows::org::generate::demo_people as dp;
+
+const DOMAIN: &str = "reply.liandong.test";
+
+struct Rig {
+    app: TestApp,
+    sink: Sink,
+    _dns: dns::TestDns,
+}
+
+/// The daemon with mail over SMTP to a sink, the reply listener on, DKIM keys and strict DMARC
+/// records published for the university's two mail domains.
+async fn rig(backend: Backend, name: &str, extra: Vec<(String, String)>) -> Rig {
+    let sink = liandong_tests::smtp::start().await;
+    let mut records = Vec::new();
+    for d in ["nanyue.edu.cn", "stu.nanyue.edu.cn"] {
+        records.push((dkim::key_name(d, "sel"), dkim::dns_record()));
+        records.push((format!("_dmarc.{d}"), "v=DMARC1; p=reject; adkim=s".to_string()));
+    }
+    let dns = dns::start(records).await;
+    let mut settings = vec![
+        ("LIANDONG__MAIL__TRANSPORT".into(), "smtp".into()),
+        ("LIANDONG__MAIL__SMTP_HOST".into(), "127.0.0.1".into()),
+        ("LIANDONG__MAIL__SMTP_PORT".into(), sink.port.to_string()),
+        ("LIANDONG__MAIL__SMTP_SECURITY".into(), "none".into()),
+        ("LIANDONG__SERVER__PUBLIC_URL".into(), "http://liandong.test".into()),
+        ("LIANDONG__INBOUND__SMTP_ENABLED".into(), "true".into()),
+        ("LIANDONG__INBOUND__REQUIRE_DMARC".into(), "true".into()),
+        ("LIANDONG__INBOUND__DNS_SERVER".into(), dns.addr.to_string()),
+    ];
+    settings.extend(extra);
+    let app = liandong_tests::spawn_with(backend, name, settings).await;
+    Rig { app, sink, _dns: dns }
+}
+
+impl Rig {
+    /// Waits (up to 10 s) for a mail to `to` whose subject starts with `tag`, the `nth` such.
+    async fn mail(&self, to: &str, tag: &str, nth: usize) -> Received {
+        for _ in 0..200 {
+            let got: Vec<Received> = self
+                .sink
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|m| m.to.iter().any(|t| t == to) && subject(m).starts_with(tag))
+                .cloned()
+                .collect();
+            if let Some(m) = got.get(nth) {
+                return m.clone();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "no mail {tag} #{nth} to {to}; got {:?}",
+            self.sink.received.lock().unwrap().iter().map(subject).collect::<Vec<_>>()
+        );
+    }
+
+    async fn submit(&self, kind: &str, title: &str) -> String {
+        let president = self.app.token_for(dp::CS_SU_PRESIDENT).await;
+        let form = json!({ "kind": kind, "matter_type": "reform_progress", "title": title, "body": "本学期调整了工作部门设置。" });
+        let (status, r) = self
+            .app
+            .post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form }))
+            .await;
+        assert_eq!(status, 201, "{r}");
+        r["id"].as_str().unwrap().to_string()
+    }
+
+    async fn request(&self, id: &str) -> Value {
+        self.app.get(&self.app.admin_token, &format!("/api/v1/requests/{id}")).await.1
+    }
+
+    async fn events(&self, id: &str) -> Vec<Value> {
+        self.app
+            .get(&self.app.admin_token, &format!("/api/v1/requests/{id}/events"))
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Sends a raw message to the daemon's reply listener.
+    async fn send_reply(&self, mail_from: &str, rcpt: &str, raw: &[u8]) {
+        use lettre::AsyncTransport;
+        let smtp = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(self.app.inbound.expect("the reply listener runs").port())
+            .build();
+        let envelope =
+            lettre::address::Envelope::new(Some(mail_from.parse().unwrap()), vec![rcpt.parse().unwrap()]).unwrap();
+        smtp.send_raw(&envelope, raw).await.expect("the listener takes the reply");
+    }
+
+    /// Waits until the request's status is `status`.
+    async fn wait_status(&self, id: &str, status: &str) -> Value {
+        for _ in 0..200 {
+            let r = self.request(id).await;
+            if r["status"] == status {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("request {id} is {} not {status}", self.request(id).await["status"]);
+    }
+
+    /// The logged attempts to act through mail.
+    async fn attempts(&self, outcome: &str) -> i64 {
+        self.app.count(&format!("SELECT COUNT(*) AS n FROM mail_actions WHERE outcome = '{outcome}'")).await
+    }
+
+    async fn wait_attempts(&self, outcome: &str, n: i64) {
+        for _ in 0..200 {
+            if self.attempts(outcome).await >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{outcome} attempts: {} < {n}", self.attempts(outcome).await);
+    }
+}
+
+fn parsed(m: &Received) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default().parse(m.data.as_bytes()).expect("a mail")
+}
+
+fn subject(m: &Received) -> String {
+    parsed(m).subject().unwrap_or_default().to_string()
+}
+
+fn text(m: &Received) -> String {
+    parsed(m).body_text(0).unwrap_or_default().to_string()
+}
+
+fn reply_address(m: &Received) -> String {
+    let p = parsed(m);
+    p.reply_to().and_then(|a| a.first()).and_then(|a| a.address()).expect("a Reply-To").to_string()
+}
+
+/// The path of the mail's link for `action` (`approve`, `reject`, `return`, `acknowledge`).
+fn link(m: &Received, action: &str) -> String {
+    let t = text(m);
+    let url = t
+        .split_whitespace()
+        .filter_map(|w| w.find("http://liandong.test/a/").map(|i| &w[i..]))
+        .find(|w| w.ends_with(&format!("?do={action}")))
+        .unwrap_or_else(|| panic!("no {action} link in:\n{t}"));
+    url.trim_start_matches("http://liandong.test").to_string()
+}
+
+/// A reply as Gmail writes it: the new text, then the quoted original.
+fn gmail_reply(from: &str, to: &str, subject: &str, new_text: &str, original: &str) -> Vec<u8> {
+    let quoted: String = original.lines().map(|l| format!("> {l}\r\n")).collect();
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: Re: {subject}\r\nDate: Tue, 25 Nov 2026 10:00:00 +0800\r\n\
+         Message-ID: <{}@mail.gmail.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\
+         Content-Transfer-Encoding: 8bit\r\nUser-Agent: Gmail\r\n\r\n{}\r\n\r\n\
+         联动 <liandong@nanyue.edu.cn> 于2026年11月25日周三 09:00写道：\r\n{quoted}",
+        rand_id(),
+        new_text.replace('\n', "\r\n"),
+    )
+    .into_bytes()
+}
+
+/// A reply as Outlook writes it.
+fn outlook_reply(from: &str, to: &str, subject: &str, new_text: &str, original: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: 答复: {subject}\r\nDate: Tue, 25 Nov 2026 10:00:00 +0800\r\n\
+         Message-ID: <{}@outlook.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\
+         Content-Transfer-Encoding: 8bit\r\nX-Mailer: Microsoft Outlook 16.0\r\n\r\n{}\r\n\r\n\
+         ________________________________\r\n发件人: 联动 <liandong@nanyue.edu.cn>\r\n发送时间: 2026年11月25日 9:00\r\n\
+         收件人: {from}\r\n主题: {subject}\r\n\r\n{}\r\n",
+        rand_id(),
+        new_text.replace('\n', "\r\n"),
+        original.replace('\n', "\r\n"),
+    )
+    .into_bytes()
+}
+
+fn rand_id() -> String {
+    format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+}
+
+fn domain_of(addr: &str) -> &str {
+    addr.rsplit_once('@').unwrap().1
+}
+
+/// Signs and sends a reply from `from` to the mail `m`.
+async fn reply_to_mail(r: &Rig, m: &Received, new_text: &str, outlook: bool) -> String {
+    let from = m.to[0].clone();
+    let to = reply_address(m);
+    let raw = if outlook {
+        outlook_reply(&from, &to, &subject(m), new_text, &text(m))
+    } else {
+        gmail_reply(&from, &to, &subject(m), new_text, &text(m))
+    };
+    let signed = dkim::sign(&raw, domain_of(&from), "sel");
+    r.send_reply(&from, &to, &signed).await;
+    to
+}
+
+async fn http_get(app: &TestApp, path: &str) -> (u16, String, Option<String>) {
+    let r = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let cookie =
+        r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).and_then(|c| c.split(';').next()).map(String::from);
+    (status, r.text().await.unwrap(), cookie)
+}
+
+fn csrf_of(page: &str) -> String {
+    let i = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[i..].split('"').next().unwrap().to_string()
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> (u16, String) {
+    let mut req =
+        app.http.post(format!("{}{path}", app.base)).header("user-agent", "Mozilla/5.0 (test browser)").form(form);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn approve_by_link_ack_by_reply(backend: Backend) {
+    let r = rig(backend, "mailapprove", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "计算机学院学生会改革推进情况报告").await;
+    // the League secretary's mail: buttons, a reply address, the zh-CN wording
+    let m = r.mail(league, "【待审批】", 0).await;
+    let body = text(&m);
+    assert!(body.contains("在邮件中直接办理") && body.contains("也可以直接回复本邮件"), "{body}");
+    assert!(reply_address(&m).starts_with("reply+") && reply_address(&m).ends_with(&format!("@{DOMAIN}")));
+    let path = link(&m, "approve");
+    // GET shows the matter and changes nothing, however often (link scanners)
+    let (status, page, cookie) = http_get(&r.app, &path).await;
+    assert_eq!(status, 200);
+    for s in [
+        "计算机学院学生会改革推进情况报告",
+        "苏海琳",
+        "本学期调整了工作部门设置。",
+        "办理记录",
+        "提交",
+        "value=\"approve\"",
+        "value=\"reject\"",
+        "value=\"return\"",
+    ] {
+        assert!(page.contains(s), "the page shows {s}:\n{page}");
+    }
+    let (status, _, _) = http_get(&r.app, &path).await;
+    assert_eq!(status, 200);
+    let running = r.request(&id).await;
+    assert_eq!(running["status"], "running");
+    assert!(running["open_tasks"].as_array().unwrap().iter().any(|t| t["assignee"] == dp::CS_LEAGUE_SECRETARY));
+    // only the page's own POST decides
+    let csrf = csrf_of(&page);
+    let (status, _) = post_form(&r.app, &path, None, &[("decision", "approve"), ("csrf", &csrf)]).await;
+    assert_eq!(status, 403, "no cookie: refused");
+    let (status, page) = post_form(
+        &r.app,
+        &path,
+        cookie.as_deref(),
+        &[("decision", "approve"), ("comment", "同意，请按计划推进。"), ("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("您已办理：同意"), "{page}");
+    // the link is spent: it shows what was decided, by whom and when
+    let (status, page, _) = http_get(&r.app, &path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("由 郭远子 办理：同意") && page.contains("同意，请按计划推进。"), "{page}");
+    let (status, _) = post_form(&r.app, &path, cookie.as_deref(), &[("decision", "reject"), ("csrf", &csrf)]).await;
+    assert_eq!(status, 409, "a used link decides nothing more");
+    // a liaison acknowledges by replying (Outlook), the Party deputy secretary too (Gmail)
+    let acks: Vec<Received> =
+        r.sink.received.lock().unwrap().iter().filter(|m| subject(m).starts_with("【备案】")).cloned().collect();
+    let liaison = acks[0].to[0].clone();
+    reply_to_mail(&r, &acks[0], "收到", true).await;
+    let deputy = r.mail("t0101@nanyue.edu.cn", "【备案】", 0).await;
+    reply_to_mail(&r, &deputy, "已阅。\n请抄送学院团委存档。", false).await;
+    let done = r.wait_status(&id, "approved").await;
+    assert!(done["open_tasks"].as_array().unwrap().is_empty());
+    // every decision says its channel, address and user agent
+    let events = r.events(&id).await;
+    let decided: Vec<&Value> = events.iter().filter(|e| e["kind"]["type"] == "task_decided").collect();
+    let by = |channel: &str| decided.iter().filter(|e| e["channel"] == channel).count();
+    assert_eq!((by("email_link"), by("email_reply")), (1, 2), "{decided:?}");
+    let link_event = decided.iter().find(|e| e["channel"] == "email_link").unwrap();
+    assert_eq!(link_event["address"], "127.0.0.1");
+    assert_eq!(link_event["user_agent"], "Mozilla/5.0 (test browser)");
+    let deputy_event = decided.iter().find(|e| e["actor"]["id"] == dp::CS_PARTY_DEPUTY).unwrap();
+    assert_eq!(deputy_event["kind"]["comment"], "请抄送学院团委存档。");
+    assert_eq!(deputy_event["user_agent"], "Gmail");
+    // each reviewer is sent a confirmation
+    let c = r.mail(league, "【已办理】", 0).await;
+    assert!(text(&c).contains("办理结果：同意") && text(&c).contains("邮件链接"), "{}", text(&c));
+    let c = r.mail(&liaison, "【已办理】", 0).await;
+    assert!(text(&c).contains("已阅") && text(&c).contains("邮件回复"), "{}", text(&c));
+    r.mail("t0101@nanyue.edu.cn", "【已办理】", 0).await;
+    assert_eq!(r.attempts("decided").await, 3);
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn approve_by_link_and_acknowledge_by_reply_on_sqlite() {
+    approve_by_link_ack_by_reply(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn approve_by_link_and_acknowledge_by_reply_on_postgres() {
+    approve_by_link_ack_by_reply(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn reject_by_reply_and_return_by_link() {
+    let r = rig(Backend::Sqlite, "mailreject", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    // reject by a reply from QQ-style Outlook text
+    let id = r.submit("report", "关于调整部门设置的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    reply_to_mail(&r, &m, "驳回，材料不完整，请补充会议纪要。", true).await;
+    r.wait_status(&id, "rejected").await;
+    let events = r.events(&id).await;
+    let d = events.iter().find(|e| e["kind"]["type"] == "task_decided").unwrap();
+    assert_eq!((d["kind"]["decision"].as_str(), d["channel"].as_str()), (Some("reject"), Some("email_reply")));
+    assert_eq!(d["kind"]["comment"], "材料不完整，请补充会议纪要。");
+    // return by the link: back to the submitter
+    let id2 = r.submit("report", "关于换届工作的报告").await;
+    let m = r.mail(league, "【待审批】", 1).await;
+    let path = link(&m, "return");
+    let (_, page, cookie) = http_get(&r.app, &path).await;
+    assert!(page.contains("class=\"return chosen\""), "the link's action is preselected");
+    let (status, _) = post_form(
+        &r.app,
+        &path,
+        cookie.as_deref(),
+        &[("decision", "return"), ("comment", "请修改标题"), ("csrf", &csrf_of(&page))],
+    )
+    .await;
+    assert_eq!(status, 200);
+    r.wait_status(&id2, "returned").await;
+    r.mail(&format!("{}@stu.nanyue.edu.cn", dp::CS_SU_PRESIDENT), "【已退回】", 0).await;
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn forged_replayed_and_misdirected_replies_change_nothing() {
+    let r = rig(Backend::Sqlite, "mailforge", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    let to = reply_address(&m);
+    let before = r.events(&id).await.len();
+    let mut refused = 0;
+    // 1. spoofed From: the right address, but signed by another domain's key
+    let raw = gmail_reply(league, &to, &subject(&m), "同意", &text(&m));
+    r.send_reply(league, &to, &dkim::sign(&raw, "evil.example", "sel")).await;
+    refused += 1;
+    // 2. no signature at all
+    r.send_reply(league, &to, &raw).await;
+    refused += 1;
+    // 3. a good signature, but the body was changed on the way
+    let signed = String::from_utf8(dkim::sign(&raw, "nanyue.edu.cn", "sel")).unwrap().replacen("同意", "驳回", 1);
+    r.send_reply(league, &to, signed.as_bytes()).await;
+    refused += 1;
+    // 4. another reviewer's token: a liaison signs properly, but the token is the secretary's
+    let ack = r.sink.received.lock().unwrap().iter().find(|m| subject(m).starts_with("【备案】")).cloned().unwrap();
+    let liaison = ack.to[0].clone();
+    let raw = gmail_reply(&liaison, &to, &subject(&m), "同意", &text(&m));
+    r.send_reply(&liaison, &to, &dkim::sign(&raw, domain_of(&liaison), "sel")).await;
+    refused += 1;
+    r.wait_attempts("refused", refused).await;
+    assert_eq!(r.events(&id).await.len(), before, "nothing changed");
+    assert_eq!(r.request(&id).await["status"], "running");
+    let reasons = r
+        .app
+        .count("SELECT COUNT(*) AS n FROM mail_actions WHERE outcome = 'refused' AND (reason LIKE 'not authenticated%' OR reason LIKE 'the sender%')")
+        .await;
+    assert_eq!(reasons, 4, "each refusal says why");
+    // the genuine reply still works; then replaying it changes nothing
+    let genuine = dkim::sign(&gmail_reply(league, &to, &subject(&m), "同意", &text(&m)), "nanyue.edu.cn", "sel");
+    r.send_reply(league, &to, &genuine).await;
+    r.wait_attempts("decided", 1).await;
+    let after = r.events(&id).await.len();
+    r.send_reply(league, &to, &genuine).await;
+    r.wait_attempts("refused", refused + 1).await;
+    assert_eq!(r.events(&id).await.len(), after, "a replay changes nothing");
+    // a token after transfer: the liaison hands the ack to a colleague; its mail's reply address is dead
+    let liaison_id = r.request(&id).await["open_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "acknowledge" && t["step"] == "school_su_ack")
+        .map(|t| (t["assignee"].as_str().unwrap().to_string(), t["task"].as_u64().unwrap()))
+        .unwrap();
+    let email = {
+        use workflows::org::Directory;
+        r.app.app.org().person(&liaison_id.0).expect("a liaison").email.clone()
+    };
+    let ack = r.mail(&email, "【备案】", 0).await;
+    let token = r.app.token_for(&liaison_id.0).await;
+    let (status, body) = r
+        .app
+        .post(
+            &token,
+            &format!("/api/v1/requests/{id}/tasks/{}/transfer", liaison_id.1),
+            json!({ "to": dp::SCHOOL_SU_SECRETARY_GENERAL }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let moved = r.events(&id).await.len();
+    reply_to_mail(&r, &ack, "收到", false).await;
+    r.wait_attempts("refused", refused + 2).await;
+    assert_eq!(r.events(&id).await.len(), moved, "a token after transfer decides nothing");
+    // and the admin can see every attempt
+    let (status, list) = r.app.get(&r.app.admin_token, "/api/v1/mail-actions?outcome=refused").await;
+    assert_eq!(status, 200);
+    assert_eq!(list["items"].as_array().unwrap().len() as i64, refused + 2);
+    let president = r.app.token_for(dp::CS_SU_PRESIDENT).await;
+    assert_eq!(r.app.get(&president, "/api/v1/mail-actions").await.0, 403);
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unclear_reply_gets_an_answer_and_the_token_lives_on() {
+    let r = rig(Backend::Sqlite, "mailunclear", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    reply_to_mail(&r, &m, "同意吗？我再看看", false).await;
+    let answer = r.mail(league, "【未能识别】", 0).await;
+    let t = text(&answer);
+    assert!(t.contains("同意吗？我再看看") && t.contains("第一行只写"), "{t}");
+    assert_eq!(r.request(&id).await["status"], "running");
+    // the same reply address works once the reviewer says it plainly
+    reply_to_mail(&r, &m, "批准", false).await;
+    r.wait_attempts("decided", 1).await;
+    assert_eq!(r.attempts("unclear").await, 1);
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn links_die_with_their_task_and_expire() {
+    let r = rig(Backend::Sqlite, "maillinks", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    let path = link(&m, "approve");
+    // a forged origin is refused
+    let (_, page, cookie) = http_get(&r.app, &path).await;
+    let r2 = r
+        .app
+        .http
+        .post(format!("{}{path}", r.app.base))
+        .header("cookie", cookie.clone().unwrap())
+        .header("origin", "https://evil.example")
+        .form(&[("decision", "approve"), ("csrf", &csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r2.status(), 403);
+    // an unknown token
+    let (status, page, _) = http_get(&r.app, "/a/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("此链接无效"), "{page}");
+    // expired: it says so and links to the request
+    r.app.count("SELECT COUNT(*) AS n FROM action_tokens").await;
+    let db = &r.app.app.db;
+    use entities::sea_orm::{ConnectionTrait, Statement};
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE action_tokens SET expires_at = 1".to_string(),
+    ))
+    .await
+    .unwrap();
+    let (status, page, _) = http_get(&r.app, &path).await;
+    assert_eq!(status, 410);
+    assert!(page.contains("此链接已于") && page.contains("过期") && page.contains(&id), "{page}");
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE action_tokens SET expires_at = 99999999999999".to_string(),
+    ))
+    .await
+    .unwrap();
+    // withdrawn: the task is gone and the link says why
+    let president = r.app.token_for(dp::CS_SU_PRESIDENT).await;
+    let (status, _) = r.app.post(&president, &format!("/api/v1/requests/{id}/withdraw"), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, page, _) = http_get(&r.app, &path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("提交人已撤回该事项") && !page.contains("name=\"csrf\""), "{page}");
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn replies_are_also_read_from_an_imap_mailbox() {
+    let dovecot = liandong_tests::dovecot::start();
+    let r = rig(
+        Backend::Sqlite,
+        "mailimap",
+        vec![
+            ("LIANDONG__INBOUND__SMTP_ENABLED".into(), "false".into()),
+            ("LIANDONG__INBOUND__IMAP_ENABLED".into(), "true".into()),
+            ("LIANDONG__INBOUND__IMAP_HOST".into(), "127.0.0.1".into()),
+            ("LIANDONG__INBOUND__IMAP_PORT".into(), dovecot.port.to_string()),
+            ("LIANDONG__INBOUND__IMAP_SECURITY".into(), "none".into()),
+            ("LIANDONG__INBOUND__IMAP_USERNAME".into(), dovecot.user.clone()),
+            ("LIANDONG__INBOUND__IMAP_PASSWORD".into(), dovecot.password.clone()),
+            ("LIANDONG__INBOUND__IMAP_POLL_MS".into(), "200".into()),
+        ],
+    )
+    .await;
+    assert!(r.app.inbound.is_none(), "no listener: IMAP only");
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    let to = reply_address(&m);
+    let raw = outlook_reply(league, &to, &subject(&m), "同意", &text(&m));
+    dovecot.deliver(&dkim::sign(&raw, "nanyue.edu.cn", "sel"));
+    r.wait_attempts("decided", 1).await;
+    let events = r.events(&id).await;
+    assert!(events.iter().any(|e| e["kind"]["type"] == "task_decided" && e["channel"] == "email_reply"));
+    for _ in 0..100 {
+        if dovecot.inbox_len() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(dovecot.inbox_len(), 0, "handled mail leaves the mailbox");
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn the_request_page_after_a_mailed_login_and_a_decision_from_the_web() {
+    let r = rig(Backend::Sqlite, "maillogin", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    // the mail's 查看详情 link asks who you are first
+    let (status, page, _) = http_get(&r.app, &format!("/requests/{id}")).await;
+    assert_eq!(status, 401);
+    assert!(page.contains("登录联动") && page.contains("name=\"email\""), "{page}");
+    assert!(text(&m).contains(&format!("http://liandong.test/requests/{id}")));
+    // asking for a link: the same answer for a known and an unknown address
+    let next = format!("/requests/{id}");
+    let (status, known) = post_form(&r.app, "/login", None, &[("email", "T0102@nanyue.edu.cn"), ("next", &next)]).await;
+    assert_eq!(status, 200);
+    let (_, unknown) = post_form(&r.app, "/login", None, &[("email", "nobody@nanyue.edu.cn"), ("next", &next)]).await;
+    assert_eq!(known, unknown, "nothing tells whether an address is known");
+    let login = r.mail(league, "【登录】", 0).await;
+    let t = text(&login);
+    let path = t
+        .split_whitespace()
+        .filter_map(|w| w.find("http://liandong.test/login/").map(|i| &w[i..]))
+        .next()
+        .expect("a login link")
+        .trim_start_matches("http://liandong.test")
+        .to_string();
+    // GET only shows a button; the POST logs in and goes back to the request
+    let (status, page, _) = http_get(&r.app, &path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("郭远子"), "{page}");
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = no_redirect.post(format!("{}{path}", r.app.base)).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], next.as_str());
+    let session = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert!(resp.headers()["set-cookie"].to_str().unwrap().contains("HttpOnly"));
+    let again = no_redirect.post(format!("{}{path}", r.app.base)).send().await.unwrap();
+    assert_eq!(again.status(), 410, "a login link works once");
+    // the request page: the matter and the reviewer's own decision form
+    let resp = no_redirect.get(format!("{}{next}", r.app.base)).header("cookie", &session).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let csrf_cookie = resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("关于学生会改革的报告") && page.contains("办理中") && page.contains("value=\"approve\""),
+        "{page}"
+    );
+    let form = [("decision", "approve"), ("comment", "网页上同意"), ("csrf", &csrf_of(&page))];
+    let resp = no_redirect
+        .post(format!("{}/requests/{id}/tasks/{}", r.app.base, 1))
+        .header("cookie", &session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403, "without the page's check cookie nothing is decided");
+    let task = r.request(&id).await["open_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["assignee"] == dp::CS_LEAGUE_SECRETARY)
+        .unwrap()["task"]
+        .as_u64()
+        .unwrap();
+    let resp = no_redirect
+        .post(format!("{}/requests/{id}/tasks/{task}", r.app.base))
+        .header("cookie", format!("{session}; {csrf_cookie}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let events = r.events(&id).await;
+    let d = events.iter().find(|e| e["kind"]["type"] == "task_decided").unwrap();
+    assert_eq!((d["channel"].as_str(), d["kind"]["comment"].as_str()), (Some("web"), Some("网页上同意")));
+    // someone not on a need-to-know request's path does not see it
+    let resp =
+        no_redirect.get(format!("{}/requests/nope", r.app.base)).header("cookie", &session).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+    r.app.stop().await;
+}
