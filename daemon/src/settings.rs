@@ -166,6 +166,8 @@ pub struct Database {
     pub sqlite_synchronous: Synchronous,
     /// SQLite busy timeout in ms.
     pub sqlite_busy_timeout_ms: u64,
+    /// How long a command waits for a database connection before the API answers 503, in ms.
+    pub acquire_timeout_ms: u64,
 }
 
 /// SQLite's `synchronous` settings we allow.
@@ -251,6 +253,7 @@ impl Settings {
             max_connections: self.database.max_connections,
             sqlite_synchronous: format!("{:?}", self.database.sqlite_synchronous).to_uppercase(),
             sqlite_busy_timeout: std::time::Duration::from_millis(self.database.sqlite_busy_timeout_ms),
+            acquire_timeout: std::time::Duration::from_millis(self.database.acquire_timeout_ms.max(100)),
         }
     }
 }

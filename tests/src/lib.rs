@@ -4,6 +4,7 @@
 pub mod dkim;
 pub mod dns;
 pub mod dovecot;
+pub mod proxy;
 pub mod smtp;
 
 use daemon::settings::Settings;
@@ -59,6 +60,17 @@ pub async fn spawn(backend: Backend, test: &str) -> TestApp {
 
 /// Like `spawn`, with extra settings as `LIANDONG__…` variables.
 pub async fn spawn_with(backend: Backend, test: &str, extra: Vec<(String, String)>) -> TestApp {
+    spawn_through(backend, test, |url| url.to_string(), extra).await
+}
+
+/// Like `spawn_with`, with the daemon's database URL rewritten by `through` (e.g. to go through
+/// a proxy); the test still creates and drops its own database directly.
+pub async fn spawn_through(
+    backend: Backend,
+    test: &str,
+    through: impl Fn(&str) -> String,
+    extra: Vec<(String, String)>,
+) -> TestApp {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let db_name = format!("ld_e2e_{test}_{}_{n}", std::process::id());
     let (url, file) = match backend {
@@ -83,7 +95,7 @@ pub async fn spawn_with(backend: Backend, test: &str, extra: Vec<(String, String
             (format!("mysql://root@127.0.0.1:3306/{db_name}"), None)
         }
     };
-    start(url, db_name, backend, file, true, extra).await
+    start(through(&url), db_name, backend, file, true, extra).await
 }
 
 /// Starts another daemon on the database of `first` (several daemons on one PostgreSQL).

@@ -29,6 +29,29 @@ impl From<entities::store::StoreError> for ApiError {
     }
 }
 
+/// Whether an internal error is the database being out of reach (a connection refused, reset
+/// or timed out; the pool empty): the request is worth retrying, so 503, not 500.
+fn unavailable(cause: &anyhow::Error) -> bool {
+    use entities::sea_orm::{DbErr, RuntimeErr, sqlx};
+    let db_down = |e: &DbErr| match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(x))
+        | DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => {
+            matches!(
+                x.as_ref(),
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed
+            ) || matches!(x.as_ref(), sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
+        }
+        _ => false,
+    };
+    cause.chain().any(|e| {
+        e.downcast_ref::<DbErr>().is_some_and(db_down)
+            || e.downcast_ref::<entities::store::StoreError>()
+                .is_some_and(|s| matches!(s, entities::store::StoreError::Db(d) if db_down(d)))
+    })
+}
+
 fn problem(status: StatusCode, code: &str, title: &str, detail: &str, fields: serde_json::Value) -> Response {
     let body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "code": code, "detail": detail, "errors": fields });
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
@@ -65,6 +88,18 @@ impl IntoResponse for ApiError {
                 AppError::NotFound(m) => problem(StatusCode::NOT_FOUND, "not_found", "Not Found", &m, json!([])),
                 AppError::Conflict { code, message } => {
                     problem(StatusCode::CONFLICT, code, "Conflict", &message, json!([]))
+                }
+                AppError::Internal(cause) if unavailable(&cause) => {
+                    tracing::warn!(error = %format!("{cause:#}"), "the database is unavailable");
+                    let mut r = problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "Service Unavailable",
+                        "the database cannot be reached just now; nothing was changed, try again shortly",
+                        json!([]),
+                    );
+                    r.headers_mut().insert(header::RETRY_AFTER, "2".parse().expect("static header"));
+                    r
                 }
                 AppError::Internal(cause) => {
                     tracing::error!(error = %format!("{cause:#}"), "internal error");

@@ -39,6 +39,8 @@ pub struct DbOptions {
     pub sqlite_synchronous: String,
     /// SQLite busy timeout.
     pub sqlite_busy_timeout: Duration,
+    /// How long a command waits for a connection before it gives up (the database is away).
+    pub acquire_timeout: Duration,
 }
 
 impl DbOptions {
@@ -49,6 +51,7 @@ impl DbOptions {
             max_connections: 8,
             sqlite_synchronous: "FULL".into(),
             sqlite_busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -59,7 +62,8 @@ pub async fn connect(o: &DbOptions) -> Result<DatabaseConnection, DbErr> {
     opts.max_connections(o.max_connections)
         .min_connections(1)
         .sqlx_logging(false)
-        .acquire_timeout(Duration::from_secs(10));
+        .acquire_timeout(o.acquire_timeout)
+        .connect_timeout(o.acquire_timeout);
     if o.url.starts_with("sqlite:") {
         let sync = match o.sqlite_synchronous.to_ascii_uppercase().as_str() {
             "NORMAL" => sea_orm::sqlx::sqlite::SqliteSynchronous::Normal,

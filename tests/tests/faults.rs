@@ -1,0 +1,79 @@
+//! Faults: the database going away and coming back while requests come in. Through a proxy the
+//! test cuts (the machine's PostgreSQL keeps serving the other tests): meanwhile the API answers
+//! 503 with Retry-After, never 500; nothing it accepted is lost; it recovers without a restart.
+
+use liandong_tests::{Backend, proxy};
+use serde_json::json;
+use std::time::{Duration, Instant};
+use workflows::org::generate::demo_people as dp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_going_away_answers_503_and_comes_back_without_a_restart() {
+    let _ = tracing_subscriber::fmt().with_env_filter("warn").try_init();
+    let proxy = proxy::start("127.0.0.1:5432").await;
+    let port = proxy.port;
+    let app = liandong_tests::spawn_through(
+        Backend::Postgres,
+        "dbaway",
+        move |url| url.replace("127.0.0.1:5432", &format!("127.0.0.1:{port}")),
+        vec![("LIANDONG__DATABASE__ACQUIRE_TIMEOUT_MS".into(), "500".into())],
+    )
+    .await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let submit = |i: usize| {
+        let form =
+            json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
+        app.http
+            .post(format!("{}/api/v1/requests", app.base))
+            .bearer_auth(&president)
+            .json(&json!({ "workflow": "major_matter_report", "form": form }))
+            .timeout(Duration::from_secs(10))
+            .send()
+    };
+    let mut accepted = Vec::new();
+    for i in 0..3 {
+        let r = submit(i).await.unwrap();
+        assert_eq!(r.status(), 201);
+        accepted.push(r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    // the database goes away: answers are 503 problems that say to come back, never 500
+    proxy.cut();
+    let mut unavailable = 0;
+    for i in 3..6 {
+        let t0 = Instant::now();
+        let r = submit(i).await.unwrap();
+        let status = r.status().as_u16();
+        assert!(t0.elapsed() < Duration::from_secs(5), "answered promptly");
+        assert_ne!(status, 500, "{}", r.text().await.unwrap());
+        if status == 503 {
+            unavailable += 1;
+            assert_eq!(r.headers()["retry-after"], "2");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["code"], "unavailable");
+        } else {
+            assert_eq!(status, 201, "anything else must be a request accepted");
+            accepted.push(r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(unavailable >= 2, "the outage was seen");
+    let (status, _) = app.get(&president, "/readyz").await;
+    assert_eq!(status, 503, "not ready while the database is away");
+    // it comes back: the same daemon serves again, and nothing accepted was lost
+    proxy.restore();
+    let mut back = false;
+    for i in 6..60 {
+        let r = submit(i).await.unwrap();
+        if r.status() == 201 {
+            accepted.push(r.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(back, "recovered without a restart");
+    for id in &accepted {
+        let (status, r) = app.get(&president, &format!("/api/v1/requests/{id}")).await;
+        assert_eq!((status, r["status"].as_str()), (200, Some("running")), "{id} was accepted and is kept");
+    }
+    app.stop().await;
+}
