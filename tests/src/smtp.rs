@@ -26,6 +26,8 @@ pub struct Sink {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Every `RCPT TO` it was given, with when.
     pub attempts: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
+    /// While true, new connections get no greeting (a server that hangs).
+    pub stalled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Starts a sink on a free loopback port.
@@ -36,11 +38,17 @@ pub async fn start() -> Sink {
     let store = received.clone();
     let attempts: Arc<Mutex<Vec<(String, std::time::Instant)>>> = Arc::default();
     let tried = attempts.clone();
+    let stalled: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+    let stall = stalled.clone();
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
             let store = store.clone();
             let tried = tried.clone();
+            let stall = stall.clone();
             tokio::spawn(async move {
+                while stall.load(std::sync::atomic::Ordering::SeqCst) {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
                 let (r, mut w) = sock.into_split();
                 let mut lines = BufReader::new(r).lines();
                 let _ = w.write_all(b"220 liandong-test-sink ESMTP\r\n").await;
@@ -94,5 +102,5 @@ pub async fn start() -> Sink {
             });
         }
     });
-    Sink { port, received, attempts }
+    Sink { port, received, attempts, stalled }
 }

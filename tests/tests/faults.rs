@@ -77,3 +77,50 @@ async fn the_database_going_away_answers_503_and_comes_back_without_a_restart() 
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_hanging_smtp_server_does_not_hold_up_the_api() {
+    let sink = liandong_tests::smtp::start().await;
+    sink.stalled.store(true, std::sync::atomic::Ordering::SeqCst);
+    let app = liandong_tests::spawn_with(
+        Backend::Sqlite,
+        "smtphang",
+        vec![
+            ("LIANDONG__MAIL__TRANSPORT".into(), "smtp".into()),
+            ("LIANDONG__MAIL__SMTP_HOST".into(), "127.0.0.1".into()),
+            ("LIANDONG__MAIL__SMTP_PORT".into(), sink.port.to_string()),
+            ("LIANDONG__MAIL__SMTP_SECURITY".into(), "none".into()),
+        ],
+    )
+    .await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let league = app.token_for(dp::CS_LEAGUE_SECRETARY).await;
+    // the server takes connections and says nothing: submits and decisions still go through
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let form =
+            json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
+        let (status, r) =
+            app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
+        assert_eq!(status, 201);
+        ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, tasks) = app.get(&league, "/api/v1/tasks").await;
+    assert_eq!(status, 200);
+    let t = &tasks["items"][0];
+    let path = format!("/api/v1/requests/{}/tasks/{}/decision", t["request"].as_str().unwrap(), t["task"]);
+    assert_eq!(app.post(&league, &path, json!({ "decision": "approve" })).await.0, 200);
+    assert!(sink.received.lock().unwrap().is_empty(), "nothing could be sent meanwhile");
+    // the server wakes up: the mail goes out
+    sink.stalled.store(false, std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..300 {
+        if app.count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await, 0);
+    assert_eq!(sink.received.lock().unwrap().len() as i64, app.count("SELECT COUNT(*) AS n FROM outbox").await);
+    app.stop().await;
+}
