@@ -124,3 +124,63 @@ async fn a_hanging_smtp_server_does_not_hold_up_the_api() {
     assert_eq!(sink.received.lock().unwrap().len() as i64, app.count("SELECT COUNT(*) AS n FROM outbox").await);
     app.stop().await;
 }
+
+/// Needs root (CI and the test machines run as root): the SQLite file lives on a small tmpfs.
+#[tokio::test]
+async fn a_full_disk_under_sqlite_is_a_clear_error_and_nothing_is_corrupt() {
+    let dir = std::env::temp_dir().join(format!("ld_full_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let st = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .arg(&dir)
+        .status()
+        .expect("mount");
+    assert!(st.success(), "mounting a tmpfs needs root");
+    let file = dir.join("liandong.sqlite");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let app = liandong_tests::spawn_through(Backend::Sqlite, "diskfull", move |_| url.clone(), vec![]).await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let submit = |i: usize| {
+        let form =
+            json!({ "kind": "report", "matter_type": "reform_progress", "title": format!("报告{i}"), "body": "……" });
+        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form }))
+    };
+    let (status, first) = submit(0).await;
+    assert_eq!(status, 201);
+    // fill the disk
+    let filler = dir.join("filler");
+    let _ = std::process::Command::new("dd")
+        .args(["if=/dev/zero", &format!("of={}", filler.display()), "bs=64k"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    let mut full = None;
+    for i in 1..200 {
+        let (status, body) = submit(i).await;
+        if status != 201 {
+            full = Some((status, body));
+            break;
+        }
+    }
+    let (status, body) = full.expect("the disk filled up");
+    assert_eq!(status, 507, "{body}");
+    assert_eq!(body["code"], "storage_full");
+    // space comes back: the same daemon goes on, and the database is whole
+    std::fs::remove_file(&filler).unwrap();
+    let (status, _) = submit(999).await;
+    assert_eq!(status, 201);
+    let (status, r) = app.get(&president, &format!("/api/v1/requests/{}", first["id"].as_str().unwrap())).await;
+    assert_eq!((status, r["status"].as_str()), (200, Some("running")));
+    let db = &app.app.db;
+    use entities::sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA integrity_check".to_string()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "integrity_check").unwrap(), "ok");
+    let (_, breaks) = entities::store::requests::verify_chains(db).await.unwrap();
+    assert!(breaks.is_empty(), "every hash chain holds");
+    app.stop().await;
+    let _ = std::process::Command::new("umount").arg(&dir).status();
+    let _ = std::fs::remove_dir_all(&dir);
+}

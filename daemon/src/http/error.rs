@@ -52,6 +52,25 @@ fn unavailable(cause: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether an internal error is the database's disk being full (SQLite `SQLITE_FULL`,
+/// PostgreSQL `53100`): the transaction was rolled back, nothing is corrupt.
+fn storage_full(cause: &anyhow::Error) -> bool {
+    use entities::sea_orm::{DbErr, RuntimeErr, sqlx};
+    let full = |e: &DbErr| match e {
+        DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x))
+        | DbErr::Conn(RuntimeErr::SqlxError(x)) => {
+            matches!(x.as_ref(), sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("13") | Some("53100")))
+        }
+        _ => false,
+    };
+    cause.chain().any(|e| {
+        e.downcast_ref::<DbErr>().is_some_and(full)
+            || e.downcast_ref::<entities::store::StoreError>()
+                .is_some_and(|s| matches!(s, entities::store::StoreError::Db(d) if full(d)))
+    })
+}
+
 fn problem(status: StatusCode, code: &str, title: &str, detail: &str, fields: serde_json::Value) -> Response {
     let body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "code": code, "detail": detail, "errors": fields });
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
@@ -88,6 +107,16 @@ impl IntoResponse for ApiError {
                 AppError::NotFound(m) => problem(StatusCode::NOT_FOUND, "not_found", "Not Found", &m, json!([])),
                 AppError::Conflict { code, message } => {
                     problem(StatusCode::CONFLICT, code, "Conflict", &message, json!([]))
+                }
+                AppError::Internal(cause) if storage_full(&cause) => {
+                    tracing::error!(error = %format!("{cause:#}"), "the database's disk is full");
+                    problem(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        "storage_full",
+                        "Insufficient Storage",
+                        "the database's disk is full; nothing was changed (an operator must free space)",
+                        json!([]),
+                    )
                 }
                 AppError::Internal(cause) if unavailable(&cause) => {
                     tracing::warn!(error = %format!("{cause:#}"), "the database is unavailable");
