@@ -121,7 +121,8 @@ async fn a_hanging_smtp_server_does_not_hold_up_the_api() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await, 0);
-    assert_eq!(sink.received.lock().unwrap().len() as i64, app.count("SELECT COUNT(*) AS n FROM outbox").await);
+    let rows = app.count("SELECT COUNT(*) AS n FROM outbox").await;
+    assert_eq!(sink.received.lock().unwrap().len() as i64, rows);
     app.stop().await;
 }
 
