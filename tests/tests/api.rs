@@ -384,6 +384,37 @@ async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
     assert_eq!(r.status(), 413);
     let (_, inbox) = app.get(&app.admin_token, &format!("/api/v1/tasks?assignee={}", dp::CS_LEAGUE_SECRETARY)).await;
     assert!(inbox["items"].as_array().unwrap().is_empty(), "nothing was submitted");
+    // bad paths, query strings, routes and methods are problems too, never plain text
+    let admin = app.admin_token.clone();
+    for (method, path, status, code) in [
+        ("GET", "/api/v1/tasks?limit=abc", 400, "bad_query"),
+        ("GET", "/api/v1/requests?nosuchfilter=1", 400, "bad_query"),
+        ("POST", "/api/v1/deliveries/abc/retry", 400, "bad_path"),
+        ("GET", "/api/v1/definitions/major_matter_report/x", 400, "bad_path"),
+        ("GET", "/api/v1/nosuchthing", 404, "not_found"),
+        ("DELETE", "/api/v1/requests", 405, "method_not_allowed"),
+    ] {
+        let r = app
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", app.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{method} {path}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json", "{method} {path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], code, "{method} {path}: {body}");
+    }
+    let r = app
+        .http
+        .put(format!("{}/api/v1/org", app.base))
+        .bearer_auth(&admin)
+        .body(vec![0xffu8, 0xfe])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["content-type"].to_str().unwrap()), (400, "application/problem+json"));
     app.stop().await;
 }
 

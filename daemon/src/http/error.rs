@@ -13,6 +13,8 @@ pub enum ApiError {
     Unauthorized,
     /// Body over the limit.
     TooLarge,
+    /// The route exists, not with this method.
+    MethodNotAllowed,
     /// From a use case.
     App(AppError),
 }
@@ -90,6 +92,13 @@ impl IntoResponse for ApiError {
                 r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
                 r
             }
+            ApiError::MethodNotAllowed => problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "Method Not Allowed",
+                "this route does not take that method",
+                json!([]),
+            ),
             ApiError::TooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
@@ -99,8 +108,11 @@ impl IntoResponse for ApiError {
             ),
             ApiError::App(e) => match e {
                 AppError::Invalid { code, message, fields } => {
-                    let status =
-                        if code == "bad_json" { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+                    let status = if matches!(code, "bad_json" | "bad_query" | "bad_path" | "bad_body") {
+                        StatusCode::BAD_REQUEST
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
                     problem(status, code, "Invalid input", &message, serde_json::to_value(fields).unwrap_or_default())
                 }
                 AppError::Forbidden(m) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", &m, json!([])),

@@ -30,6 +30,8 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(crate::web::links::router())
         .merge(crate::web::session::router())
         .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(|| async { ApiError::App(AppError::NotFound("no such route".into())) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::track))
         .with_state(app)
@@ -71,6 +73,55 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> 
                     return Err(ApiError::TooLarge);
                 }
                 Err(ApiError::App(AppError::Invalid { code: "bad_json", message: rej.body_text(), fields: vec![] }))
+            }
+        }
+    }
+}
+
+/// Path parameters whose rejections are problem+json (400, `bad_path`) with the reason.
+pub struct Path<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(rej) => {
+                Err(ApiError::App(AppError::Invalid { code: "bad_path", message: rej.body_text(), fields: vec![] }))
+            }
+        }
+    }
+}
+
+/// Query strings whose rejections are problem+json (400, `bad_query`) with the reason.
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(rej) => {
+                Err(ApiError::App(AppError::Invalid { code: "bad_query", message: rej.body_text(), fields: vec![] }))
+            }
+        }
+    }
+}
+
+/// Text bodies (the org's YAML) whose rejections are problem+json.
+pub struct Text(pub String);
+
+impl<S: Send + Sync> FromRequest<S> for Text {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match String::from_request(req, state).await {
+            Ok(s) => Ok(Text(s)),
+            Err(rej) if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::TooLarge),
+            Err(rej) => {
+                Err(ApiError::App(AppError::Invalid { code: "bad_body", message: rej.body_text(), fields: vec![] }))
             }
         }
     }

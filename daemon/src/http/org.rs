@@ -1,7 +1,6 @@
 //! `/api/v1/org`: import and export the whole org as YAML (admins), people, delegations.
 
-use super::{ApiError, Caller, Json, State};
-use axum::extract::Path;
+use super::{ApiError, Caller, Json, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -31,7 +30,7 @@ async fn export(
 async fn import(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
-    body: String,
+    super::Text(body): super::Text,
 ) -> Result<axum::Json<Value>, ApiError> {
     let imported = app.import_org(&who, &body, |_, _| {}).await?;
     Ok(axum::Json(serde_json::to_value(imported).unwrap_or_default()))
@@ -75,7 +74,7 @@ fn today() -> chrono::NaiveDate {
 async fn posts(
     extract::State(app): extract::State<State>,
     Caller(_who): Caller,
-    extract::Query(q): extract::Query<PostsQuery>,
+    Query(q): Query<PostsQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let org = app.org();
     let list: Vec<&workflows::org::Post> = match (&q.body, &q.person) {
@@ -110,7 +109,7 @@ struct LiaisonsQuery {
 async fn liaisons(
     extract::State(app): extract::State<State>,
     Caller(_who): Caller,
-    extract::Query(q): extract::Query<LiaisonsQuery>,
+    Query(q): Query<LiaisonsQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let org = app.org();
     let Some(code) = q.department.or(q.class) else {

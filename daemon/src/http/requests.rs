@@ -1,8 +1,7 @@
 //! `/api/v1/requests` and `/api/v1/tasks`: submit, read, withdraw, resubmit, comment; my open
 //! tasks; decide, acknowledge, transfer, add a reviewer.
 
-use super::{ApiError, Caller, Json, State, meta};
-use axum::extract::{Path, Query};
+use super::{ApiError, Caller, Json, Path, Query, State, meta};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Router, extract};

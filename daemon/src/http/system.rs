@@ -1,7 +1,6 @@
 //! Health, definitions (admin) and tokens (admin).
 
-use super::{ApiError, Caller, Json, State};
-use axum::extract::Path;
+use super::{ApiError, Caller, Json, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Router, extract};
@@ -49,7 +48,7 @@ async fn diff(
     extract::State(app): extract::State<State>,
     Caller(_who): Caller,
     Path(key): Path<String>,
-    extract::Query(q): extract::Query<DiffQuery>,
+    Query(q): Query<DiffQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let get = |v: i32| {
         let app = app.clone();
@@ -183,7 +182,7 @@ fn delivery_json(r: &entities::entity::workflow::outbox::Model) -> Value {
 async fn deliveries(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
-    extract::Query(q): extract::Query<DeliveriesQuery>,
+    Query(q): Query<DeliveriesQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     crate::app::definitions::admin(&who)?;
     let status = q.status.unwrap_or_else(|| "failed".into());
@@ -219,7 +218,7 @@ struct MailActionsQuery {
 async fn mail_actions(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
-    extract::Query(q): extract::Query<MailActionsQuery>,
+    Query(q): Query<MailActionsQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
     crate::app::definitions::admin(&who)?;
     let rows = entities::store::actions::attempts(&app.db, q.outcome.as_deref(), 500)
