@@ -233,7 +233,15 @@ pub async fn handle_pending(app: &App, inbound: &Inbound) -> anyhow::Result<usiz
         if !store::actions::claim_inbound(&app.db, row.id, now, stale).await? {
             continue;
         }
-        let outcome = handle(app, inbound, &row).await;
+        // a bug on one odd mail must not stop the reading of every other reply
+        let outcome =
+            match futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(app, inbound, &row))).await {
+                Ok(o) => o,
+                Err(_) => {
+                    tracing::error!(inbound = row.id, "reading an inbound mail panicked; it is set aside");
+                    "error: reading it failed (a defect); set aside".into()
+                }
+            };
         store::actions::inbound_done(&app.db, row.id, &outcome).await?;
         n += 1;
     }

@@ -288,7 +288,7 @@ fn cut_html_quote(html: &str) -> &str {
         }
     }
     for (pos, _) in lower.match_indices("border-top:") {
-        let tail = &lower[pos..lower.len().min(pos + 3000)];
+        let tail = &lower[pos..lower.floor_char_boundary(pos + 3000)];
         if let Some(open) = enclosing_tag(&lower, pos).filter(|_| tail.contains("from:") || tail.contains("发件人"))
         {
             cut = cut.min(open);
@@ -852,5 +852,13 @@ MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"gbk\"\r\nContent-Transf
         raw.extend_from_slice(&[0xCD, 0xAC, 0xD2, 0xE2, b'\r', b'\n', 0xBA, 0xC3, b'\r', b'\n']); // 同意 / 好
         let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert_eq!(parse_reply(&msg), Parsed::Command { verdict: Verdict::Approve, comment: Some("好".into()) });
+    }
+
+    #[test]
+    fn a_long_quote_header_with_wide_characters_does_not_panic() {
+        // found by the fuzzer: a byte offset 3000 past `border-top:` inside a multi-byte character
+        let html = format!("<div style='border-top:{}é'>From: x</div>", "a".repeat(2988));
+        let _ = html_new_text(&html);
+        let _ = html_new_text(&format!("<p>同意</p><div style='border-top:{}'>", "同".repeat(1100)));
     }
 }
