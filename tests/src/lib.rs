@@ -188,6 +188,12 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// The org chart as the admin API exports it (YAML).
+    pub async fn org_yaml(&self) -> String {
+        let r = self.http.get(format!("{}/api/v1/org", self.base)).bearer_auth(&self.admin_token).send().await.unwrap();
+        r.text().await.unwrap()
+    }
+
     /// Runs a `SELECT COUNT(*) AS n …` on the daemon's database.
     pub async fn count(&self, sql: &str) -> i64 {
         let db = &self.app.db;

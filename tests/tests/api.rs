@@ -483,17 +483,7 @@ async fn org_import_is_all_or_nothing() {
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("department_su@nowhere")));
     assert!(body["errors"][0]["field"].as_str().unwrap().contains(':'), "line:col");
-    let again = app
-        .http
-        .get(format!("{}/api/v1/org", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(again, yaml, "nothing changed");
+    assert_eq!(app.org_yaml().await, yaml, "nothing changed");
     // a good import replaces the org
     let renamed = yaml.replacen("南粤示例大学", "南粤示例大学（新）", 1);
     let r = app

@@ -290,16 +290,7 @@ async fn periodic_duties_are_told_once_per_period() {
 
 /// Replaces one address in the org chart through the admin API.
 async fn readdress(app: &liandong_tests::TestApp, from: &str, to: &str) {
-    let yaml = app
-        .http
-        .get(format!("{}/api/v1/org", app.base))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let yaml = app.org_yaml().await;
     assert!(yaml.contains(&format!("email: {from}")));
     let yaml = yaml.replacen(&format!("email: {from}"), &format!("email: {to}"), 1);
     let r =

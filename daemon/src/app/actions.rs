@@ -106,6 +106,16 @@ pub async fn issue(
     Ok(Issued { link, reply, actions: allowed(task.kind).iter().map(|d| (*d, colors(*d))).collect() })
 }
 
+/// The command a decision on `task` is (a return goes where the definition says).
+pub fn command(decision: Decision, task: u32, comment: Option<String>) -> Command {
+    match decision {
+        Decision::Approve => Command::Approve { task, comment },
+        Decision::Reject => Command::Reject { task, comment },
+        Decision::Return => Command::Return { task, comment, to: None },
+        Decision::Acknowledge => Command::Acknowledge { task, comment },
+    }
+}
+
 /// Where a token stands.
 #[derive(Debug, Clone)]
 pub enum Standing {
@@ -206,12 +216,7 @@ pub async fn decide(
             fields: vec![],
         });
     }
-    let cmd = match decision {
-        Decision::Approve => Command::Approve { task: task.id, comment },
-        Decision::Reject => Command::Reject { task: task.id, comment },
-        Decision::Return => Command::Return { task: task.id, comment, to: None },
-        Decision::Acknowledge => Command::Acknowledge { task: task.id, comment },
-    };
+    let cmd = command(decision, task.id, comment);
     let who = Principal { person: found.row.person_id.clone(), admin: false };
     let meta = Meta {
         address: attempt.address.clone(),

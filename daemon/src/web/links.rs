@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
-use rand::RngCore;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -197,9 +196,7 @@ async fn show(
     };
     let task = f.task().cloned();
     let chosen = q.action.as_deref().and_then(parse_decision);
-    let mut csrf = [0u8; 32];
-    rand::rng().fill_bytes(&mut csrf);
-    let csrf = hex::encode(csrf);
+    let (csrf, set_cookie) = super::csrf::issue(&app, CSRF_COOKIE, "/a/");
     let buttons: Vec<_> = task
         .as_ref()
         .map(|t| actions::allowed(t.kind))
@@ -234,26 +231,7 @@ async fn show(
         link: Some(request_link(&app, &f.row.request_id)),
         ..Default::default()
     };
-    let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/a/; HttpOnly; SameSite=Strict; Max-Age=7200{secure}");
-    Ok(render(StatusCode::OK, lang, page, &[(header::SET_COOKIE, cookie)]))
-}
-
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
-}
-
-/// Whether the POST comes from our own pages: its Origin (when the browser sends one) is our
-/// public URL's, or the host it was sent to.
-pub(crate) fn same_origin(app: &App, headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-    let public = app.public_url.trim_end_matches('/');
-    let ours = public.split('/').take(3).collect::<Vec<_>>().join("/");
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin == ours || origin.split("://").nth(1) == Some(host)
+    Ok(render(StatusCode::OK, lang, page, &[set_cookie]))
 }
 
 async fn decide(
@@ -275,9 +253,7 @@ async fn decide(
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(String::from),
         sender: None,
     };
-    let csrf_ok = !form.csrf.is_empty()
-        && cookie(&headers, CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), form.csrf.as_bytes()));
-    if !csrf_ok || !same_origin(&app, &headers) {
+    if !super::csrf::check(&app, &headers, CSRF_COOKIE, &form.csrf) {
         actions::log(
             &app,
             Kind::Link,
@@ -364,8 +340,4 @@ async fn decide(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-pub(crate) fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -119,6 +119,62 @@ pub fn render(
     resp
 }
 
+/// A cookie of the request.
+pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (k, v) = c.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
+}
+
+/// `; Secure` when the daemon is served over HTTPS.
+fn secure(app: &App) -> &'static str {
+    if app.public_url.starts_with("https://") { "; Secure" } else { "" }
+}
+
+/// A new random value (256 bits, hex): session cookies, CSRF values.
+pub(crate) fn random_hex() -> String {
+    use rand::RngCore;
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// Double-submit CSRF protection of the pages' forms: a random value in the form and in a
+/// `SameSite=Strict` cookie scoped to `path`; a POST must carry both, equal, from our origin.
+pub(crate) mod csrf {
+    use super::{App, cookie, random_hex, secure};
+    use axum::http::{HeaderMap, header};
+
+    /// A new value and the `Set-Cookie` that goes with it.
+    pub fn issue(app: &App, name: &str, path: &str) -> (String, (header::HeaderName, String)) {
+        let v = random_hex();
+        let set = format!("{name}={v}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=7200{}", secure(app));
+        (v, (header::SET_COOKIE, set))
+    }
+
+    /// Whether a POST carries the form's value matching its cookie, from our own origin.
+    pub fn check(app: &App, headers: &HeaderMap, name: &str, value: &str) -> bool {
+        !value.is_empty()
+            && cookie(headers, name).is_some_and(|c| constant_eq(c.as_bytes(), value.as_bytes()))
+            && same_origin(app, headers)
+    }
+
+    /// Whether the request comes from our own pages: its Origin (when the browser sends one) is
+    /// our public URL's, or the host it was sent to.
+    pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
+        let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+        let public = app.public_url.trim_end_matches('/');
+        let ours = public.split('/').take(3).collect::<Vec<_>>().join("/");
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        origin == ours || origin.split("://").nth(1) == Some(host)
+    }
+
+    fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
 /// Who a person is, by name.
 fn name(app: &App, id: &str) -> String {
     app.org().person(id).map_or_else(|| id.to_string(), |p| p.name.clone())

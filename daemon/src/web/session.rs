@@ -5,8 +5,9 @@
 //! The login link's GET only shows a button (link scanners open it); its POST opens the
 //! session. Every POST that changes something carries a CSRF value matching its cookie.
 
-use super::links::{constant_eq, cookie, decision_value, parse_decision, same_origin};
+use super::links::{decision_value, parse_decision};
 use super::{Page, matter, render};
+use super::{cookie, csrf, random_hex};
 use crate::app::tokens::token_hash;
 use crate::app::{App, AppError, Principal};
 use axum::Router;
@@ -16,12 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use entities::store;
 use minijinja::context;
-use rand::RngCore;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use workflows::catalog::Lang;
-use workflows::engine::{Command, Decision, Status};
+use workflows::engine::Status;
 use workflows::org::Directory;
 
 const SESSION_COOKIE: &str = "ld_session";
@@ -38,12 +38,6 @@ pub fn router() -> Router<Arc<App>> {
         .route("/logout", post(logout))
         .route("/requests/{id}", get(request_page))
         .route("/requests/{id}/tasks/{task}", post(decide))
-}
-
-fn random_hex() -> String {
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    hex::encode(raw)
 }
 
 /// The logged-in person, from the session cookie.
@@ -174,14 +168,14 @@ async fn use_login_link(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, crate::http::ApiError> {
-    if !same_origin(&app, &headers) {
+    if !csrf::same_origin(&app, &headers) {
         return Err(AppError::Forbidden("a login must come from Liandong's own page".into()).into());
     }
     let session = random_hex();
     let now = chrono::Utc::now().timestamp_millis();
     match store::web::open_session(&app.db, &token_hash(&token), &token_hash(&session), now, SESSION_MS).await? {
         Some(l) => {
-            let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
+            let secure = super::secure(&app);
             let cookie = format!(
                 "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
                 SESSION_MS / 1000
@@ -243,9 +237,8 @@ async fn request_page(
     let mine = st.open_tasks().find(|t| t.assignee == who.person).cloned();
     let mut extra = Vec::new();
     let form = mine.as_ref().map(|t| {
-        let csrf = random_hex();
-        let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
-        extra.push((header::SET_COOKIE, format!("{CSRF_COOKIE}={csrf}; Path=/requests/; HttpOnly; SameSite=Strict{secure}")));
+        let (csrf, set_cookie) = csrf::issue(&app, CSRF_COOKIE, "/requests/");
+        extra.push(set_cookie);
         let buttons: Vec<_> = crate::app::actions::allowed(t.kind)
             .iter()
             .map(|d| context! { value => decision_value(*d), class => decision_value(*d), label => crate::labels::verb(*d, lang) })
@@ -284,17 +277,12 @@ async fn decide(
     let Some(who) = viewer(&app, &headers).await? else {
         return Err(crate::http::ApiError::Unauthorized);
     };
-    let csrf_ok = !f.csrf.is_empty()
-        && cookie(&headers, CSRF_COOKIE).is_some_and(|c| constant_eq(c.as_bytes(), f.csrf.as_bytes()));
-    if !csrf_ok || !same_origin(&app, &headers) {
+    if !csrf::check(&app, &headers, CSRF_COOKIE, &f.csrf) {
         return Err(AppError::Forbidden("the form's check value or origin is wrong: reload the page".into()).into());
     }
     let comment = f.comment.map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
     let cmd = match parse_decision(&f.decision) {
-        Some(Decision::Approve) => Command::Approve { task, comment },
-        Some(Decision::Reject) => Command::Reject { task, comment },
-        Some(Decision::Return) => Command::Return { task, comment, to: None },
-        Some(Decision::Acknowledge) => Command::Acknowledge { task, comment },
+        Some(d) => crate::app::actions::command(d, task, comment),
         None => {
             return Err(AppError::Invalid {
                 code: "bad_decision",
