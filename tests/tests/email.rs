@@ -65,6 +65,19 @@ impl Rig {
         );
     }
 
+    /// At least `n` mails whose subject starts with `tag`, to anyone (delivery is asynchronous: waits).
+    async fn mails_tagged(&self, tag: &str, n: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let got: Vec<Received> =
+                self.sink.received.lock().unwrap().iter().filter(|m| subject(m).starts_with(tag)).cloned().collect();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {n} mails {tag}");
+    }
+
     async fn submit(&self, kind: &str, title: &str) -> String {
         let president = self.app.token_for(dp::CS_SU_PRESIDENT).await;
         let form = json!({ "kind": kind, "matter_type": "reform_progress", "title": title, "body": "本学期调整了工作部门设置。" });
@@ -281,10 +294,11 @@ async fn approve_by_link_ack_by_reply(backend: Backend) {
     let (status, _) = post_form(&r.app, &path, cookie.as_deref(), &[("decision", "reject"), ("csrf", &csrf)]).await;
     assert_eq!(status, 409, "a used link decides nothing more");
     // a liaison acknowledges by replying (Outlook), the Party deputy secretary too (Gmail)
-    let acks: Vec<Received> =
-        r.sink.received.lock().unwrap().iter().filter(|m| subject(m).starts_with("【备案】")).cloned().collect();
-    let liaison = acks[0].to[0].clone();
-    reply_to_mail(&r, &acks[0], "收到", true).await;
+    let acks = r.mails_tagged("【备案】", 2).await;
+    let liaison_mail =
+        acks.iter().find(|m| !m.to.iter().any(|t| t == "t0101@nanyue.edu.cn")).expect("a mail to the liaison");
+    let liaison = liaison_mail.to[0].clone();
+    reply_to_mail(&r, liaison_mail, "收到", true).await;
     let deputy = r.mail("t0101@nanyue.edu.cn", "【备案】", 0).await;
     reply_to_mail(&r, &deputy, "已阅。\n请抄送学院团委存档。", false).await;
     let done = r.wait_status(&id, "approved").await;
@@ -373,7 +387,7 @@ async fn forged_replayed_and_misdirected_replies_change_nothing() {
     r.send_reply(league, &to, signed.as_bytes()).await;
     refused += 1;
     // 4. another reviewer's token: a liaison signs properly, but the token is the secretary's
-    let ack = r.sink.received.lock().unwrap().iter().find(|m| subject(m).starts_with("【备案】")).cloned().unwrap();
+    let ack = r.mails_tagged("【备案】", 1).await.remove(0);
     let liaison = ack.to[0].clone();
     let raw = gmail_reply(&liaison, &to, &subject(&m), "同意", &text(&m));
     r.send_reply(&liaison, &to, &dkim::sign(&raw, domain_of(&liaison), "sel")).await;
