@@ -110,6 +110,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
     }
     let org = store::org::load_org(&db).await?;
     let app = Arc::new(App {
+        write_gate: App::write_gate_for(&db),
         db,
         org: RwLock::new(Arc::new(OrgDirectory::new(org))),
         definitions: RwLock::new(Default::default()),
@@ -204,7 +205,13 @@ impl Application {
             }
             workers.push(tokio::spawn(inbound::work(app, parts.inbound, parts.poll, stop_rx)));
         }
-        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        // Small answers go out at once: without TCP_NODELAY, Nagle's algorithm can hold the last
+        // segment of a response until the client's delayed ACK (up to 40 ms on Linux).
+        use axum::serve::ListenerExt;
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP");

@@ -106,9 +106,28 @@ pub struct App {
     /// Told after each commit that may have written outbox rows, so the delivery relay need not
     /// wait for its next poll (other processes poll).
     pub committed: tokio::sync::Notify,
+    /// On SQLite, this process's writers take turns here (`App::writing`).
+    pub write_gate: Option<tokio::sync::Mutex<()>>,
 }
 
 impl App {
+    /// The gate for `db`'s backend: SQLite has one writer at a time, and a writer that finds the
+    /// lock taken sleeps in SQLite's busy handler (1, 2, 5, 10… ms), so eight writers colliding
+    /// there wait far longer than the commits take. Queuing them here instead hands the lock on
+    /// as soon as it is free. PostgreSQL and MySQL write concurrently: no gate.
+    pub fn write_gate_for(db: &DatabaseConnection) -> Option<tokio::sync::Mutex<()>> {
+        (db.get_database_backend() == entities::sea_orm::DbBackend::Sqlite).then(|| tokio::sync::Mutex::new(()))
+    }
+
+    /// Waits for this process's turn to write (SQLite; at once elsewhere). Hold the guard from
+    /// the transaction's begin to its commit, and start no other gated write meanwhile.
+    pub async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        }
+    }
+
     /// The current org.
     pub fn org(&self) -> Arc<OrgDirectory> {
         self.org.read().map(|o| o.clone()).unwrap_or_else(|p| p.into_inner().clone())
@@ -159,14 +178,18 @@ impl App {
             let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
             engine::submit(&env, &id, &who.person, meta.channel, form)?
         };
+        let turn = self.writing().await;
         let txn = self.db.begin().await?;
-        match store::requests::save(&txn, None, &out, &meta).await {
+        let saved = store::requests::save(&txn, None, &out, &meta).await;
+        match saved {
             Ok(_) => {
                 txn.commit().await?;
+                drop(turn);
                 self.committed.notify_waiters();
             }
             Err(e) => {
                 txn.rollback().await.ok();
+                drop(turn);
                 // The same idempotency key raced us: return the winner's request.
                 if let Some(k) = &meta.idempotency_key
                     && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?
@@ -294,6 +317,7 @@ impl App {
                 compute(&loaded.state, &def, org.as_ref())?
             };
             let Some(out) = out else { return Ok(None) };
+            let _turn = self.writing().await;
             let txn = self.db.begin().await?;
             // The token first: saving kills the tokens of the tasks the change closed.
             if let Some(hash) = token

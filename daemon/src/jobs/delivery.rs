@@ -33,30 +33,51 @@ pub async fn relay_loop(app: Arc<App>, cfg: Config, queue: Queue, mut stop: watc
 
 /// One round of the relay: every pending notification that is due goes to the queue (or, with
 /// no job storage, is sent here). Returns how many were handed on.
+///
+/// With a job storage, the due rows go in batches: one multi-row push (apalis writes it in one
+/// transaction), then one transaction marking them queued. A crash between the two pushes the
+/// same keys again next round, which the storage ignores.
 pub async fn relay(app: &App, cfg: &Config, queue: &Queue) -> anyhow::Result<usize> {
     let now = chrono::Utc::now().timestamp_millis();
     if queue.is_direct() {
         jobs::reset_stale_sending(&app.db, now - cfg.stale_after_ms).await?;
-    }
-    let mut n = 0;
-    for row in jobs::due_outbox(&app.db, now, 200).await? {
-        if queue.is_direct() {
-            if let Some(claimed) = jobs::claim_outbox(&app.db, row.id, now, &["pending"]).await? {
+        let mut n = 0;
+        for row in jobs::due_outbox(&app.db, now, 200).await? {
+            let claimed = {
+                let _turn = app.writing().await;
+                jobs::claim_outbox(&app.db, row.id, now, &["pending"]).await?
+            };
+            if let Some(claimed) = claimed {
                 send_claimed(app, cfg, claimed, Retry::Later).await?;
                 n += 1;
             }
-            continue;
+        }
+        return Ok(n);
+    }
+    let mut n = 0;
+    loop {
+        let rows = jobs::due_outbox(&app.db, now, RELAY_BATCH).await?;
+        if rows.is_empty() {
+            return Ok(n);
         }
         // The key names the notification and when it was (re)queued: a push repeated after a
         // crash is ignored by the storage, an admin's retry is a new job.
-        let key = format!("{}#{}", row.idempotency_key, row.next_attempt_at);
-        queue.push(Deliver { outbox: row.id }, &key, cfg.max_attempts as usize).await?;
-        if jobs::mark_queued(&app.db, row.id, row.next_attempt_at).await? {
-            n += 1;
+        let jobs: Vec<(Deliver, String)> = rows
+            .iter()
+            .map(|row| (Deliver { outbox: row.id }, format!("{}#{}", row.idempotency_key, row.next_attempt_at)))
+            .collect();
+        let _turn = app.writing().await;
+        queue.push_all(&jobs, cfg.max_attempts as usize).await?;
+        let marks: Vec<(i64, i64)> = rows.iter().map(|r| (r.id, r.next_attempt_at)).collect();
+        n += jobs::mark_all_queued(&app.db, marks).await?;
+        if (rows.len() as u64) < RELAY_BATCH {
+            return Ok(n);
         }
     }
-    Ok(n)
 }
+
+/// How many due rows the relay hands on at once.
+const RELAY_BATCH: u64 = 500;
 
 /// What happened to a delivery job.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -107,6 +107,7 @@ macro_rules! delivery_worker {
                 .backend(storage.clone().poll_with_interval(cfg.poll))
                 .data(app.clone())
                 .data(cfg.clone())
+                .concurrency(queue::CONCURRENCY)
                 .retry(policy)
                 .build(deliver_job)
         }

@@ -19,6 +19,13 @@ use std::time::Duration;
 /// The queue's name in the job tables.
 pub const QUEUE: &str = "liandong.deliver";
 
+/// Jobs a worker fetches at once. apalis fetches again as soon as a batch is handed out and
+/// waits for the poll interval only when the queue was empty; its acks are written in batches.
+const FETCH_BATCH: usize = 100;
+
+/// Delivery jobs one worker runs at once (each holds at most one pooled SMTP connection).
+pub const CONCURRENCY: usize = 16;
+
 /// A delivery job: send outbox row `outbox`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deliver {
@@ -60,13 +67,19 @@ impl Queue {
     pub fn open(db: &DatabaseConnection, heartbeat: Duration) -> Self {
         match db.get_database_backend() {
             DbBackend::Sqlite => {
-                let config =
-                    apalis_sqlite::Config::default().queue(QUEUE).heartbeat_interval(heartbeat).missed_heartbeats(2);
+                let config = apalis_sqlite::Config::default()
+                    .queue(QUEUE)
+                    .batch_size(FETCH_BATCH)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(2);
                 Queue::Sqlite(SqliteStorage::new(db.get_sqlite_connection_pool()).with_config(config))
             }
             DbBackend::Postgres => {
-                let config =
-                    apalis_postgres::Config::default().queue(QUEUE).heartbeat_interval(heartbeat).missed_heartbeats(2);
+                let config = apalis_postgres::Config::default()
+                    .queue(QUEUE)
+                    .batch_size(FETCH_BATCH)
+                    .heartbeat_interval(heartbeat)
+                    .missed_heartbeats(2);
                 Queue::Postgres(PostgresStorage::new(db.get_postgres_connection_pool()).with_config(config))
             }
             _ => Queue::Direct,
@@ -88,6 +101,37 @@ impl Queue {
                     entities::sea_orm::sqlx::Error::Database(e),
                 ))) if e.code().as_deref() == Some("23505") => Ok(()),
                 Err(e) => Err(anyhow::anyhow!("queueing a delivery: {e}")),
+            },
+            Queue::Direct => Ok(()),
+        }
+    }
+
+    /// Pushes many delivery jobs at once (one statement on PostgreSQL, one transaction on
+    /// SQLite). A key pushed before is skipped: SQLite ignores it; on PostgreSQL the duplicate
+    /// fails the whole statement, so that batch is pushed again one job at a time.
+    pub async fn push_all(&self, jobs: &[(Deliver, String)], max_attempts: usize) -> anyhow::Result<()> {
+        let tasks = || {
+            futures::stream::iter(
+                jobs.iter()
+                    .map(|(job, key)| TaskBuilder::new(*job).idempotency_key(key).max_attempts(max_attempts).build())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        match self {
+            Queue::Sqlite(s) => {
+                s.clone().push_all(tasks()).await.map_err(|e| anyhow::anyhow!("queueing deliveries: {e}"))
+            }
+            Queue::Postgres(s) => match s.clone().push_all(tasks()).await {
+                Ok(()) => Ok(()),
+                Err(apalis::prelude::TaskSinkError::PushError(apalis_postgres::Error::Database(
+                    entities::sea_orm::sqlx::Error::Database(e),
+                ))) if e.code().as_deref() == Some("23505") => {
+                    for (job, key) in jobs {
+                        self.push(*job, key, max_attempts).await?;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(anyhow::anyhow!("queueing deliveries: {e}")),
             },
             Queue::Direct => Ok(()),
         }

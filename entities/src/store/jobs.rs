@@ -53,6 +53,18 @@ pub async fn mark_queued<C: ConnectionTrait>(db: &C, id: i64, next_attempt_at: i
     Ok(r.rows_affected == 1)
 }
 
+/// `mark_queued` for many rows in one transaction; returns how many were marked.
+pub async fn mark_all_queued(db: &sea_orm::DatabaseConnection, rows: Vec<(i64, i64)>) -> Result<usize, StoreError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let mut n = 0;
+    for (id, next_attempt_at) in rows {
+        n += mark_queued(&txn, id, next_attempt_at).await? as usize;
+    }
+    txn.commit().await?;
+    Ok(n)
+}
+
 /// How many notifications are in each status (`pending`, `queued`, `sending`, `sent`, `failed`).
 pub async fn outbox_counts<C: ConnectionTrait>(db: &C) -> Result<Vec<(String, i64)>, StoreError> {
     use sea_orm::FromQueryResult;
