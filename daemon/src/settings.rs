@@ -186,6 +186,21 @@ pub enum Synchronous {
 pub struct Seed {
     /// Load the demo university and the built-in workflows on first start.
     pub demo: bool,
+    /// Which university `demo` loads: `demo` (the shipped Nanyue demo) or `large` (the large
+    /// synthetic one: 60 departments, 4,000 classes, 150,000 students; for benchmarks).
+    #[serde(default)]
+    pub org: SeedOrg,
+}
+
+/// The university seeded on first start.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SeedOrg {
+    /// The shipped demo university.
+    #[default]
+    Demo,
+    /// The large synthetic university.
+    Large,
 }
 
 /// `[log]`.

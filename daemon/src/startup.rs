@@ -104,8 +104,13 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
     crate::jobs::queue::migrate(&db).await?;
     let first = !store::org::has_org(&db).await?;
     if first && settings.seed.demo {
-        let org = workflows::org::file::load_org(workflows::org::generate::DEMO_ORG_FILE)
-            .map_err(|e| anyhow::anyhow!("the shipped demo org does not load: {e:?}"))?;
+        let org = match settings.seed.org {
+            crate::settings::SeedOrg::Demo => {
+                workflows::org::file::load_org(workflows::org::generate::DEMO_ORG_FILE)
+                    .map_err(|e| anyhow::anyhow!("the shipped demo org does not load: {e:?}"))?
+            }
+            crate::settings::SeedOrg::Large => workflows::org::generate::large(20_251_124),
+        };
         store::org::replace_org(&db, &org, |_, _| {}).await?;
     }
     let org = store::org::load_org(&db).await?;

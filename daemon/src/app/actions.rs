@@ -96,7 +96,10 @@ pub async fn issue(
     if let Some(r) = &reply {
         rows.push(row(r, Kind::Reply));
     }
-    store::actions::issue(&app.db, rows).await?;
+    {
+        let _turn = app.writing().await;
+        store::actions::issue(&app.db, rows).await?;
+    }
     let colors = |d: Decision| match d {
         Decision::Approve => "#16a34a",
         Decision::Reject => "#dc2626",

@@ -106,7 +106,11 @@ pub async fn run_job(app: &App, cfg: &Config, job: Deliver) -> anyhow::Result<Ou
     let now = chrono::Utc::now().timestamp_millis();
     // `sending`: a run of this job cut short by a crash; `pending`: the relay crashed between
     // the push and marking the row queued.
-    match jobs::claim_outbox(&app.db, job.outbox, now, &["queued", "sending", "pending"]).await? {
+    let claimed = {
+        let _turn = app.writing().await;
+        jobs::claim_outbox(&app.db, job.outbox, now, &["queued", "sending", "pending"]).await?
+    };
+    match claimed {
         Some(row) => send_claimed(app, cfg, row, Retry::ByQueue).await,
         None => Ok(Outcome::Skipped),
     }
@@ -118,7 +122,10 @@ async fn send_claimed(app: &App, cfg: &Config, row: outbox::Model, retry: Retry)
     match deliver(app, cfg, &row).await {
         Ok(()) => {
             let at = chrono::Utc::now().timestamp_millis();
-            jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
+            {
+                let _turn = app.writing().await;
+                jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
+            }
             app.metrics.delivered(at - row.created_at);
             Ok(Outcome::Sent)
         }

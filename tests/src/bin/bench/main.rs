@@ -17,7 +17,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod more;
+
 const PG: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// The loopback SMTP sink every daemon of the run sends its mail to (set once in `main`).
+static SMTP_PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
 const CLIENTS: usize = 8;
 
 /// The two-step approval every B1 client drives: two reviewers in turn, each step with a due time
@@ -199,7 +204,12 @@ fn start(db: Db, tag: &str, extra: &[(&str, &str)]) -> Result<Daemon> {
 
 /// Starts the daemon on a scratch database (`fresh`: made anew, else the one `tag` names).
 fn start_on(db: Db, tag: &str, extra: &[(&str, &str)], fresh: bool) -> Result<Daemon> {
-    let dir = std::env::temp_dir().join(format!("ld_bench_{tag}_{}_{}", std::process::id(), fresh as u8));
+    start_named(db, tag, &format!("{tag}_{}", fresh as u8), extra, fresh)
+}
+
+/// `start_on`, with its own scratch directory `dir_tag` (several daemons on one database).
+fn start_named(db: Db, tag: &str, dir_tag: &str, extra: &[(&str, &str)], fresh: bool) -> Result<Daemon> {
+    let dir = std::env::temp_dir().join(format!("ld_bench_{dir_tag}_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let (url, pg) = match db {
@@ -225,6 +235,13 @@ fn start_on(db: Db, tag: &str, extra: &[(&str, &str)], fresh: bool) -> Result<Da
         .env("LIANDONG__JOBS__DUTIES", "false")
         .env("LIANDONG__LOG__LEVEL", "error")
         .stdout(Stdio::piped());
+    // Mail goes to the run's loopback SMTP sink, as it would to a real relay.
+    if let Some(port) = SMTP_PORT.get() {
+        cmd.env("LIANDONG__MAIL__TRANSPORT", "smtp")
+            .env("LIANDONG__MAIL__SMTP_HOST", "127.0.0.1")
+            .env("LIANDONG__MAIL__SMTP_PORT", port.to_string())
+            .env("LIANDONG__MAIL__SMTP_SECURITY", "none");
+    }
     for (k, v) in extra {
         cmd.env(k, v);
     }
@@ -306,6 +323,20 @@ struct Throughput {
 
 /// 8 closed-loop clients decide pre-submitted two-step requests for `seconds`.
 async fn decisions(d: &Daemon, seconds: u64) -> Result<Throughput> {
+    let p = prepare_decisions(d, seconds).await?;
+    run_decisions(d, p, seconds).await
+}
+
+/// What B1's clients decide: requests submitted beforehand (not timed), split among the clients.
+struct Prepared {
+    http: reqwest::Client,
+    first: String,
+    second: String,
+    per_client: Vec<Vec<(String, u64)>>,
+}
+
+/// Publishes the two-step workflow and submits enough requests for `seconds` of B1.
+async fn prepare_decisions(d: &Daemon, seconds: u64) -> Result<Prepared> {
     let http = reqwest::Client::new();
     let (s, v) =
         post(&http, format!("{}/api/v1/definitions", d.base), &d.admin, json!({ "yaml": TWO_STEP, "publish": true }))
@@ -342,6 +373,12 @@ async fn decisions(d: &Daemon, seconds: u64) -> Result<Throughput> {
     let requests: Vec<(String, u64)> = std::mem::take(&mut *queue.lock().unwrap());
     let per_client: Vec<Vec<(String, u64)>> =
         (0..CLIENTS).map(|c| requests.iter().skip(c).step_by(CLIENTS).cloned().collect()).collect();
+    Ok(Prepared { http, first, second, per_client })
+}
+
+/// Runs B1's closed loop on prepared requests for `seconds`.
+async fn run_decisions(d: &Daemon, p: Prepared, seconds: u64) -> Result<Throughput> {
+    let Prepared { http, first, second, per_client } = p;
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicUsize::new(0));
     let latencies: Arc<std::sync::Mutex<Vec<f64>>> = Arc::default();
@@ -545,6 +582,8 @@ async fn main() -> Result<()> {
     if !st.success() {
         bail!("cargo build --release -p daemon failed");
     }
+    let sink = liandong_tests::smtp::start().await;
+    let _ = SMTP_PORT.set(sink.port);
     eprintln!("== limits (before)");
     let before = limits(a.seconds).await?;
     eprintln!("{before:?}");
@@ -703,6 +742,68 @@ async fn main() -> Result<()> {
             target: "≥ 1.5× graphile-worker".into(),
             verdict: verdict(ok && got == 10_000),
             db: Db::Postgres.name().into(),
+        });
+    }
+    if run("B5") {
+        eprintln!("== B5: 10,000 reminders due within 10 s, two daemons, one killed with SIGKILL halfway");
+        let t = more::timers(10_000).await?;
+        let bound = t.poll_ms as f64 + 100.0;
+        rows.push(Row {
+            id: "B5",
+            what: format!(
+                "timers: {} reminders due within 10 s, 2 daemons, one kill -9'd halfway and restarted",
+                t.timers
+            ),
+            figure: format!(
+                "lateness p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; {} fired, {} missed, {} fired twice; {} reminder mails, {} requests with more than one",
+                t.p50_ms, t.p99_ms, t.max_ms, t.fired, t.missed, t.duplicates, t.mails, t.duplicate_mails
+            ),
+            limit: format!("due time; poll {} ms", t.poll_ms),
+            ratio: format!("p99 {:.2}× of bound", t.p99_ms / bound),
+            target: format!("p99 ≤ poll + 100 ms = {bound:.0} ms; 0 missed; 0 duplicates"),
+            verdict: verdict(
+                t.p99_ms <= bound && t.missed == 0 && t.duplicates == 0 && t.duplicate_mails == 0 && t.fired == t.timers,
+            ),
+            db: Db::Postgres.name().into(),
+        });
+    }
+    if run("B6") {
+        eprintln!("== B6: inbox reads with 100,000 open requests, 8 clients; then with B1 beside");
+        let i = more::inbox(100_000, a.seconds).await?;
+        let ratio = i.reads_per_s / before.pg_select_c8;
+        rows.push(Row {
+            id: "B6",
+            what: format!("inbox reads `GET /api/v1/tasks?assignee=me`, {} open requests, 8 clients", i.open_requests),
+            figure: format!(
+                "{:.0}/s (p50 {:.1} ms, p99 {:.1} ms); with B1 beside: {:.0}/s, p99 {:.1} ms (B1 beside: {:.0} decisions/s, p99 {:.1} ms)",
+                i.reads_per_s, i.p50_ms, i.p99_ms, i.beside_reads_per_s, i.beside_p99_ms, i.b1.per_s, i.b1.p99_ms
+            ),
+            limit: format!("{:.0} (pgbench -S c8 tps)", before.pg_select_c8),
+            ratio: format!("{ratio:.2}×; p99 beside/alone {:.2}", i.beside_p99_ms / i.p99_ms.max(1e-9)),
+            target: "≥ 0.3×, p99 < 10 ms, p99 beside B1 < 2× alone".into(),
+            verdict: verdict(ratio >= 0.3 && i.p99_ms < 10.0 && i.beside_p99_ms < 2.0 * i.p99_ms),
+            db: Db::Postgres.name().into(),
+        });
+    }
+    if run("B7") {
+        eprintln!("== B7: submit on the demo university vs the large synthetic one");
+        let o = more::org_scale(300).await?;
+        let ratio = o.large.0 / o.demo.0.max(1e-9);
+        rows.push(Row {
+            id: "B7",
+            what: format!(
+                "submit p50, 1 client, reviewers resolved through the submitter's department: large university ({} people) vs demo",
+                o.people
+            ),
+            figure: format!(
+                "large p50 {:.2} ms (p99 {:.2}); demo p50 {:.2} ms (p99 {:.2}); large start to ready (first start, seeding) {} ms",
+                o.large.0, o.large.1, o.demo.0, o.demo.1, o.large_ready_ms
+            ),
+            limit: "itself on the demo university".into(),
+            ratio: format!("{ratio:.2}"),
+            target: "≤ 1.2".into(),
+            verdict: verdict(ratio <= 1.2),
+            db: Db::SqliteFull.name().into(),
         });
     }
     eprintln!("== limits (after)");
