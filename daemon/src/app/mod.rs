@@ -329,7 +329,7 @@ impl App {
                     message: "this link was used, has expired or no longer applies".into(),
                 });
             }
-            match store::requests::save(&txn, Some(loaded.row_version), &out, meta).await {
+            match store::requests::save_loaded(&txn, &loaded, &out, meta).await {
                 Ok(_) => {
                     txn.commit().await?;
                     self.committed.notify_waiters();

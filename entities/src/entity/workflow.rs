@@ -71,6 +71,8 @@ pub mod request {
         pub created_at: i64,
         /// Column `updated_at`.
         pub updated_at: i64,
+        /// Column `last_hash`: the hash of the newest event (NULL on rows older than it).
+        pub last_hash: Option<String>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.

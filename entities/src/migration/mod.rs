@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20251124_000001_initial;
 mod m20251124_000002_duties;
 mod m20251125_000003_mail_actions;
+mod m20251125_000004_request_last_hash;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251124_000001_initial::Migration),
             Box::new(m20251124_000002_duties::Migration),
             Box::new(m20251125_000003_mail_actions::Migration),
+            Box::new(m20251125_000004_request_last_hash::Migration),
         ]
     }
 }

@@ -236,6 +236,25 @@ pub async fn insert_notification<C: ConnectionTrait>(db: &C, row: outbox::Active
     Ok(())
 }
 
+/// `insert_notification` for many rows in one statement.
+pub async fn insert_notifications<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<outbox::ActiveModel>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    for chunk in rows.chunks(200) {
+        outbox::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(outbox::Column::IdempotencyKey)
+                    .do_nothing_on([outbox::Column::IdempotencyKey])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Queues a notification outside the engine (the answer to an unclear reply…), once per `key`.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,

@@ -28,6 +28,8 @@ pub struct Loaded {
     pub state: Instance,
     /// Row version for optimistic concurrency.
     pub row_version: i64,
+    /// The hash of the newest event, when the row knows it.
+    pub last_hash: Option<String>,
 }
 
 /// The hash of an event, chained to the previous one.
@@ -51,7 +53,7 @@ fn kind_name(k: &EventKind) -> String {
 pub async fn load<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<Loaded>, StoreError> {
     let Some(row) = request::Entity::find_by_id(id.to_string()).one(db).await? else { return Ok(None) };
     let state: Instance = serde_json::from_str(&row.state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Some(Loaded { state, row_version: row.row_version }))
+    Ok(Some(Loaded { state, row_version: row.row_version, last_hash: row.last_hash }))
 }
 
 /// The request a submitter already made with this idempotency key, if any.
@@ -83,9 +85,37 @@ pub async fn save<C: ConnectionTrait>(
     out: &Output,
     meta: &Meta,
 ) -> Result<i64, StoreError> {
+    save_after(db, expected.map(|v| (v, None)), out, meta).await
+}
+
+/// `save` of a command computed from `loaded`: the chain continues from the hash it was loaded
+/// with (the row version check proves no event was appended since).
+pub async fn save_loaded<C: ConnectionTrait>(
+    db: &C,
+    loaded: &Loaded,
+    out: &Output,
+    meta: &Meta,
+) -> Result<i64, StoreError> {
+    save_after(db, Some((loaded.row_version, loaded.last_hash.clone())), out, meta).await
+}
+
+async fn save_after<C: ConnectionTrait>(
+    db: &C,
+    expected: Option<(i64, Option<String>)>,
+    out: &Output,
+    meta: &Meta,
+) -> Result<i64, StoreError> {
     let st = &out.state;
     let now = out.events.last().map_or(0, |e| millis(e.at));
     let state_json = serde_json::to_string(st).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    // Where the audit chain goes on from: nothing before a submit; the loaded hash, or (rows
+    // older than `last_hash`) the newest event's.
+    let prev = match &expected {
+        None => "0".repeat(64),
+        Some((_, Some(h))) => h.clone(),
+        Some((_, None)) => last_event_hash(db, &st.id).await?,
+    };
+    let (event_rows, last_hash) = chain(&prev, &st.id, &out.events, meta)?;
     let row_version = match expected {
         None => {
             request::Entity::insert(request::ActiveModel {
@@ -101,17 +131,19 @@ pub async fn save<C: ConnectionTrait>(
                 idempotency_key: Set(meta.idempotency_key.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
+                last_hash: Set(Some(last_hash)),
             })
             .exec_without_returning(db)
             .await?;
             1
         }
-        Some(v) => {
+        Some((v, _)) => {
             let res = request::Entity::update_many()
                 .col_expr(request::Column::State, Expr::value(state_json))
                 .col_expr(request::Column::Status, Expr::value(status_name(st)))
                 .col_expr(request::Column::RowVersion, Expr::value(v + 1))
                 .col_expr(request::Column::UpdatedAt, Expr::value(now))
+                .col_expr(request::Column::LastHash, Expr::value(last_hash))
                 .filter(request::Column::Id.eq(st.id.clone()))
                 .filter(request::Column::RowVersion.eq(v))
                 .exec(db)
@@ -122,7 +154,9 @@ pub async fn save<C: ConnectionTrait>(
             v + 1
         }
     };
-    append_events(db, &st.id, &out.events, meta).await?;
+    for chunk in event_rows.chunks(200) {
+        event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+    }
     // The inbox: every task the events touched, as it stands now.
     let touched: std::collections::BTreeSet<u32> = out
         .events
@@ -134,25 +168,32 @@ pub async fn save<C: ConnectionTrait>(
             _ => None,
         })
         .collect();
-    for t in touched.iter().filter_map(|id| st.tasks.get(id)) {
-        let state = match &t.state {
-            TaskState::Open => "open",
-            TaskState::Decided { .. } => "decided",
-            TaskState::Cancelled { .. } => "cancelled",
-        };
-        let row = task::ActiveModel {
-            request_id: Set(st.id.clone()),
-            task_no: Set(t.id as i32),
-            assignee: Set(t.assignee.clone()),
-            on_behalf_of: Set(t.on_behalf_of.clone()),
-            step: Set(t.step.clone()),
-            kind: Set(format!("{:?}", t.kind).to_lowercase()),
-            state: Set(state.into()),
-            round: Set(t.round as i32),
-            created_at: Set(millis(t.created_at)),
-            due_at: Set(t.due_at.map(millis)),
-        };
-        task::Entity::insert(row)
+    let task_rows: Vec<task::ActiveModel> = touched
+        .iter()
+        .filter_map(|id| st.tasks.get(id))
+        .map(|t| {
+            let state = match &t.state {
+                TaskState::Open => "open",
+                TaskState::Decided { .. } => "decided",
+                TaskState::Cancelled { .. } => "cancelled",
+            };
+            task::ActiveModel {
+                request_id: Set(st.id.clone()),
+                task_no: Set(t.id as i32),
+                assignee: Set(t.assignee.clone()),
+                on_behalf_of: Set(t.on_behalf_of.clone()),
+                step: Set(t.step.clone()),
+                kind: Set(format!("{:?}", t.kind).to_lowercase()),
+                state: Set(state.into()),
+                round: Set(t.round as i32),
+                created_at: Set(millis(t.created_at)),
+                due_at: Set(t.due_at.map(millis)),
+            }
+        })
+        .collect();
+    // one statement for every task the command touched
+    for chunk in task_rows.chunks(200) {
+        task::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([task::Column::RequestId, task::Column::TaskNo])
                     .update_column(task::Column::State)
@@ -162,6 +203,7 @@ pub async fn save<C: ConnectionTrait>(
             .await?;
     }
     let first_seq = out.events.first().map_or(0, |e| e.seq);
+    let mut notices = Vec::new();
     for (i, effect) in out.effects.iter().enumerate() {
         match effect {
             Effect::Notify { to, lang, template, task } => {
@@ -169,8 +211,7 @@ pub async fn save<C: ConnectionTrait>(
                 let template =
                     serde_json::to_value(template).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
                 let lang = if *lang == workflows::catalog::Lang::En { "en" } else { "zh" };
-                let row = super::jobs::notification(&key, &st.id, to, &template, lang, task.map(|t| t as i32), now);
-                super::jobs::insert_notification(db, row).await?;
+                notices.push(super::jobs::notification(&key, &st.id, to, &template, lang, task.map(|t| t as i32), now));
             }
             Effect::ScheduleTimer(t) => {
                 let row = timer::ActiveModel {
@@ -194,6 +235,7 @@ pub async fn save<C: ConnectionTrait>(
             Effect::CancelTimer { .. } => {}
         }
     }
+    super::jobs::insert_notifications(db, notices).await?;
     // A task that is no longer open takes its mail links and reply addresses with it.
     for e in &out.events {
         if let EventKind::TaskDecided { task, .. } | EventKind::TaskCancelled { task, .. } = &e.kind {
@@ -214,22 +256,25 @@ pub async fn save<C: ConnectionTrait>(
     Ok(row_version)
 }
 
-async fn append_events<C: ConnectionTrait>(
-    db: &C,
-    request: &str,
-    events: &[Event],
-    meta: &Meta,
-) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut prev = event::Entity::find()
+/// The hash of a request's newest event (the chain's start when it has none).
+async fn last_event_hash<C: ConnectionTrait>(db: &C, request: &str) -> Result<String, StoreError> {
+    Ok(event::Entity::find()
         .filter(event::Column::RequestId.eq(request))
         .order_by_desc(event::Column::Seq)
         .limit(1)
         .one(db)
         .await?
-        .map_or_else(|| "0".repeat(64), |e| e.hash);
+        .map_or_else(|| "0".repeat(64), |e| e.hash))
+}
+
+/// The rows of `events`, each hashed onto the one before (from `prev`), and the last hash.
+fn chain(
+    prev: &str,
+    request: &str,
+    events: &[Event],
+    meta: &Meta,
+) -> Result<(Vec<event::ActiveModel>, String), StoreError> {
+    let mut prev = prev.to_string();
     let mut rows = Vec::with_capacity(events.len());
     for e in events {
         let body = serde_json::to_string(e).map_err(|x| StoreError::Corrupt(x.to_string()))?;
@@ -253,10 +298,7 @@ async fn append_events<C: ConnectionTrait>(
         });
         prev = hash;
     }
-    for chunk in rows.chunks(200) {
-        event::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
-    Ok(())
+    Ok((rows, prev))
 }
 
 /// The events of a request, in order.

@@ -305,7 +305,7 @@ pub async fn inbox(open: i64, seconds: u64) -> Result<InboxRun> {
         &format!(
             "INSERT INTO requests (id, key, version, submitter, title, status, need_to_know, state, row_version, \
              idempotency_key, created_at, updated_at) \
-             SELECT id || '-' || g, key, version, submitter, title, status, need_to_know, state, row_version, NULL, \
+             SELECT substr(id, 1, 24) || lpad(g::text, 12, '0'), key, version, submitter, title, status, need_to_know, state, row_version, NULL, \
              created_at, updated_at FROM requests, generate_series(1, {open}) g WHERE id = '{template}'"
         ),
     )
@@ -315,7 +315,7 @@ pub async fn inbox(open: i64, seconds: u64) -> Result<InboxRun> {
         &format!(
             "WITH people AS (SELECT array_agg(id ORDER BY id) AS a, count(*) AS n FROM org_people) \
              INSERT INTO tasks (request_id, task_no, assignee, on_behalf_of, step, kind, state, round, created_at, due_at) \
-             SELECT t.request_id || '-' || g, t.task_no, people.a[(1 + (g % people.n))::int], NULL, t.step, t.kind, t.state, \
+             SELECT substr(t.request_id, 1, 24) || lpad(g::text, 12, '0'), t.task_no, people.a[(1 + (g % people.n))::int], NULL, t.step, t.kind, t.state, \
              t.round, t.created_at + g, t.due_at FROM tasks t, people, generate_series(1, {open}) g \
              WHERE t.request_id = '{template}' AND t.state = 'open'"
         ),
