@@ -81,7 +81,9 @@ pub fn transport(s: &Settings) -> Result<crate::mail::transport::Transport> {
                 SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&m.smtp_host),
             }
             .port(m.smtp_port)
-            .pool_config(PoolConfig::new().max_size(4));
+            // one connection per delivery job that may run at once: a mail waits for a free
+            // connection, not for another mail's round trips
+            .pool_config(PoolConfig::new().max_size(crate::jobs::queue::CONCURRENCY as u32));
             if !m.smtp_username.is_empty() {
                 b = b.credentials(Credentials::new(m.smtp_username.clone(), m.smtp_password.clone()));
             }

@@ -224,16 +224,7 @@ pub fn notification(
 
 /// Inserts a notification unless one with its key exists.
 pub async fn insert_notification<C: ConnectionTrait>(db: &C, row: outbox::ActiveModel) -> Result<(), StoreError> {
-    use sea_orm::sea_query::OnConflict;
-    outbox::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(outbox::Column::IdempotencyKey)
-                .do_nothing_on([outbox::Column::IdempotencyKey])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    insert_notifications(db, vec![row]).await
 }
 
 /// `insert_notification` for many rows in one statement.
