@@ -24,7 +24,7 @@ pub const QUEUE: &str = "liandong.deliver";
 const FETCH_BATCH: usize = 100;
 
 /// Delivery jobs one worker runs at once (each holds at most one pooled SMTP connection).
-pub const CONCURRENCY: usize = 64;
+pub const CONCURRENCY: usize = 16;
 
 /// A delivery job: send outbox row `outbox`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
