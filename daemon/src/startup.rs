@@ -111,7 +111,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
                 workflows::org::file::load_org(workflows::org::generate::DEMO_ORG_FILE)
                     .map_err(|e| anyhow::anyhow!("the shipped demo org does not load: {e:?}"))?
             }
-            crate::settings::SeedOrg::Large => workflows::org::generate::large(20_251_124),
+            crate::settings::SeedOrg::Large => workflows::org::generate::large(workflows::org::generate::LARGE_SEED),
         };
         store::org::replace_org(&db, &org, |_, _| {}).await?;
     }

@@ -116,29 +116,22 @@ async fn crash_and_recover(url: &str, name: &str) {
     }
     // a last start drains what was committed
     let mut d = start(url, &outbox);
-    let count = |sql: &'static str| {
-        let db = &db;
+    let count = |sql: &str| {
+        let (db, sql) = (&db, sql.to_string());
         async move {
-            let row = db
-                .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_string()))
-                .await
-                .unwrap()
-                .unwrap();
+            let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
             row.try_get::<i64>("", "n").unwrap()
         }
     };
+    let jobs = if url.starts_with("sqlite") { "Jobs" } else { "apalis.jobs" };
+    // a job killed after its mail went out but before its ack runs again (and finds the row
+    // sent) once its worker has missed two heartbeats
+    let unacked = format!("SELECT COUNT(*) AS n FROM {jobs} WHERE job_type = 'liandong.deliver' AND status <> 'Done'");
     for _ in 0..300 {
-        // a job killed after its mail went out but before its ack runs again (and finds the
-        // row sent) once its worker has missed two heartbeats
-        let unacked = if url.starts_with("sqlite") {
-            "SELECT COUNT(*) AS n FROM Jobs WHERE job_type = 'liandong.deliver' AND status <> 'Done'"
-        } else {
-            "SELECT COUNT(*) AS n FROM apalis.jobs WHERE job_type = 'liandong.deliver' AND status <> 'Done'"
-        };
         let busy = count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await
             + count("SELECT COUNT(*) AS n FROM timers WHERE status = 'claimed' OR (status = 'pending' AND due_at = 0)")
                 .await
-            + count(unacked).await;
+            + count(&unacked).await;
         if busy == 0 {
             break;
         }
@@ -157,7 +150,6 @@ async fn crash_and_recover(url: &str, name: &str) {
         .count();
     assert_eq!(unsent, 0, "every notification was delivered");
     // … each through an apalis job in the same database, acknowledged as done
-    let jobs = if url.starts_with("sqlite") { "Jobs" } else { "apalis.jobs" };
     let sql = format!(
         "SELECT COUNT(*) AS n FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM {jobs} j WHERE j.job_type = 'liandong.deliver' \
          AND j.status = 'Done' AND j.idempotency_key LIKE o.idempotency_key || '#%')"

@@ -44,38 +44,28 @@ async fn rig(backend: Backend, name: &str, extra: Vec<(String, String)>) -> Rig 
 impl Rig {
     /// Waits (up to 10 s) for a mail to `to` whose subject starts with `tag`, the `nth` such.
     async fn mail(&self, to: &str, tag: &str, nth: usize) -> Received {
-        for _ in 0..200 {
-            let got: Vec<Received> = self
-                .sink
-                .received
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|m| m.to.iter().any(|t| t == to) && subject(m).starts_with(tag))
-                .cloned()
-                .collect();
-            if let Some(m) = got.get(nth) {
-                return m.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!(
-            "no mail {tag} #{nth} to {to}; got {:?}",
-            self.sink.received.lock().unwrap().iter().map(subject).collect::<Vec<_>>()
-        );
+        let mut got = self.mails_where(nth + 1, |m| m.to.iter().any(|t| t == to) && subject(m).starts_with(tag)).await;
+        got.swap_remove(nth)
     }
 
-    /// At least `n` mails whose subject starts with `tag`, to anyone (delivery is asynchronous: waits).
+    /// At least `n` mails whose subject starts with `tag`, to anyone.
     async fn mails_tagged(&self, tag: &str, n: usize) -> Vec<Received> {
+        self.mails_where(n, |m| subject(m).starts_with(tag)).await
+    }
+
+    /// At least `n` received mails matching `pick`, in order (delivery is asynchronous: waits).
+    async fn mails_where(&self, n: usize, pick: impl Fn(&Received) -> bool) -> Vec<Received> {
         for _ in 0..200 {
-            let got: Vec<Received> =
-                self.sink.received.lock().unwrap().iter().filter(|m| subject(m).starts_with(tag)).cloned().collect();
+            let got: Vec<Received> = self.sink.received.lock().unwrap().iter().filter(|m| pick(m)).cloned().collect();
             if got.len() >= n {
                 return got;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("fewer than {n} mails {tag}");
+        panic!(
+            "fewer than {n} such mails; got {:?}",
+            self.sink.received.lock().unwrap().iter().map(subject).collect::<Vec<_>>()
+        );
     }
 
     async fn submit(&self, kind: &str, title: &str) -> String {

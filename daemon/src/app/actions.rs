@@ -96,10 +96,7 @@ pub async fn issue(
     if let Some(r) = &reply {
         rows.push(row(r, Kind::Reply));
     }
-    {
-        let _turn = app.writing().await;
-        store::actions::issue(&app.db, rows).await?;
-    }
+    app.gated(store::actions::issue(&app.db, rows)).await?;
     let colors = |d: Decision| match d {
         Decision::Approve => "#16a34a",
         Decision::Reject => "#dc2626",

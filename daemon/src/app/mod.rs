@@ -128,6 +128,12 @@ impl App {
         }
     }
 
+    /// Runs one write outside a command's transaction (a claim, a result) in this process's turn.
+    pub async fn gated<F: std::future::Future>(&self, write: F) -> F::Output {
+        let _turn = self.writing().await;
+        write.await
+    }
+
     /// The current org.
     pub fn org(&self) -> Arc<OrgDirectory> {
         self.org.read().map(|o| o.clone()).unwrap_or_else(|p| p.into_inner().clone())
@@ -178,18 +184,20 @@ impl App {
             let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
             engine::submit(&env, &id, &who.person, meta.channel, form)?
         };
-        let turn = self.writing().await;
-        let txn = self.db.begin().await?;
-        let saved = store::requests::save(&txn, None, &out, &meta).await;
-        match saved {
-            Ok(_) => {
-                txn.commit().await?;
-                drop(turn);
-                self.committed.notify_waiters();
+        let saved = {
+            let _turn = self.writing().await;
+            let txn = self.db.begin().await?;
+            match store::requests::save(&txn, None, &out, &meta).await {
+                Ok(_) => txn.commit().await.map_err(StoreError::from),
+                Err(e) => {
+                    txn.rollback().await.ok();
+                    Err(e)
+                }
             }
+        };
+        match saved {
+            Ok(()) => self.committed.notify_waiters(),
             Err(e) => {
-                txn.rollback().await.ok();
-                drop(turn);
                 // The same idempotency key raced us: return the winner's request.
                 if let Some(k) = &meta.idempotency_key
                     && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?

@@ -43,11 +43,7 @@ pub async fn relay(app: &App, cfg: &Config, queue: &Queue) -> anyhow::Result<usi
         jobs::reset_stale_sending(&app.db, now - cfg.stale_after_ms).await?;
         let mut n = 0;
         for row in jobs::due_outbox(&app.db, now, 200).await? {
-            let claimed = {
-                let _turn = app.writing().await;
-                jobs::claim_outbox(&app.db, row.id, now, &["pending"]).await?
-            };
-            if let Some(claimed) = claimed {
+            if let Some(claimed) = app.gated(jobs::claim_outbox(&app.db, row.id, now, &["pending"])).await? {
                 send_claimed(app, cfg, claimed, Retry::Later).await?;
                 n += 1;
             }
@@ -106,11 +102,7 @@ pub async fn run_job(app: &App, cfg: &Config, job: Deliver) -> anyhow::Result<Ou
     let now = chrono::Utc::now().timestamp_millis();
     // `sending`: a run of this job cut short by a crash; `pending`: the relay crashed between
     // the push and marking the row queued.
-    let claimed = {
-        let _turn = app.writing().await;
-        jobs::claim_outbox(&app.db, job.outbox, now, &["queued", "sending", "pending"]).await?
-    };
-    match claimed {
+    match app.gated(jobs::claim_outbox(&app.db, job.outbox, now, &["queued", "sending", "pending"])).await? {
         Some(row) => send_claimed(app, cfg, row, Retry::ByQueue).await,
         None => Ok(Outcome::Skipped),
     }
@@ -122,17 +114,14 @@ async fn send_claimed(app: &App, cfg: &Config, row: outbox::Model, retry: Retry)
     match deliver(app, cfg, &row).await {
         Ok(()) => {
             let at = chrono::Utc::now().timestamp_millis();
-            {
-                let _turn = app.writing().await;
-                jobs::outbox_result(&app.db, row.id, "sent", at, None).await?;
-            }
+            app.gated(jobs::outbox_result(&app.db, row.id, "sent", at, None)).await?;
             app.metrics.delivered(at - row.created_at);
             Ok(Outcome::Sent)
         }
         Err(e) if e.permanent || row.attempts >= cfg.max_attempts => {
             app.metrics.delivery_failed();
             tracing::warn!(outbox = row.id, attempts = row.attempts, error = %e.reason, "delivery failed for good");
-            jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone())).await?;
+            app.gated(jobs::outbox_result(&app.db, row.id, "failed", now, Some(e.reason.clone()))).await?;
             if let Ok(template) = serde_json::from_value::<Template>(serde_json::Value::String(row.template.clone())) {
                 app.record_delivery_failure(&row.request_id, &row.recipient, template, &e.reason).await.ok();
             }
@@ -145,7 +134,7 @@ async fn send_claimed(app: &App, cfg: &Config, row: outbox::Model, retry: Retry)
                 Retry::ByQueue => "queued",
                 Retry::Later => "pending",
             };
-            jobs::outbox_result(&app.db, row.id, status, next, Some(e.reason.clone())).await?;
+            app.gated(jobs::outbox_result(&app.db, row.id, status, next, Some(e.reason.clone()))).await?;
             Ok(Outcome::Retry(e.reason))
         }
     }

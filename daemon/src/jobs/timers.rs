@@ -30,11 +30,7 @@ pub async fn tick(app: &App, cfg: &Config) -> anyhow::Result<usize> {
     let due = jobs::due_timers(&app.db, now, 500).await?;
     let fired = futures::stream::iter(due)
         .map(|t| async move {
-            let claimed = {
-                let _turn = app.writing().await;
-                jobs::claim_timer(&app.db, &t.request_id, &t.timer_id, &cfg.worker, now).await
-            };
-            match claimed {
+            match app.gated(jobs::claim_timer(&app.db, &t.request_id, &t.timer_id, &cfg.worker, now)).await {
                 Ok(true) => {}
                 Ok(false) => return false,
                 Err(e) => {

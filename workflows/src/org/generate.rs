@@ -467,6 +467,10 @@ pub fn demo() -> Org {
     build("nanyue_demo_u", Label::new("南粤示例大学", "Nanyue Demo University"), &demo_specs(), 20_251_124, true)
 }
 
+/// The seed of the large university the daemon seeds (`[seed] org = "large"`) and the
+/// benchmark expects.
+pub const LARGE_SEED: u64 = 20_251_124;
+
 /// The large synthetic university: 60 departments, 4,000 classes, 150,000 students.
 pub fn large(seed: u64) -> Org {
     let specs: Vec<DeptSpec> = (0..60u32)

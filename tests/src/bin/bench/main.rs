@@ -319,6 +319,23 @@ async fn token(http: &reqwest::Client, d: &Daemon, person: &str) -> Result<Strin
     v["token"].as_str().map(String::from).context("a token")
 }
 
+/// Publishes a benchmark workflow.
+async fn publish(http: &reqwest::Client, d: &Daemon, yaml: &str) -> Result<()> {
+    let (s, v) =
+        post(http, format!("{}/api/v1/definitions", d.base), &d.admin, json!({ "yaml": yaml, "publish": true }))
+            .await?;
+    if s != 201 {
+        bail!("publishing a benchmark workflow: {s} {v}");
+    }
+    Ok(())
+}
+
+/// A connection to a PostgreSQL daemon's scratch database.
+async fn connect_pg(d: &Daemon) -> Result<entities::sea_orm::DatabaseConnection> {
+    let name = d.pg.as_ref().context("a PostgreSQL daemon")?;
+    Ok(store::connect(&DbOptions::new(format!("{PG}/{name}"))).await?)
+}
+
 fn quantile(v: &mut [f64], q: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
@@ -358,12 +375,7 @@ struct Prepared {
 /// Publishes the two-step workflow and submits enough requests for `seconds` of B1.
 async fn prepare_decisions(d: &Daemon, seconds: u64) -> Result<Prepared> {
     let http = reqwest::Client::new();
-    let (s, v) =
-        post(&http, format!("{}/api/v1/definitions", d.base), &d.admin, json!({ "yaml": TWO_STEP, "publish": true }))
-            .await?;
-    if s != 201 {
-        bail!("publishing the benchmark workflow: {s} {v}");
-    }
+    publish(&http, d, TWO_STEP).await?;
     let submitter = token(&http, d, "2023010201").await?;
     let first = token(&http, d, "T0102").await?;
     let second = token(&http, d, "T0101").await?;
@@ -515,8 +527,7 @@ async fn drain(n: usize) -> Result<(f64, usize)> {
     let sink = liandong_tests::smtp::start().await;
     // set up the schema and the demo org with jobs off, then queue the notices (not timed)
     let setup = start(Db::Postgres, "drain", &[("LIANDONG__JOBS__ENABLED", "false")])?;
-    let url = format!("{PG}/ld_bench_drain_{}", std::process::id());
-    let db = store::connect(&DbOptions::new(&url)).await?;
+    let db = connect_pg(&setup).await?;
     let people: Vec<String> = db
         .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM org_people".to_string()))
         .await?

@@ -46,16 +46,6 @@ steps:
   rejected: { label: { zh: 未通过, en: Rejected }, end: rejected }
 "#;
 
-async fn publish(http: &reqwest::Client, d: &Daemon, yaml: &str) -> Result<()> {
-    let (s, v) =
-        post(http, format!("{}/api/v1/definitions", d.base), &d.admin, json!({ "yaml": yaml, "publish": true }))
-            .await?;
-    if s != 201 {
-        bail!("publishing a benchmark workflow: {s} {v}");
-    }
-    Ok(())
-}
-
 /// Submits `n` requests of `workflow` as `token` with 8 clients; returns how many were accepted.
 async fn submit_many(d: &Daemon, token: &str, workflow: &str, n: usize, limit: Duration) -> Result<usize> {
     let http = reqwest::Client::new();
@@ -81,11 +71,6 @@ async fn submit_many(d: &Daemon, token: &str, workflow: &str, n: usize, limit: D
         h.await?;
     }
     Ok(done.load(Ordering::Relaxed))
-}
-
-async fn connect_pg(d: &Daemon) -> Result<entities::sea_orm::DatabaseConnection> {
-    let name = d.pg.as_ref().context("a PostgreSQL daemon")?;
-    Ok(store::connect(&DbOptions::new(format!("{PG}/{name}"))).await?)
 }
 
 async fn exec(db: &entities::sea_orm::DatabaseConnection, sql: &str) -> Result<u64> {
@@ -137,7 +122,7 @@ pub async fn timers(n: usize) -> Result<TimerRun> {
         ("LIANDONG__JOBS__STALE_AFTER_MS", "2000"),
         ("LIANDONG__JOBS__HEARTBEAT_MS", "1000"),
     ];
-    let a = start_named(Db::Postgres, "b5", "b5a", &extra, false)?;
+    let mut a = start_named(Db::Postgres, "b5", "b5a", &extra, false)?;
     let b = start_named(Db::Postgres, "b5", "b5b", &extra, false)?;
     // every request's reminder falls due within the next 10 s, evenly
     let t0 = chrono::Utc::now().timestamp_millis() + 1500;
@@ -155,7 +140,6 @@ pub async fn timers(n: usize) -> Result<TimerRun> {
     // halfway, kill -9 one daemon and start it again
     tokio::time::sleep(Duration::from_millis((t0 - chrono::Utc::now().timestamp_millis()).max(0) as u64 + 5000)).await;
     eprintln!("   kill -9 one of the two daemons, and start it again");
-    let mut a = a;
     a.child.kill()?;
     a.child.wait()?;
     let a2 = start_named(Db::Postgres, "b5", "b5c", &extra, false)?;
@@ -382,7 +366,7 @@ pub async fn org_scale(n: usize) -> Result<OrgScale> {
     let d = start(Db::SqliteFull, "b7demo", &[])?;
     let demo = submit_latency(&d, "2023010201", n).await;
     d.stop();
-    let large_org = workflows::org::generate::large(20_251_124);
+    let large_org = workflows::org::generate::large(workflows::org::generate::LARGE_SEED);
     let people = large_org.people.len();
     // a student of the last department (the one furthest into every list)
     let submitter = large_org
