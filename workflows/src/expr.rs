@@ -8,6 +8,21 @@ use crate::model::{FieldType, FormField};
 use crate::org::SubmitterInfo;
 use chrono::NaiveDate;
 
+/// The longest expression accepted, in characters (`expr_too_long`). The longest condition in the
+/// built-in definitions has under 100; 1,000 leaves room for any real one and keeps a hostile one
+/// cheap to read.
+pub const MAX_LEN: usize = 1_000;
+
+/// The most nodes (values, field paths, operators, calls) an expression may have
+/// (`expr_too_long`).
+pub const MAX_NODES: usize = 256;
+
+/// The deepest nesting accepted (`expr_too_deep`): each parenthesis, `not`, list, call and
+/// comparison counts one level; a chain of the same `and`/`or` counts one level in all. Every walk
+/// over the tree (type checker, [`Expr::field_refs`], the evaluator, `Drop`) recurses once per
+/// level, so this bound is what keeps them inside the stack whatever the input.
+pub const MAX_DEPTH: usize = 32;
+
 /// A parsed expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
@@ -38,6 +53,8 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 struct Node {
     at: usize,
+    /// Levels of the tree below and including this node (a leaf is 1); at most [`MAX_DEPTH`].
+    depth: usize,
     kind: Kind,
 }
 
@@ -48,6 +65,8 @@ enum Kind {
     List(Vec<Node>),
     Not(Box<Node>),
     Bin(Op, Box<Node>, Box<Node>),
+    /// A chain of one `and`/`or`, two or more operands, read left to right with short-circuit.
+    Logic(Op, Vec<Node>),
     Call(String, Vec<Node>),
 }
 
@@ -161,6 +180,27 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     i: usize,
     end: usize,
+    /// How many openings (`(`, `[`, `not`, a call, an operand) the parser is inside now.
+    open: usize,
+    /// Nodes made so far.
+    nodes: usize,
+}
+
+/// An error from the parser: a character offset, a stable code and a message.
+type PErr = (usize, &'static str, String);
+
+fn syntax(at: usize, msg: impl Into<String>) -> PErr {
+    (at, "expr_syntax", msg.into())
+}
+
+fn too_deep(at: usize) -> PErr {
+    (
+        at,
+        "expr_too_deep",
+        format!(
+            "the expression is nested more than {MAX_DEPTH} levels deep (parentheses, `not`, lists and comparisons each count one): write it flatter"
+        ),
+    )
 }
 
 impl Parser {
@@ -175,15 +215,48 @@ impl Parser {
         self.i += 1;
         t
     }
-    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), (usize, String)> {
+    fn expect(&mut self, tok: &Tok, what: &str) -> Result<(), PErr> {
         if self.peek() == Some(tok) {
             self.i += 1;
             Ok(())
         } else {
-            Err((self.at(), format!("expected {what}")))
+            Err(syntax(self.at(), format!("expected {what}")))
         }
     }
-    fn expr(&mut self, min: u8) -> Result<Node, (usize, String)> {
+    /// Steps one level into the input before recursing: the parser's own recursion is bounded.
+    /// `at` is the opening's offset, where a too-deep error points.
+    fn enter(&mut self, at: usize) -> Result<(), PErr> {
+        self.open += 1;
+        if self.open > MAX_DEPTH { Err(too_deep(at)) } else { Ok(()) }
+    }
+    fn leave(&mut self) {
+        self.open -= 1;
+    }
+    /// Makes a node, refusing one that would make the tree deeper than [`MAX_DEPTH`] or larger
+    /// than [`MAX_NODES`].
+    fn node(&mut self, at: usize, kind: Kind) -> Result<Node, PErr> {
+        let below = match &kind {
+            Kind::Lit(_) | Kind::Path(_) => 0,
+            Kind::Not(e) => e.depth,
+            Kind::Bin(_, l, r) => l.depth.max(r.depth),
+            Kind::List(items) | Kind::Call(_, items) | Kind::Logic(_, items) => {
+                items.iter().map(|n| n.depth).max().unwrap_or(0)
+            }
+        };
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err((
+                at,
+                "expr_too_long",
+                format!("the expression has more than {MAX_NODES} parts: split the condition or use `in [...]`"),
+            ));
+        }
+        if below + 1 > MAX_DEPTH {
+            return Err(too_deep(at));
+        }
+        Ok(Node { at, depth: below + 1, kind })
+    }
+    fn expr(&mut self, min: u8) -> Result<Node, PErr> {
         let mut lhs = self.unary()?;
         while let Some(Tok::Op(op)) = self.peek() {
             let op = *op;
@@ -197,34 +270,50 @@ impl Parser {
             }
             let at = self.at();
             self.i += 1;
+            self.enter(at)?;
             let rhs = self.expr(prec + 1)?;
-            lhs = Node { at, kind: Kind::Bin(op, Box::new(lhs), Box::new(rhs)) };
+            self.leave();
+            lhs = match (op, lhs) {
+                // `a or b or c` is one node with three operands, so a long flat chain is not deep.
+                (Op::And | Op::Or, Node { kind: Kind::Logic(o, mut items), at: first, .. }) if o == op => {
+                    items.push(rhs);
+                    self.nodes -= 1; // the chain's node is remade, not added
+                    self.node(first, Kind::Logic(op, items))?
+                }
+                (Op::And | Op::Or, lhs) => self.node(at, Kind::Logic(op, vec![lhs, rhs]))?,
+                (_, lhs) => self.node(at, Kind::Bin(op, Box::new(lhs), Box::new(rhs)))?,
+            };
         }
         Ok(lhs)
     }
-    fn unary(&mut self) -> Result<Node, (usize, String)> {
+    fn unary(&mut self) -> Result<Node, PErr> {
         if self.peek() == Some(&Tok::Not) {
             let at = self.at();
             self.i += 1;
+            self.enter(at)?;
             let e = self.unary()?;
-            return Ok(Node { at, kind: Kind::Not(Box::new(e)) });
+            self.leave();
+            return self.node(at, Kind::Not(Box::new(e)));
         }
         self.atom()
     }
-    fn atom(&mut self) -> Result<Node, (usize, String)> {
+    fn atom(&mut self) -> Result<Node, PErr> {
         let at = self.at();
         let Some((_, tok)) = self.bump() else {
-            return Err((at, "the expression ends too early".into()));
+            return Err(syntax(at, "the expression ends too early"));
         };
         let kind = match tok {
             Tok::Str(s) => Kind::Lit(Value::Str(s)),
             Tok::Num(n) => Kind::Lit(Value::Num(n)),
             Tok::LParen => {
+                self.enter(at)?;
                 let e = self.expr(0)?;
+                self.leave();
                 self.expect(&Tok::RParen, "`)`")?;
                 return Ok(e);
             }
             Tok::LBracket => {
+                self.enter(at)?;
                 let mut items = Vec::new();
                 if self.peek() != Some(&Tok::RBracket) {
                     loop {
@@ -236,6 +325,7 @@ impl Parser {
                         }
                     }
                 }
+                self.leave();
                 self.expect(&Tok::RBracket, "`]` to close the list")?;
                 Kind::List(items)
             }
@@ -245,13 +335,15 @@ impl Parser {
                 "null" => Kind::Lit(Value::Null),
                 "date" | "len" if self.peek() == Some(&Tok::LParen) => {
                     self.i += 1;
+                    self.enter(at)?;
                     let arg = self.expr(0)?;
+                    self.leave();
                     self.expect(&Tok::RParen, "`)`")?;
                     Kind::Call(w, vec![arg])
                 }
                 _ if w.starts_with("form.") || w.starts_with("submitter.") => Kind::Path(w),
                 _ => {
-                    return Err((
+                    return Err(syntax(
                         at,
                         format!(
                             "`{w}` is not known here: write form.<field>, submitter.<attribute>, a 'text', a number, true or false"
@@ -259,9 +351,9 @@ impl Parser {
                     ));
                 }
             },
-            other => return Err((at, format!("unexpected {}", describe(&other)))),
+            other => return Err(syntax(at, format!("unexpected {}", describe(&other)))),
         };
-        Ok(Node { at, kind })
+        self.node(at, kind)
     }
 }
 
@@ -323,16 +415,28 @@ fn field_ty(t: &FieldType) -> Ty {
 }
 
 impl Expr {
-    /// Parses `source`, which starts at `pos` in the YAML (`expr_syntax` on error).
+    /// Parses `source`, which starts at `pos` in the YAML.
+    ///
+    /// Errors, at the offending character's `line:col`: `expr_syntax`; `expr_too_long` for more
+    /// than [`MAX_LEN`] characters (at the expression's start) or more than [`MAX_NODES`] parts;
+    /// `expr_too_deep` for nesting deeper than [`MAX_DEPTH`]. These bounds hold for every
+    /// expression this returns, so walking it cannot exhaust the stack.
     pub fn parse(source: &str, pos: Pos) -> Result<Expr, Diagnostic> {
-        let at = |off: usize| Pos::new(pos.line, pos.col + off as u32);
-        let toks = lex(source).map_err(|(o, m)| Diagnostic::error("expr_syntax", at(o), m))?;
+        let at = |off: usize| Pos::new(pos.line, pos.col.saturating_add(u32::try_from(off).unwrap_or(u32::MAX)));
         let end = source.chars().count();
+        if end > MAX_LEN {
+            return Err(Diagnostic::error(
+                "expr_too_long",
+                pos,
+                format!("the expression has {end} characters; at most {MAX_LEN} are allowed"),
+            ));
+        }
+        let toks = lex(source).map_err(|(o, m)| Diagnostic::error("expr_syntax", at(o), m))?;
         if toks.is_empty() {
             return Err(Diagnostic::error("expr_syntax", pos, "the expression is empty"));
         }
-        let mut p = Parser { toks, i: 0, end };
-        let ast = p.expr(0).map_err(|(o, m)| Diagnostic::error("expr_syntax", at(o), m))?;
+        let mut p = Parser { toks, i: 0, end, open: 0, nodes: 0 };
+        let ast = p.expr(0).map_err(|(o, code, m)| Diagnostic::error(code, at(o), m))?;
         if p.i < p.toks.len() {
             return Err(Diagnostic::error(
                 "expr_syntax",
@@ -446,6 +550,20 @@ impl Expr {
                     }
                 }
             }
+            Kind::Logic(_, items) => {
+                for i in items {
+                    if let Some(t) = self.ty(i, form, out)
+                        && t != Ty::Bool
+                    {
+                        out.push(self.diag(
+                            "type_mismatch",
+                            i,
+                            format!("`and`/`or` need true/false on both sides, found {}", t.name()),
+                        ));
+                    }
+                }
+                Some(Ty::Bool)
+            }
             Kind::Bin(op, l, r) => {
                 let (lt, rt) = (self.ty(l, form, out), self.ty(r, form, out));
                 let (Some(lt), Some(rt)) = (lt, rt) else { return Some(Ty::Bool) };
@@ -542,7 +660,9 @@ impl Expr {
                         out.push(f.to_string());
                     }
                 }
-                Kind::List(items) | Kind::Call(_, items) => items.iter().for_each(|i| walk(i, out)),
+                Kind::List(items) | Kind::Call(_, items) | Kind::Logic(_, items) => {
+                    items.iter().for_each(|i| walk(i, out))
+                }
                 Kind::Not(e) => walk(e, out),
                 Kind::Bin(_, l, r) => {
                     walk(l, out);
@@ -609,6 +729,8 @@ fn eval(n: &Node, form: &serde_json::Map<String, serde_json::Value>, s: &Submitt
                 _ => Value::Null,
             }
         }
+        Kind::Logic(Op::And, items) => Value::Bool(items.iter().all(|i| eval(i, form, s) == Value::Bool(true))),
+        Kind::Logic(_, items) => Value::Bool(items.iter().any(|i| eval(i, form, s) == Value::Bool(true))),
         Kind::Bin(op, l, r) => {
             let a = eval(l, form, s);
             if *op == Op::And && a != Value::Bool(true) {
