@@ -4,8 +4,52 @@
 use crate::diag::{Diagnostic, Pos};
 use marked_yaml::{LoaderOptions, Node, types::MarkedMappingNode, types::MarkedScalarNode};
 
-/// Loads a YAML document whose top level is a mapping.
+/// The deepest nesting of YAML mappings and lists accepted, block and flow style alike
+/// (`yaml_too_deep`). A definition nests about 8 levels, an org file 4. marked-yaml, its parser
+/// and the `Node` tree it builds all recurse once per level (loading, `Drop`, the readers here),
+/// so deeper input is refused before marked-yaml sees it.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuses text whose mappings and lists nest deeper than [`MAX_DEPTH`], with a `yaml_too_deep`
+/// diagnostic at the `line:col` of the first mapping or list too deep.
+///
+/// Reads the events of yaml-rust2's parser (the one under marked-yaml), which keeps its state on
+/// the heap: nothing here recurses. Text that is not valid YAML passes, so that the loader
+/// reports the syntax error with its own message.
+pub fn check_depth(text: &str) -> Result<(), Diagnostic> {
+    use yaml_rust2::Event;
+    let too_deep = |mark: &yaml_rust2::scanner::Marker| {
+        Diagnostic::error(
+            "yaml_too_deep",
+            Pos::new(
+                u32::try_from(mark.line()).unwrap_or(u32::MAX),
+                u32::try_from(mark.col() + 1).unwrap_or(u32::MAX),
+            ),
+            format!("mappings and lists are nested more than {MAX_DEPTH} levels deep here"),
+        )
+    };
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), mark)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(too_deep(&mark));
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            // The scanner reads ahead, and stops at 255 open flow brackets by itself.
+            Err(e) if e.info() == "recursion limit exceeded" => return Err(too_deep(e.marker())),
+            Ok((Event::StreamEnd, _)) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Loads a YAML document whose top level is a mapping; nesting is bounded by [`check_depth`].
 pub fn load(text: &str) -> Result<Node, Diagnostic> {
+    check_depth(text)?;
     let opts = LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     marked_yaml::parse_yaml_with_options(0, text, opts).map_err(|e| load_error(&e))
 }
@@ -174,6 +218,63 @@ mod tests {
         let e = load("a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!((e.code, e.pos), ("duplicate_key", Pos::new(3, 1)));
         assert!(e.message.contains("first at line 1"));
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack (see the expression tests).
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new().stack_size(256 * 1024).spawn(f).unwrap().join().unwrap()
+    }
+
+    /// Issue 10: `- - - …` 5,000 levels deep (10 KB) aborted the process inside marked-yaml.
+    #[test]
+    fn deep_block_nesting_is_refused_before_the_loader_recurses() {
+        let e = on_small_stack(|| load(&format!("steps:\n  {}x\n", "- ".repeat(5000))).map(drop)).unwrap_err();
+        assert_eq!((e.code, e.pos), ("yaml_too_deep", Pos::new(2, 3 + 2 * 63)), "{e:?}");
+        assert!(e.message.contains("64 levels"));
+        let mappings: String = (0..5000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let e = on_small_stack(move || load(&mappings).map(drop)).unwrap_err();
+        // The 65th mapping starts on line 65 (yaml-rust2 marks a block mapping one column after
+        // the indentation, as marked-yaml's own spans do).
+        assert_eq!((e.code, e.pos), ("yaml_too_deep", Pos::new(65, 66)), "{e:?}");
+        // Flow style inside block style counts too.
+        let mixed = format!("a:\n{}  - {}1{}\n", "", "[".repeat(200), "]".repeat(200));
+        assert_eq!(on_small_stack(move || load(&mixed).map(drop)).unwrap_err().code, "yaml_too_deep");
+        // 64 levels load.
+        let ok: String = (0..64).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        assert!(on_small_stack(move || load(&ok).map(drop)).is_ok());
+        // Broken YAML is left to the loader's message.
+        assert_eq!(load("a: [1, 2\n").unwrap_err().code, "yaml_syntax");
+    }
+
+    /// YAML `n` levels deep, in every way YAML nests.
+    fn nested(kind: usize, n: usize) -> String {
+        match kind {
+            0 => format!("a:\n  {}x\n", "- ".repeat(n)),
+            1 => (0..n).map(|i| format!("{}k:\n", " ".repeat(i))).collect(),
+            2 => format!("a: {}{}\n", "[".repeat(n), "]".repeat(n)),
+            3 => format!("a: {}x{}\n", "{ k: ".repeat(n), " }".repeat(n)),
+            4 => (0..n).map(|i| format!("{}- k:\n", "  ".repeat(i))).collect::<String>().replacen("- ", "a:\n- ", 1),
+            _ => format!("a:\n  - {}1{}\n", "[".repeat(n), "]".repeat(n)),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+        /// Any depth of any kind loads, or is refused with a diagnostic; nothing overflows.
+        #[test]
+        fn any_nesting_loads_or_is_refused_cleanly(kind in 0usize..6, n in proptest::prop_oneof![0usize..70, 70usize..6000]) {
+            let text = nested(kind, n);
+            let got = on_small_stack(move || load(&text).map(drop));
+            if let Err(e) = got {
+                proptest::prop_assert!(["yaml_too_deep", "yaml_syntax", "wrong_type"].contains(&e.code), "{e:?}");
+                if n > 2 * MAX_DEPTH {
+                    proptest::prop_assert_eq!(e.code, "yaml_too_deep");
+                }
+            } else {
+                proptest::prop_assert!(n < MAX_DEPTH + 2, "{kind} {n} loaded");
+            }
+        }
     }
 
     #[test]

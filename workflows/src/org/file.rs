@@ -109,6 +109,7 @@ fn section<T: DeserializeOwned>(
 
 /// Loads an org file; on any problem, every problem is returned and nothing is loaded.
 pub fn load_org(text: &str) -> Result<Org, Vec<OrgError>> {
+    yaml::check_depth(text).map_err(|d| vec![OrgError { pos: d.pos, message: d.message }])?;
     let opts = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).prevent_coercion(true);
     let root = marked_yaml::parse_yaml_with_options(0, text, opts)
         .map_err(|e| vec![OrgError { pos: Pos::new(1, 1), message: e.to_string() }])?;

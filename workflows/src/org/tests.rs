@@ -240,3 +240,18 @@ fn large_university_has_the_load_shape() {
     assert!((149_000..=151_000).contains(&students), "{students}");
     assert!(org.posts.len() > 40_000, "{} posts", org.posts.len());
 }
+
+/// Issue 10: an org file nested thousands of levels deep (block or flow style) is refused at the
+/// level too deep, on a 256 KiB stack, instead of overflowing it in the YAML loader.
+#[test]
+fn a_deeply_nested_org_file_is_refused_not_overflowing() {
+    let run = |text: String| {
+        std::thread::Builder::new().stack_size(256 * 1024).spawn(move || load_org(&text).map(drop)).unwrap().join().unwrap()
+    };
+    let e = run(format!("university: {{ code: u, name: U }}\npeople:\n  {}x\n", "- ".repeat(5000))).unwrap_err();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].pos, crate::diag::Pos::new(3, 3 + 2 * 63), "{e:?}");
+    assert!(e[0].message.contains("nested more than 64 levels"), "{e:?}");
+    let e = run(format!("people: {}{}\n", "[".repeat(250), "]".repeat(250))).unwrap_err();
+    assert!(e[0].message.contains("nested more than 64 levels"), "{e:?}");
+}
