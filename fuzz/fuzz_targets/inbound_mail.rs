@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 const DOMAIN: &str = "reply.example.edu.cn";
 
 fuzz_target!(|data: &[u8]| {
-    let Some(msg) = mail_parser::MessageParser::default().parse(data) else {
+    let Some(msg) = daemon::mail::nesting::parse(data) else {
         return;
     };
     let header_addrs = |h: Option<&mail_parser::Address<'_>>| -> Vec<String> {

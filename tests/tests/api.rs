@@ -296,7 +296,7 @@ async fn every_route_checks_who_is_calling() {
             [401, 401, 403, 403],
         ),
         ("GET", "/api/v1/definitions".into(), Value::Null, [401, 401, 200, 200]),
-        ("POST", "/api/v1/definitions/validate".into(), json!({ "yaml": "key: x" }), [401, 401, 200, 200]),
+        ("POST", "/api/v1/definitions/validate".into(), json!({ "yaml": "key: x" }), [401, 401, 403, 200]),
         (
             "POST",
             "/api/v1/definitions".into(),

@@ -21,10 +21,7 @@ pub fn check_depth(text: &str) -> Result<(), Diagnostic> {
     let too_deep = |mark: &yaml_rust2::scanner::Marker| {
         Diagnostic::error(
             "yaml_too_deep",
-            Pos::new(
-                u32::try_from(mark.line()).unwrap_or(u32::MAX),
-                u32::try_from(mark.col() + 1).unwrap_or(u32::MAX),
-            ),
+            Pos::new(u32::try_from(mark.line()).unwrap_or(u32::MAX), u32::try_from(mark.col() + 1).unwrap_or(u32::MAX)),
             format!("mappings and lists are nested more than {MAX_DEPTH} levels deep here"),
         )
     };

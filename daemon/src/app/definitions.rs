@@ -20,9 +20,11 @@ impl App {
         Ok(n)
     }
 
-    /// Validates YAML: every diagnostic with its line:col.
-    pub fn validate_definition(&self, yaml: &str) -> Vec<Diagnostic> {
-        workflows::validate::check_source(yaml).diagnostics
+    /// Validates YAML: every diagnostic with its line:col. Admins only (`Forbidden` otherwise):
+    /// validating is part of authoring a definition, and only admins save them.
+    pub fn validate_definition(&self, who: &Principal, yaml: &str) -> Result<Vec<Diagnostic>, AppError> {
+        admin(who)?;
+        Ok(workflows::validate::check_source(yaml).diagnostics)
     }
 
     /// Saves `yaml` as the next version of its key (a draft, or published at once); refused with
@@ -52,7 +54,7 @@ impl App {
         let row = store::definitions::get(&self.db, key, version)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("no workflow `{key}` version {version}")))?;
-        let diags = self.validate_definition(&row.yaml);
+        let diags = workflows::validate::check_source(&row.yaml).diagnostics;
         if has_errors(&diags) {
             return Err(invalid_definition(&diags));
         }

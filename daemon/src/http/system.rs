@@ -120,12 +120,12 @@ struct YamlBody {
 
 async fn validate(
     extract::State(app): extract::State<State>,
-    Caller(_who): Caller,
+    Caller(who): Caller,
     Json(body): Json<YamlBody>,
-) -> axum::Json<Value> {
-    let diags = app.validate_definition(&body.yaml);
+) -> Result<axum::Json<Value>, ApiError> {
+    let diags = app.validate_definition(&who, &body.yaml)?;
     let valid = !workflows::diag::has_errors(&diags);
-    axum::Json(json!({ "valid": valid, "diagnostics": diags }))
+    Ok(axum::Json(json!({ "valid": valid, "diagnostics": diags })))
 }
 
 async fn create_definition(

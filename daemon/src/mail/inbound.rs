@@ -250,7 +250,8 @@ pub async fn handle_pending(app: &App, inbound: &Inbound) -> anyhow::Result<usiz
 
 /// Reads one reply and acts on it; returns what came of it (kept on the row).
 async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> String {
-    let Some(msg) = mail_parser::MessageParser::default().parse(&row.raw) else {
+    // nested messages are dropped without recursion (a deep one overflowed the stack)
+    let Some(msg) = crate::mail::nesting::parse(&row.raw) else {
         return "refused: not a mail".into();
     };
     let header_addrs = |h: Option<&mail_parser::Address<'_>>| -> Vec<String> {

@@ -246,7 +246,12 @@ fn large_university_has_the_load_shape() {
 #[test]
 fn a_deeply_nested_org_file_is_refused_not_overflowing() {
     let run = |text: String| {
-        std::thread::Builder::new().stack_size(256 * 1024).spawn(move || load_org(&text).map(drop)).unwrap().join().unwrap()
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || load_org(&text).map(drop))
+            .unwrap()
+            .join()
+            .unwrap()
     };
     let e = run(format!("university: {{ code: u, name: U }}\npeople:\n  {}x\n", "- ".repeat(5000))).unwrap_err();
     assert_eq!(e.len(), 1);
