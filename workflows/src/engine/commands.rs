@@ -29,11 +29,14 @@ impl Machine<'_, '_> {
         let mut late = None;
         if let Some(lt) = def.lead_time.iter().find(|lt| lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info))) {
             let applies = lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info));
-            let date = form
-                .get(&lt.before.value)
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.get(..10))
-                .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            // A date-time counts by its day in Asia/Shanghai, not by the first ten characters of
+            // its text (`2026-10-01T16:30:00Z` is 2 October there).
+            let date = form.get(&lt.before.value).and_then(|v| v.as_str()).and_then(|s| {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => Some(t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()),
+                    Err(_) => s.get(..10).and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+                }
+            });
             if let (true, Some(date)) = (applies, date) {
                 let event_start = date
                     .and_hms_opt(0, 0, 0)
