@@ -188,6 +188,20 @@ impl Machine<'_, '_> {
                 return Err(EngineError::NotAllowed("this task asks for a decision: approve, reject or return".into()));
             }
         }
+        // One vote per person: someone who decided another task of this step in this round (their
+        // own, or one they stand in for) does not decide a second one.
+        if let Some(p) = who.person_id()
+            && self.st.tasks_of(run).any(|o| {
+                o.id != task
+                    && o.round == self.st.round
+                    && matches!(&o.state, super::state::TaskState::Decided { by, .. } if by.person_id() == Some(p))
+            })
+        {
+            return Err(EngineError::AlreadyOnStep(format!(
+                "`{p}` has already decided a task of step `{}` in this round: one vote per person",
+                self.step_name(run)
+            )));
+        }
         let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
         if decision == Decision::Return {
             let target = self.return_target(run, to)?;
