@@ -27,7 +27,11 @@ async fn the_submitter_is_never_handed_their_own_request(backend: Backend) {
     let app = spawn(backend, "selfapp").await;
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let (status, r) = app
-        .post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }))
+        .post(
+            &president,
+            "/api/v1/requests",
+            json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }),
+        )
         .await;
     assert_eq!(status, 201, "{r}");
     let id = r["id"].as_str().unwrap().to_string();
@@ -65,7 +69,11 @@ async fn a_sensitive_resubmission_becomes_need_to_know(backend: Backend) {
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let outsider = app.token_for(dp::CS_PARTY_SECRETARY).await;
     let (status, r) = app
-        .post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }))
+        .post(
+            &president,
+            "/api/v1/requests",
+            json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }),
+        )
         .await;
     assert_eq!(status, 201, "{r}");
     let id = r["id"].as_str().unwrap().to_string();
@@ -75,7 +83,11 @@ async fn a_sensitive_resubmission_becomes_need_to_know(backend: Backend) {
     let (task, secretary) = open_task(&app, &id, "league_review").await;
     let secretary = app.token_for(&secretary).await;
     let (status, body) = app
-        .post(&secretary, &format!("/api/v1/requests/{id}/tasks/{task}/decision"), json!({ "decision": "return", "comment": "请如实报告" }))
+        .post(
+            &secretary,
+            &format!("/api/v1/requests/{id}/tasks/{task}/decision"),
+            json!({ "decision": "return", "comment": "请如实报告" }),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let form = m1_form("sensitive_incident", "关于突发事件的报告");

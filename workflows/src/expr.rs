@@ -465,9 +465,7 @@ impl Expr {
                             }
                         }
                     }
-                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge
-                        if lt == Ty::DateTime || rt == Ty::DateTime =>
-                    {
+                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge if lt == Ty::DateTime || rt == Ty::DateTime => {
                         self.check_moments(&lt, l, &rt, r, out);
                     }
                     Op::Eq | Op::Ne => {

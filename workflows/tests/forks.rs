@@ -24,9 +24,7 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
     };
     match key {
         "major_matter_report" => {
-            let f = |kind: &str| {
-                json!({ "kind": kind, "matter_type": "major_meeting", "title": "请示", "body": "……", "event_date": "2026-01-20" })
-            };
+            let f = |kind: &str| json!({ "kind": kind, "matter_type": "major_meeting", "title": "请示", "body": "……", "event_date": "2026-01-20" });
             (dp::CS_SU_VICE_PRESIDENT.to_string(), f("request"), Some(f("report")))
         }
         "class_major_matter_report" => {
@@ -34,9 +32,7 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
             (dp::CS_2023_1_MONITOR.into(), f("request"), Some(f("report")))
         }
         "staff_selection" => {
-            let f = |position: &str| {
-                json!({ "candidate": "2023010215", "candidate_name": "某", "position": position, "top_30_percent": true, "no_failed_courses": true, "reasons": "……" })
-            };
+            let f = |position: &str| json!({ "candidate": "2023010215", "candidate_name": "某", "position": position, "top_30_percent": true, "no_failed_courses": true, "reasons": "……" });
             (dp::CS_SU_PRESIDENT.into(), f("presidium"), Some(f("division_head")))
         }
         "proposal_handling" => (
@@ -45,9 +41,7 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
             None,
         ),
         "activity_cohost" => {
-            let f = |major: bool| {
-                json!({ "title": "活动", "event_date": "2026-03-20", "plan": "……", "major": major, "cohost_departments": ["ee"], "key_classes": ["cs-2023-1"] })
-            };
+            let f = |major: bool| json!({ "title": "活动", "event_date": "2026-03-20", "plan": "……", "major": major, "cohost_departments": ["ee"], "key_classes": ["cs-2023-1"] });
             (dp::CS_SU_PRESIDENT.into(), f(true), Some(f(false)))
         }
         other => panic!("{other} has a parallel fork: give it a sample here"),
@@ -113,7 +107,12 @@ impl World {
                 t.id,
                 t.step
             );
-            assert!(seats.insert((t.step.clone(), t.assignee.clone())), "{key}: {what}: {} holds two open `{}` tasks", t.assignee, t.step);
+            assert!(
+                seats.insert((t.step.clone(), t.assignee.clone())),
+                "{key}: {what}: {} holds two open `{}` tasks",
+                t.assignee,
+                t.step
+            );
         }
         for r in st.runs.values() {
             let mut cur = r.parent.clone();
@@ -162,13 +161,8 @@ impl World {
                 continue;
             }
             out.push((t.id, t.assignee.clone(), None));
-            let earlier: BTreeSet<String> = c
-                .st
-                .runs
-                .values()
-                .filter(|r| r.id < t.run && r.step != t.step)
-                .map(|r| r.step.clone())
-                .collect();
+            let earlier: BTreeSet<String> =
+                c.st.runs.values().filter(|r| r.id < t.run && r.step != t.step).map(|r| r.step.clone()).collect();
             for s in earlier {
                 out.push((t.id, t.assignee.clone(), Some(s)));
             }
@@ -202,7 +196,11 @@ fn return_and_resubmit_restart_what_they_invalidate_on_every_builtin_with_a_fork
         .into_iter()
         .filter(|d| d.steps.iter().any(|s| matches!(s.kind, StepKind::Parallel { .. })))
         .collect();
-    assert!(with_fork.len() >= 5, "the built-ins with a fork: {:?}", with_fork.iter().map(|d| &d.key).collect::<Vec<_>>());
+    assert!(
+        with_fork.len() >= 5,
+        "the built-ins with a fork: {:?}",
+        with_fork.iter().map(|d| &d.key).collect::<Vec<_>>()
+    );
     for def in with_fork {
         let key = def.key.clone();
         let (submitter, form, other) = sample(&key);
@@ -301,7 +299,12 @@ fn m1_return_from_the_college_branch_to_the_signature_opens_one_fork_again() {
         c.st.open_tasks().filter(|t| t.step == "school_su_ack").map(|t| t.assignee.clone()).collect();
     assert!(!liaisons.is_empty());
     let t = c.st.open_tasks().find(|t| t.step == "league_review").unwrap().clone();
-    w.cmd(&mut c, &t.assignee, Command::Return { task: t.id, comment: None, to: Some("president_sign".into()) }, "return");
+    w.cmd(
+        &mut c,
+        &t.assignee,
+        Command::Return { task: t.id, comment: None, to: Some("president_sign".into()) },
+        "return",
+    );
     let open: Vec<&str> = c.st.open_tasks().map(|t| t.step.as_str()).collect();
     assert_eq!(open, ["president_sign"], "the school SU branch closed with the return");
     let before = c.events.len();

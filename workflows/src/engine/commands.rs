@@ -7,6 +7,9 @@ use super::{Command, EngineError};
 use crate::model::{AutoAction, LeadTimeAction, Next, ReturnTarget, SelfApproval, StepKind, Visibility};
 use crate::org::resolve::{ResolveCtx, resolve_all};
 
+/// Where a run sits: the top level (`None`) or a branch of a parallel run.
+type Context = Option<(RunId, String)>;
+
 impl Machine<'_, '_> {
     pub(super) fn submit(
         &mut self,
@@ -306,7 +309,7 @@ impl Machine<'_, '_> {
         let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
         // Routing decided on the old form that the new form decides otherwise runs again.
         let restarts = self.invalidated_routes(&self.st.form.clone(), &form);
-        let suspended: Vec<(RunId, String, Option<(RunId, String)>)> = self
+        let suspended: Vec<(RunId, String, Context)> = self
             .st
             .runs
             .values()
@@ -314,7 +317,7 @@ impl Machine<'_, '_> {
             .map(|r| (r.id, r.step.clone(), r.parent.clone()))
             .collect();
         self.emit(EventKind::Resubmitted { form, title: Some(title), need_to_know: Some(need_to_know) });
-        let mut rewound: Vec<(RunId, Option<(RunId, String)>)> = Vec::new();
+        let mut rewound: Vec<(RunId, Context)> = Vec::new();
         for anchor in restarts {
             let ctx = self.st.runs[&anchor].parent.clone();
             if rewound.iter().any(|(a, c)| anchor > *a && self.in_ctx(anchor, c)) {
@@ -472,7 +475,10 @@ impl Machine<'_, '_> {
                 SelfApproval::Allow => {}
                 SelfApproval::Forbid => {
                     ctx_people.retain(|p| *p != submitter);
-                    self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfRemovedFromRung });
+                    self.emit_as(
+                        Actor::System,
+                        EventKind::PolicyApplied { run, note: PolicyNote::SelfRemovedFromRung },
+                    );
                 }
                 SelfApproval::Skip => {
                     self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfSkipped });
@@ -500,7 +506,10 @@ impl Machine<'_, '_> {
             let task = self.create_task(run, p, kind);
             if self_auto && *p == submitter {
                 self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfAutoApproved });
-                self.emit_as(Actor::System, EventKind::TaskDecided { task, decision: Decision::Approve, comment: None });
+                self.emit_as(
+                    Actor::System,
+                    EventKind::TaskDecided { task, decision: Decision::Approve, comment: None },
+                );
                 self.evaluate(run);
                 return;
             }

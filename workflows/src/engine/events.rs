@@ -188,7 +188,9 @@ impl PolicyNote {
                 if zh {
                     format!("{person} 的代理人是提交人本人，不能审批自己的申请：任务仍由 {person} 办理")
                 } else {
-                    format!("{person}'s delegate is the submitter, who cannot review their own request: the task stays with {person}")
+                    format!(
+                        "{person}'s delegate is the submitter, who cannot review their own request: the task stays with {person}"
+                    )
                 }
             }
             PolicyNote::SelfRemovedFromRung => if zh {

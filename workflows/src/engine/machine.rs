@@ -332,7 +332,10 @@ impl<'e, 'a> Machine<'e, 'a> {
             Some(d) if d == self.st.submitter.id && !self.self_allowed(run) => {
                 self.emit_as(
                     Actor::System,
-                    EventKind::PolicyApplied { run, note: PolicyNote::SelfDelegationIgnored { person: person.to_string() } },
+                    EventKind::PolicyApplied {
+                        run,
+                        note: PolicyNote::SelfDelegationIgnored { person: person.to_string() },
+                    },
                 );
                 None
             }
@@ -741,9 +744,9 @@ impl<'e, 'a> Machine<'e, 'a> {
         let same_ctx = |o: &&super::state::StepRun| o.parent == r.parent;
         let later: Vec<&super::state::StepRun> =
             self.st.runs.values().filter(same_ctx).filter(|o| o.id > run).collect();
-        !later.iter().any(|o| {
-            o.step == r.step || self.st.runs.values().filter(same_ctx).any(|e| e.id < run && e.step == o.step)
-        })
+        !later
+            .iter()
+            .any(|o| o.step == r.step || self.st.runs.values().filter(same_ctx).any(|e| e.id < run && e.step == o.step))
     }
 
     /// The runs to enter again on a resubmission from `old` to `new` form: for each switch that

@@ -559,7 +559,10 @@ fn self_approval_holds_for_delegation_to_the_submitter() {
     assert_eq!((task.assignee.as_str(), task.on_behalf_of.as_deref()), ("a", None), "the task stays with a");
     assert!(r.events.iter().any(|e| matches!(&e.kind,
         EventKind::PolicyApplied { note: PolicyNote::SelfDelegationIgnored { person }, .. } if person == "a")));
-    assert_eq!(r.cmd("j", Command::Approve { task: task.id, comment: None }).unwrap_err().code(), "self_approval_forbidden");
+    assert_eq!(
+        r.cmd("j", Command::Approve { task: task.id, comment: None }).unwrap_err().code(),
+        "self_approval_forbidden"
+    );
     // the delegation begins only after the task was made
     let mut r = Run::start(&yaml, People::new(), "j");
     let t = r.task_of("a");
@@ -590,7 +593,11 @@ fn self_approval_holds_on_escalation_rungs() {
     let mut r = Run::start(&yaml("forbid"), People::new(), "j");
     r.fire_next();
     assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["admin"]);
-    assert!(r.events.iter().any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::SelfRemovedFromRung, .. })));
+    assert!(
+        r.events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::SelfRemovedFromRung, .. }))
+    );
     r.replays();
     let mut r = Run::start(&yaml("skip"), People::new(), "j");
     r.fire_next();
@@ -619,7 +626,10 @@ fn one_vote_per_person_in_k_of_n() {
     }
     // someone whose delegate already approved cannot be handed the task either
     r.dir.delegation = Some(delegation("d", "a", monday() - chrono::Duration::days(1)));
-    assert_eq!(r.cmd("b", Command::Transfer { task: tb, to: "d".into(), comment: None }).unwrap_err().code(), "already_on_step");
+    assert_eq!(
+        r.cmd("b", Command::Transfer { task: tb, to: "d".into(), comment: None }).unwrap_err().code(),
+        "already_on_step"
+    );
     // a delegation that begins later does not give `a` a second vote through b's task
     r.dir.delegation = Some(delegation("b", "a", monday()));
     r.now = monday() + chrono::Duration::hours(1);
@@ -664,7 +674,8 @@ fn a_return_from_a_branch_to_before_the_fork_closes_every_branch() {
     assert_eq!(open.len(), 3, "one fork again, not a fork inside the fork: {open:?}");
     let forks: Vec<_> = r.st.runs.values().filter(|x| x.step == "both").collect();
     assert!(forks.iter().all(|f| f.parent.is_none()), "{forks:?}");
-    let acks = r.effects.iter().filter(|e| matches!(e, Effect::Notify { template: Template::AckRequested, .. })).count();
+    let acks =
+        r.effects.iter().filter(|e| matches!(e, Effect::Notify { template: Template::AckRequested, .. })).count();
     assert_eq!(acks, 2, "each liaison is asked once");
     r.approve("b");
     let t = r.task_of("c");
