@@ -374,6 +374,8 @@ enum Ty {
     Num,
     Str(Option<Vec<String>>),
     Date,
+    /// A moment (RFC 3339 with an offset): compared as an instant, never as text.
+    DateTime,
     List(Box<Ty>),
     Null,
 }
@@ -385,6 +387,7 @@ impl Ty {
             Ty::Num => "a number".into(),
             Ty::Str(_) => "text".into(),
             Ty::Date => "a date".into(),
+            Ty::DateTime => "a date-time".into(),
             Ty::List(t) => format!("a list of {}", t.name()),
             Ty::Null => "null".into(),
         }
@@ -402,7 +405,8 @@ impl Ty {
 fn field_ty(t: &FieldType) -> Ty {
     let multi = |m: bool, t: Ty| if m { Ty::List(Box::new(t)) } else { t };
     match t {
-        FieldType::Text { .. } | FieldType::Longtext { .. } | FieldType::Datetime => Ty::Str(None),
+        FieldType::Text { .. } | FieldType::Longtext { .. } => Ty::Str(None),
+        FieldType::Datetime => Ty::DateTime,
         FieldType::Integer { .. } | FieldType::Number { .. } => Ty::Num,
         FieldType::Bool => Ty::Bool,
         FieldType::Date => Ty::Date,
@@ -579,6 +583,9 @@ impl Expr {
                             }
                         }
                     }
+                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge if lt == Ty::DateTime || rt == Ty::DateTime => {
+                        self.check_moments(&lt, l, &rt, r, out);
+                    }
                     Op::Eq | Op::Ne => {
                         if !lt.compatible(&rt) {
                             out.push(self.diag(
@@ -635,6 +642,34 @@ impl Expr {
                 }
                 Some(Ty::Bool)
             }
+        }
+    }
+
+    /// A comparison with a date-time on one side: the other side must be a date-time too (a
+    /// field, or a text literal in RFC 3339 with an offset, e.g. '2026-10-01T16:30:00+08:00').
+    /// A date against a date-time is refused: a day is not a moment (which zone's midnight?).
+    fn check_moments(&self, lt: &Ty, l: &Node, rt: &Ty, r: &Node, out: &mut Vec<Diagnostic>) {
+        for (t, n, other) in [(lt, l, rt), (rt, r, lt)] {
+            let ok = match t {
+                Ty::DateTime | Ty::Null => true,
+                Ty::Str(_) => match &n.kind {
+                    Kind::Lit(Value::Str(s)) => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+                    _ => false,
+                },
+                _ => false,
+            };
+            if ok {
+                continue;
+            }
+            let msg = match (t, &n.kind) {
+                (Ty::Str(_), Kind::Lit(Value::Str(s))) => format!(
+                    "'{s}' is not a date-time: write the moment in RFC 3339 with its offset, e.g. '2026-10-01T16:30:00+08:00'"
+                ),
+                (Ty::Date, _) => "cannot compare a date with a date-time: a day is not a moment; compare with a date-time such as '2026-10-01T00:00:00+08:00'".to_string(),
+                _ => format!("cannot compare {} with {}", other.name(), t.name()),
+            };
+            out.push(self.diag("type_mismatch", n, msg));
+            return;
         }
     }
 
@@ -775,7 +810,23 @@ fn date_of(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
 }
 
+/// Both sides as moments, when both are RFC 3339 date-times (`2026-10-01T16:30:00Z` and
+/// `2026-10-02T00:30:00+08:00` are the same instant).
+fn moments(a: &Value, b: &Value) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => {
+            let x = chrono::DateTime::parse_from_rfc3339(x).ok()?;
+            let y = chrono::DateTime::parse_from_rfc3339(y).ok()?;
+            Some((x.to_utc(), y.to_utc()))
+        }
+        _ => None,
+    }
+}
+
 fn same(a: &Value, b: &Value) -> bool {
+    if let Some((x, y)) = moments(a, b) {
+        return x == y;
+    }
     match (a, b) {
         (Value::Str(s), Value::Date(d)) | (Value::Date(d), Value::Str(s)) => date_of(s) == Some(*d),
         _ => a == b,
@@ -783,6 +834,9 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    if let Some((x, y)) = moments(a, b) {
+        return Some(x.cmp(&y));
+    }
     match (a, b) {
         (Value::Num(x), Value::Num(y)) => x.partial_cmp(y),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),

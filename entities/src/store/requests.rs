@@ -141,6 +141,9 @@ async fn save_after<C: ConnectionTrait>(
             let res = request::Entity::update_many()
                 .col_expr(request::Column::State, Expr::value(state_json))
                 .col_expr(request::Column::Status, Expr::value(status_name(st)))
+                // A resubmitted form may change both (issue 10).
+                .col_expr(request::Column::Title, Expr::value(st.title.chars().take(400).collect::<String>()))
+                .col_expr(request::Column::NeedToKnow, Expr::value(st.need_to_know))
                 .col_expr(request::Column::RowVersion, Expr::value(v + 1))
                 .col_expr(request::Column::UpdatedAt, Expr::value(now))
                 .col_expr(request::Column::LastHash, Expr::value(last_hash))

@@ -4,8 +4,11 @@ use super::events::*;
 use super::machine::Machine;
 use super::state::{RunStatus, Status};
 use super::{Command, EngineError};
-use crate::model::{AutoAction, LeadTimeAction, Next, ReturnTarget, StepKind, Visibility};
+use crate::model::{AutoAction, LeadTimeAction, Next, ReturnTarget, SelfApproval, StepKind, Visibility};
 use crate::org::resolve::{ResolveCtx, resolve_all};
+
+/// Where a run sits: the top level (`None`) or a branch of a parallel run.
+type Context = Option<(RunId, String)>;
 
 impl Machine<'_, '_> {
     pub(super) fn submit(
@@ -29,11 +32,14 @@ impl Machine<'_, '_> {
         let mut late = None;
         if let Some(lt) = def.lead_time.iter().find(|lt| lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info))) {
             let applies = lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info));
-            let date = form
-                .get(&lt.before.value)
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.get(..10))
-                .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+            // A date-time counts by its day in Asia/Shanghai, not by the first ten characters of
+            // its text (`2026-10-01T16:30:00Z` is 2 October there).
+            let date = form.get(&lt.before.value).and_then(|v| v.as_str()).and_then(|s| {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => Some(t.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()),
+                    Err(_) => s.get(..10).and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()),
+                }
+            });
             if let (true, Some(date)) = (applies, date) {
                 let event_start = date
                     .and_hms_opt(0, 0, 0)
@@ -163,6 +169,15 @@ impl Machine<'_, '_> {
         let who = self.task_actor(actor, task, false)?;
         let t = &self.st.tasks[&task];
         let run = t.run;
+        // A submitter who stands in for a reviewer (a delegation that began after the task was
+        // made) still may not decide their own request where the step forbids it.
+        if who.person_id() == Some(self.st.submitter.id.as_str()) && !self.self_allowed(run) {
+            return Err(EngineError::SelfApproval(format!(
+                "the submitter may not decide their own request at step `{}` (self_approval: {})",
+                self.step_name(run),
+                self.self_policy_name(run)
+            )));
+        }
         match (t.kind, decision) {
             (TaskKind::Acknowledge, Decision::Acknowledge) | (TaskKind::Approve, Decision::Approve) => {}
             (TaskKind::Approve, Decision::Reject) => {}
@@ -175,6 +190,20 @@ impl Machine<'_, '_> {
             (TaskKind::Approve, Decision::Acknowledge) => {
                 return Err(EngineError::NotAllowed("this task asks for a decision: approve, reject or return".into()));
             }
+        }
+        // One vote per person: someone who decided another task of this step in this round (their
+        // own, or one they stand in for) does not decide a second one.
+        if let Some(p) = who.person_id()
+            && self.st.tasks_of(run).any(|o| {
+                o.id != task
+                    && o.round == self.st.round
+                    && matches!(&o.state, super::state::TaskState::Decided { by, .. } if by.person_id() == Some(p))
+            })
+        {
+            return Err(EngineError::AlreadyOnStep(format!(
+                "`{p}` has already decided a task of step `{}` in this round: one vote per person",
+                self.step_name(run)
+            )));
         }
         let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
         if decision == Decision::Return {
@@ -206,7 +235,7 @@ impl Machine<'_, '_> {
             None => Ok(allowed),
             Some(s) if s == "submitter" => Ok(ReturnTarget::Submitter),
             Some(s) => {
-                let visited = self.st.runs.values().any(|r| r.step == s && r.id < run);
+                let visited = self.st.runs.values().any(|r| r.step == s && r.id < run && self.in_ctx(run, &r.parent));
                 if visited && self.env.def.step(&s).is_some() {
                     Ok(ReturnTarget::Step(s))
                 } else {
@@ -229,11 +258,29 @@ impl Machine<'_, '_> {
                 self.notify(&submitter, Template::Returned, None);
             }
             ReturnTarget::Step(step) => {
-                self.disarm(run);
-                self.cancel_tasks(run, CancelReason::Returned);
-                self.emit(EventKind::RunCancelled { run });
-                let parent = self.st.runs.get(&run).and_then(|r| r.parent.clone());
-                self.enter(&step, parent, None);
+                // The latest visit of the target on this run's path: everything after it in its
+                // context (the other branches of a fork entered since, too) is cancelled, and the
+                // target runs again where it ran (not inside the branch the return came from).
+                let earlier = self
+                    .st
+                    .runs
+                    .values()
+                    .filter(|r| r.step == step && r.id < run && self.in_ctx(run, &r.parent))
+                    .map(|r| (r.id, r.parent.clone()))
+                    .next_back();
+                match earlier {
+                    Some((id, ctx)) => {
+                        self.rewind(id, &ctx, CancelReason::Returned);
+                        self.enter(&step, ctx, None);
+                    }
+                    None => {
+                        self.disarm(run);
+                        self.cancel_tasks(run, CancelReason::Returned);
+                        self.emit(EventKind::RunCancelled { run });
+                        let parent = self.st.runs.get(&run).and_then(|r| r.parent.clone());
+                        self.enter(&step, parent, None);
+                    }
+                }
             }
         }
     }
@@ -251,16 +298,45 @@ impl Machine<'_, '_> {
             }
             None => self.st.form.clone(),
         };
-        let suspended: Vec<(String, Option<(RunId, String)>)> = self
+        // Visibility and title follow the form sent now; once need-to-know, always.
+        let def = self.env.def;
+        let need_to_know = self.st.need_to_know
+            || match &def.visibility {
+                Visibility::Normal => false,
+                Visibility::NeedToKnow => true,
+                Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &self.st.submitter),
+            };
+        let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
+        // Routing decided on the old form that the new form decides otherwise runs again.
+        let restarts = self.invalidated_routes(&self.st.form.clone(), &form);
+        let suspended: Vec<(RunId, String, Context)> = self
             .st
             .runs
             .values()
             .filter(|r| r.status == RunStatus::Suspended)
-            .map(|r| (r.step.clone(), r.parent.clone()))
+            .map(|r| (r.id, r.step.clone(), r.parent.clone()))
             .collect();
-        self.emit(EventKind::Resubmitted { form });
-        for (step, parent) in suspended {
-            if self.st.status == Status::Running {
+        self.emit(EventKind::Resubmitted { form, title: Some(title), need_to_know: Some(need_to_know) });
+        let mut rewound: Vec<(RunId, Context)> = Vec::new();
+        for anchor in restarts {
+            let ctx = self.st.runs[&anchor].parent.clone();
+            if rewound.iter().any(|(a, c)| anchor > *a && self.in_ctx(anchor, c)) {
+                continue;
+            }
+            self.rewind(anchor, &ctx, CancelReason::Returned);
+            rewound.push((anchor, ctx));
+        }
+        for (anchor, ctx) in &rewound {
+            let step = self.st.runs[anchor].step.clone();
+            if self.st.status == Status::Running && self.ctx_live(ctx) {
+                self.enter(&step, ctx.clone(), None);
+            }
+        }
+        for (id, step, parent) in suspended {
+            if rewound.iter().any(|(a, c)| id > *a && self.in_ctx(id, c)) {
+                continue;
+            }
+            if self.st.status == Status::Running && self.ctx_live(&parent) {
                 self.enter(&step, parent, None);
             }
         }
@@ -282,9 +358,7 @@ impl Machine<'_, '_> {
         if t.assignee == to || t.on_behalf_of.as_deref() == Some(to.as_str()) {
             return Err(EngineError::NotAllowed("the task is already with that person".into()));
         }
-        if self.st.tasks_of(t.run).any(|o| o.is_open() && o.assignee == to) {
-            return Err(EngineError::NotAllowed("that person already has an open task on this step".into()));
-        }
+        self.may_seat(t.run, &to)?;
         self.actor = who;
         if let Some(text) = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()) {
             self.emit(EventKind::Commented { text });
@@ -315,8 +389,10 @@ impl Machine<'_, '_> {
         let t = self.st.tasks[&task].clone();
         let run = &self.st.runs[&t.run];
         if run.reviewers.contains(&person) {
-            return Err(EngineError::NotAllowed("that person is already a reviewer of this step".into()));
+            return Err(EngineError::AlreadyOnStep(format!("`{person}` is already a reviewer of this step")));
         }
+        self.may_seat(t.run, &person)?;
+        let run = &self.st.runs[&t.run];
         let sequence = matches!(
             self.step_of(t.run).map(|s| &s.kind),
             Some(StepKind::Approve(spec)) | Some(StepKind::Acknowledge(spec)) if spec.mode == crate::model::Mode::Sequence
@@ -390,8 +466,30 @@ impl Machine<'_, '_> {
             let ctx = ResolveCtx { submitter: &self.st.submitter, form: &self.st.form, day };
             resolve_all(&r.to, &ctx, self.env.dir)
         };
+        // The step's self-approval policy holds on every rung, as when the step was entered.
+        let submitter = self.st.submitter.id.clone();
+        let mut ctx_people = ctx_people;
+        let mut self_auto = false;
+        if ctx_people.contains(&submitter) {
+            match self.policies_of(run).self_approval {
+                SelfApproval::Allow => {}
+                SelfApproval::Forbid => {
+                    ctx_people.retain(|p| *p != submitter);
+                    self.emit_as(
+                        Actor::System,
+                        EventKind::PolicyApplied { run, note: PolicyNote::SelfRemovedFromRung },
+                    );
+                }
+                SelfApproval::Skip => {
+                    self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfSkipped });
+                    self.complete(run, StepResult::Skipped);
+                    return;
+                }
+                SelfApproval::AutoApprove => self_auto = true,
+            }
+        }
         let to = if ctx_people.is_empty() {
-            self.env.dir.admins().into_iter().map(|p| p.id.clone()).collect()
+            self.env.dir.admins().into_iter().map(|p| p.id.clone()).filter(|p| *p != submitter).collect()
         } else {
             ctx_people
         };
@@ -405,7 +503,16 @@ impl Machine<'_, '_> {
         self.cancel_tasks(run, CancelReason::Escalated);
         self.emit(EventKind::Escalated { run, rung, to: to.clone() });
         for p in &to {
-            self.create_task(run, p, kind);
+            let task = self.create_task(run, p, kind);
+            if self_auto && *p == submitter {
+                self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfAutoApproved });
+                self.emit_as(
+                    Actor::System,
+                    EventKind::TaskDecided { task, decision: Decision::Approve, comment: None },
+                );
+                self.evaluate(run);
+                return;
+            }
         }
     }
 }

@@ -139,6 +139,13 @@ pub enum PolicyNote {
         /// Who.
         person: PersonId,
     },
+    /// `person`'s delegate is the submitter, who may not decide here: the task stays with `person`.
+    SelfDelegationIgnored {
+        /// The delegator, who keeps the task.
+        person: PersonId,
+    },
+    /// An escalation rung reached the submitter, who was taken off it.
+    SelfRemovedFromRung,
 }
 
 impl PolicyNote {
@@ -177,6 +184,21 @@ impl PolicyNote {
                     format!("{person} approved the previous step: approved again automatically")
                 }
             }
+            PolicyNote::SelfDelegationIgnored { person } => {
+                if zh {
+                    format!("{person} 的代理人是提交人本人，不能审批自己的申请：任务仍由 {person} 办理")
+                } else {
+                    format!(
+                        "{person}'s delegate is the submitter, who cannot review their own request: the task stays with {person}"
+                    )
+                }
+            }
+            PolicyNote::SelfRemovedFromRung => if zh {
+                "升级对象包含提交人，提交人不能审批自己的申请，已移出"
+            } else {
+                "the escalation reached the submitter, who cannot review their own request: taken off"
+            }
+            .into(),
         }
     }
 }
@@ -429,6 +451,20 @@ pub enum EventKind {
     Resubmitted {
         /// The form now.
         form: serde_json::Map<String, serde_json::Value>,
+        /// The title composed from the form now (absent in events written before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        /// Need-to-know after this form: once need-to-know, always (absent in older events).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        need_to_know: Option<bool>,
+    },
+    /// A completed branch of a still-running parallel step runs again, because the routing that
+    /// carried it was decided on a form that has since changed.
+    BranchReopened {
+        /// The parallel run.
+        run: RunId,
+        /// The branch.
+        branch: String,
     },
     /// A comment.
     Commented {

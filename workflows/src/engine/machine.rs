@@ -267,11 +267,85 @@ impl<'e, 'a> Machine<'e, 'a> {
             .collect()
     }
 
-    /// Creates a task for `person` (or their active delegate) and tells them.
+    /// The policies in force on run `run`'s step.
+    pub(super) fn policies_of(&self, run: RunId) -> Policies {
+        match self.step_of(run) {
+            Some(step) => self.policies(step),
+            None => self.env.def.policies,
+        }
+    }
+
+    /// Whether the submitter may hold and decide a task of run `run` (`self_approval: allow`).
+    /// Every way a task reaches someone (entering the step, the next in a sequence, a transfer, an
+    /// added reviewer, a delegation, an escalation rung) goes through this check.
+    pub(super) fn self_allowed(&self, run: RunId) -> bool {
+        self.policies_of(run).self_approval == SelfApproval::Allow
+    }
+
+    /// The step's `self_approval` as written in YAML, for messages.
+    pub(super) fn self_policy_name(&self, run: RunId) -> &'static str {
+        match self.policies_of(run).self_approval {
+            SelfApproval::Allow => "allow",
+            SelfApproval::Skip => "skip",
+            SelfApproval::AutoApprove => "auto_approve",
+            SelfApproval::Forbid => "forbid",
+        }
+    }
+
+    /// Whether `person` holds or has decided a task of run `run` in this round, in their own name
+    /// or standing in for someone (a task moved away by transfer or escalation does not count).
+    pub(super) fn has_seat(&self, run: RunId, person: &str) -> bool {
+        self.st.tasks_of(run).any(|t| {
+            t.round == self.st.round
+                && !matches!(t.state, super::state::TaskState::Cancelled { .. })
+                && (t.assignee == person || t.on_behalf_of.as_deref() == Some(person))
+        })
+    }
+
+    /// Checks that a task of run `run` may be given to `person` by a transfer or an added
+    /// reviewer: not the submitter where the step's `self_approval` is not `allow`, and not someone
+    /// who already holds or has decided a task of the step in this round (one vote per person).
+    pub(super) fn may_seat(&self, run: RunId, person: &str) -> Result<(), super::EngineError> {
+        if person == self.st.submitter.id && !self.self_allowed(run) {
+            return Err(super::EngineError::SelfApproval(format!(
+                "`{person}` submitted this request and may not review it at step `{}` (self_approval: {})",
+                self.step_name(run),
+                self.self_policy_name(run)
+            )));
+        }
+        let delegate = self.env.dir.delegate_of(person, &self.env.def.key, self.env.now).map(|d| d.to.clone());
+        if self.has_seat(run, person) || delegate.as_deref().is_some_and(|d| self.has_seat(run, d)) {
+            return Err(super::EngineError::AlreadyOnStep(format!(
+                "`{person}` already holds or has decided a task of step `{}` in this round: one vote per person",
+                self.step_name(run)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a task for `person` (or their active delegate) and tells them. A delegate who is the
+    /// submitter, where the step does not allow self-approval, is passed over: the task stays with
+    /// `person` (recorded as a policy note).
     pub(super) fn create_task(&mut self, run: RunId, person: &str, kind: TaskKind) -> TaskId {
+        let delegate = self.env.dir.delegate_of(person, &self.env.def.key, self.env.now).map(|d| d.to.clone());
+        let delegate = match delegate {
+            Some(d) if d == self.st.submitter.id && !self.self_allowed(run) => {
+                self.emit_as(
+                    Actor::System,
+                    EventKind::PolicyApplied {
+                        run,
+                        note: PolicyNote::SelfDelegationIgnored { person: person.to_string() },
+                    },
+                );
+                None
+            }
+            // A delegate who already has a seat on this step would vote twice.
+            Some(d) if self.has_seat(run, &d) => None,
+            d => d,
+        };
         let task = self.next_id();
-        let (assignee, on_behalf_of) = match self.env.dir.delegate_of(person, &self.env.def.key, self.env.now) {
-            Some(d) => (d.to.clone(), Some(person.to_string())),
+        let (assignee, on_behalf_of) = match delegate {
+            Some(d) => (d, Some(person.to_string())),
             None => (person.to_string(), None),
         };
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
@@ -370,8 +444,20 @@ impl<'e, 'a> Machine<'e, 'a> {
         let tasks: Vec<_> = self.st.tasks_of(run).filter(|t| t.round == self.st.round).collect();
         let decided: Vec<Decision> = tasks.iter().filter_map(|t| t.decision()).collect();
         let open = tasks.iter().filter(|t| t.is_open()).count();
-        let approvals =
-            decided.iter().filter(|d| matches!(d, Decision::Approve | Decision::Acknowledge)).count() as u32;
+        // One vote per person: approvals count the distinct people who gave them (the person who
+        // acted, or the seat's holder for a decision the engine made), never tasks.
+        let voter = |t: &super::state::Task| -> PersonId {
+            match &t.state {
+                super::state::TaskState::Decided { by: Actor::Person { id, .. }, .. } => id.clone(),
+                _ => t.on_behalf_of.clone().unwrap_or_else(|| t.assignee.clone()),
+            }
+        };
+        let approvers: std::collections::BTreeSet<PersonId> = tasks
+            .iter()
+            .filter(|t| matches!(t.decision(), Some(Decision::Approve | Decision::Acknowledge)))
+            .map(|t| voter(t))
+            .collect();
+        let approvals = approvers.len() as u32;
         if decided.contains(&Decision::Return) {
             return; // handled by the return command itself
         }
@@ -423,13 +509,12 @@ impl<'e, 'a> Machine<'e, 'a> {
             }
             Mode::Quorum(_) => {
                 let needed = r.needed.unwrap_or(1);
-                let rejections = decided.iter().filter(|d| **d == Decision::Reject).count() as u32;
-                let total =
-                    tasks.iter().filter(|t| !matches!(t.state, super::state::TaskState::Cancelled { .. })).count()
-                        as u32;
+                // Who could still approve: those who did, and the holders of open tasks.
+                let mut possible = approvers.clone();
+                possible.extend(tasks.iter().filter(|t| t.is_open()).map(|t| t.assignee.clone()));
                 if approvals >= needed {
                     Some(ok)
-                } else if total.saturating_sub(rejections) < needed {
+                } else if (possible.len() as u32) < needed {
                     Some(StepResult::Rejected)
                 } else {
                     None
@@ -587,6 +672,120 @@ impl<'e, 'a> Machine<'e, 'a> {
             cur = self.st.runs.get(&p).and_then(|r| r.parent.as_ref().map(|p| p.0));
         }
         false
+    }
+
+    /// Whether run `run` is inside context `ctx` (a branch of a parallel run, at any depth; `None`
+    /// is the request's top level, which holds everything).
+    pub(super) fn in_ctx(&self, run: RunId, ctx: &Option<(RunId, String)>) -> bool {
+        let Some(ctx) = ctx else {
+            return true;
+        };
+        let mut cur = self.st.runs.get(&run).and_then(|r| r.parent.clone());
+        while let Some(p) = cur {
+            if p == *ctx {
+                return true;
+            }
+            cur = self.st.runs.get(&p.0).and_then(|r| r.parent.clone());
+        }
+        false
+    }
+
+    /// Whether steps may still be entered in context `ctx`: the top level, or a branch of a
+    /// parallel run that is still active.
+    pub(super) fn ctx_live(&self, ctx: &Option<(RunId, String)>) -> bool {
+        match ctx {
+            None => true,
+            Some((p, _)) => self.st.runs.get(p).is_some_and(|r| r.status == RunStatus::Active),
+        }
+    }
+
+    /// Goes back to just before run `anchor` in its context `ctx`: every run entered after it there
+    /// that is still active (forks and what runs inside them, too) is cancelled with its tasks and
+    /// timers, and a completed branch `ctx` is reopened. The caller enters the step again.
+    pub(super) fn rewind(&mut self, anchor: RunId, ctx: &Option<(RunId, String)>, reason: CancelReason) {
+        if let Some((p, b)) = ctx
+            && self.st.runs.get(p).is_some_and(|r| r.branches.get(b).is_some_and(|o| o.is_some()))
+        {
+            self.emit(EventKind::BranchReopened { run: *p, branch: b.clone() });
+        }
+        let later: Vec<RunId> = self
+            .st
+            .runs
+            .values()
+            .filter(|r| r.id > anchor && matches!(r.status, RunStatus::Active | RunStatus::Suspended))
+            .map(|r| r.id)
+            .filter(|id| self.in_ctx(*id, ctx))
+            .collect();
+        for run in later {
+            self.disarm(run);
+            self.cancel_tasks(run, reason);
+            self.emit(EventKind::RunCancelled { run });
+        }
+    }
+
+    /// Where switch step `step` routes on `form` (`None` when no case holds and there is no `else`).
+    fn route(&self, step: &Step, form: &serde_json::Map<String, serde_json::Value>) -> Option<StepName> {
+        let StepKind::Switch { cases, default } = &step.kind else {
+            return None;
+        };
+        cases
+            .iter()
+            .find(|(e, _)| e.eval_bool(form, &self.st.submitter))
+            .map(|(_, t)| t.value.clone())
+            .or_else(|| default.as_ref().map(|t| t.value.clone()))
+    }
+
+    /// Whether run `run` still carries the request: its step was not visited again after it in
+    /// its context, and no return went back to a step before it there since.
+    fn current(&self, run: RunId) -> bool {
+        let Some(r) = self.st.runs.get(&run) else {
+            return false;
+        };
+        let same_ctx = |o: &&super::state::StepRun| o.parent == r.parent;
+        let later: Vec<&super::state::StepRun> =
+            self.st.runs.values().filter(same_ctx).filter(|o| o.id > run).collect();
+        !later
+            .iter()
+            .any(|o| o.step == r.step || self.st.runs.values().filter(same_ctx).any(|e| e.id < run && e.step == o.step))
+    }
+
+    /// The runs to enter again on a resubmission from `old` to `new` form: for each switch that
+    /// still carries the request and routes elsewhere on the new form, the switch itself — or, when
+    /// it sits inside a fork that has already completed, that fork (outermost). In id order.
+    pub(super) fn invalidated_routes(
+        &self,
+        old: &serde_json::Map<String, serde_json::Value>,
+        new: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<RunId> {
+        let mut out = Vec::new();
+        for r in self.st.runs.values() {
+            let Some(step) = self.step(&r.step) else {
+                continue;
+            };
+            if !matches!(step.kind, StepKind::Switch { .. }) || !matches!(r.status, RunStatus::Done(_)) {
+                continue;
+            }
+            if self.route(step, old) == self.route(step, new) || !self.current(r.id) {
+                continue;
+            }
+            // Climb out of forks that have completed: their outcome was carried by this route.
+            let mut anchor = r.id;
+            let live = loop {
+                match self.st.runs.get(&anchor).and_then(|a| a.parent.clone()) {
+                    None => break true,
+                    Some((p, _)) => match self.st.runs.get(&p).map(|x| x.status) {
+                        Some(RunStatus::Active) => break true,
+                        Some(RunStatus::Done(_)) => anchor = p,
+                        _ => break false,
+                    },
+                }
+            };
+            if live && self.current(anchor) && !out.contains(&anchor) {
+                out.push(anchor);
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     /// Whether the request is waiting for reviewers.

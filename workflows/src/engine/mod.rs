@@ -160,6 +160,14 @@ pub enum EngineError {
     /// The definition does not match the request.
     #[error("the request runs on {0}, not on this definition")]
     WrongDefinition(String),
+    /// The step's `self_approval` policy keeps the submitter from deciding here (a transfer or an
+    /// added reviewer naming the submitter, or the submitter acting on someone's task).
+    #[error("{0}")]
+    SelfApproval(String),
+    /// The person already holds, or has decided, a task of this step in this round: one vote per
+    /// person.
+    #[error("{0}")]
+    AlreadyOnStep(String),
 }
 
 impl EngineError {
@@ -179,6 +187,8 @@ impl EngineError {
             EngineError::OnlySubmitter => "only_submitter",
             EngineError::NotAllowed(_) => "not_allowed",
             EngineError::WrongDefinition(_) => "wrong_definition",
+            EngineError::SelfApproval(_) => "self_approval_forbidden",
+            EngineError::AlreadyOnStep(_) => "already_on_step",
         }
     }
 }

@@ -301,6 +301,11 @@ impl Instance {
                     r.branches = branches.iter().map(|b| (b.clone(), None)).collect();
                 }
             }
+            EventKind::BranchReopened { run, branch } => {
+                if let Some(r) = self.runs.get_mut(run) {
+                    r.branches.insert(branch.clone(), None);
+                }
+            }
             EventKind::BranchCompleted { run, branch, outcome } => {
                 if let Some(r) = self.runs.get_mut(run) {
                     r.branches.insert(branch.clone(), Some(*outcome));
@@ -320,8 +325,14 @@ impl Instance {
                     }
                 }
             }
-            EventKind::Resubmitted { form } => {
+            EventKind::Resubmitted { form, title, need_to_know } => {
                 self.form = form.clone();
+                if let Some(t) = title {
+                    self.title.clone_from(t);
+                }
+                if let Some(n) = need_to_know {
+                    self.need_to_know |= *n;
+                }
                 self.status = Status::Running;
                 self.round += 1;
                 for r in self.runs.values_mut() {

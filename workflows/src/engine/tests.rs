@@ -509,3 +509,248 @@ fn a_returned_request_can_be_abandoned_or_withdrawn() {
     assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Abandoned));
     r.replays();
 }
+
+fn delegation(from: &str, to: &str, starts: DateTime<Utc>) -> Delegation {
+    Delegation {
+        from: from.into(),
+        to: to.into(),
+        starts,
+        ends: monday() + chrono::Duration::days(30),
+        definitions: vec![],
+    }
+}
+
+/// Regression (issue 10): `self_approval: forbid` held only when a step was entered; a transfer
+/// or an added reviewer naming the submitter is refused with `self_approval_forbidden`.
+#[test]
+fn self_approval_holds_for_transfer_and_added_reviewers() {
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: all }}", who(&["a", "b"])));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    let t = r.task_of("a");
+    for cmd in [
+        Command::Transfer { task: t, to: "j".into(), comment: None },
+        Command::AddReviewer { task: t, person: "j".into(), comment: None },
+    ] {
+        let e = r.cmd("a", cmd.clone()).unwrap_err();
+        assert_eq!(e.code(), "self_approval_forbidden", "{cmd:?}: {e}");
+        assert!(e.to_string().contains("self_approval: forbid"), "{e}");
+        let e = r.cmd("admin", cmd).unwrap_err();
+        assert_eq!(e.code(), "self_approval_forbidden", "not even an admin may hand it to the submitter");
+    }
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["a", "b"], "nothing changed");
+    // where the step allows it, the submitter may take the task
+    let allow = one_step(&format!("    approve: {{ who: {} }}\n    policies: {{ self_approval: allow }}", who(&["a"])));
+    let mut r = Run::start(&allow, People::new(), "j");
+    let t = r.task_of("a");
+    r.cmd("a", Command::Transfer { task: t, to: "j".into(), comment: None }).unwrap();
+    r.approve("j");
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+}
+
+/// A delegation to the submitter: the task stays with the delegator (recorded), and a delegation
+/// that begins after the task was made does not let the submitter decide it either.
+#[test]
+fn self_approval_holds_for_delegation_to_the_submitter() {
+    let mut people = People::new();
+    people.delegation = Some(delegation("a", "j", monday() - chrono::Duration::days(1)));
+    let yaml = one_step(&format!("    approve: {{ who: {} }}", who(&["a"])));
+    let mut r = Run::start(&yaml, people, "j");
+    let task = r.st.open_tasks().next().unwrap().clone();
+    assert_eq!((task.assignee.as_str(), task.on_behalf_of.as_deref()), ("a", None), "the task stays with a");
+    assert!(r.events.iter().any(|e| matches!(&e.kind,
+        EventKind::PolicyApplied { note: PolicyNote::SelfDelegationIgnored { person }, .. } if person == "a")));
+    assert_eq!(
+        r.cmd("j", Command::Approve { task: task.id, comment: None }).unwrap_err().code(),
+        "self_approval_forbidden"
+    );
+    // the delegation begins only after the task was made
+    let mut r = Run::start(&yaml, People::new(), "j");
+    let t = r.task_of("a");
+    r.dir.delegation = Some(delegation("a", "j", monday()));
+    r.now = monday() + chrono::Duration::hours(1);
+    let e = r.cmd("j", Command::Approve { task: t, comment: None }).unwrap_err();
+    assert_eq!(e.code(), "self_approval_forbidden");
+    assert_eq!(r.status(), Status::Running);
+    // a transfer to someone whose delegate is the submitter leaves the task with that person
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.dir.delegation = Some(delegation("b", "j", monday() - chrono::Duration::days(1)));
+    let t = r.task_of("a");
+    r.cmd("a", Command::Transfer { task: t, to: "b".into(), comment: None }).unwrap();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["b"]);
+    r.replays();
+}
+
+/// An escalation rung that resolves to the submitter takes them off (to the admins when nobody
+/// is left), under `forbid`; under `skip` the step passes as skipped.
+#[test]
+fn self_approval_holds_on_escalation_rungs() {
+    let yaml = |policy: &str| {
+        one_step(&format!(
+            "    approve: {{ who: {} }}\n    policies: {{ self_approval: {policy} }}\n    escalate:\n      - {{ after: 1wd, to: {{ person: j }} }}",
+            who(&["a"])
+        ))
+    };
+    let mut r = Run::start(&yaml("forbid"), People::new(), "j");
+    r.fire_next();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["admin"]);
+    assert!(
+        r.events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: PolicyNote::SelfRemovedFromRung, .. }))
+    );
+    r.replays();
+    let mut r = Run::start(&yaml("skip"), People::new(), "j");
+    r.fire_next();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    assert!(r.open().is_empty());
+    let mut r = Run::start(&yaml("allow"), People::new(), "j");
+    r.fire_next();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["j"]);
+}
+
+/// Regression (issue 10): in a 2-of-3 step a reviewer handed their task to someone who had
+/// already approved, who approved again, and the step passed on one person's two votes.
+#[test]
+fn one_vote_per_person_in_k_of_n() {
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: quorum, quorum: 2 }}", who(&["a", "b", "c"])));
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    let tb = r.task_of("b");
+    for (actor, cmd) in [
+        ("b", Command::Transfer { task: tb, to: "a".into(), comment: None }),
+        ("b", Command::AddReviewer { task: tb, person: "a".into(), comment: None }),
+        ("admin", Command::Transfer { task: tb, to: "a".into(), comment: None }),
+        ("b", Command::Transfer { task: tb, to: "c".into(), comment: None }),
+    ] {
+        assert_eq!(r.cmd(actor, cmd.clone()).unwrap_err().code(), "already_on_step", "{cmd:?}");
+    }
+    // someone whose delegate already approved cannot be handed the task either
+    r.dir.delegation = Some(delegation("d", "a", monday() - chrono::Duration::days(1)));
+    assert_eq!(
+        r.cmd("b", Command::Transfer { task: tb, to: "d".into(), comment: None }).unwrap_err().code(),
+        "already_on_step"
+    );
+    // a delegation that begins later does not give `a` a second vote through b's task
+    r.dir.delegation = Some(delegation("b", "a", monday()));
+    r.now = monday() + chrono::Duration::hours(1);
+    assert_eq!(r.cmd("a", Command::Approve { task: tb, comment: None }).unwrap_err().code(), "already_on_step");
+    assert_eq!(r.status(), Status::Running, "one person's approval is one vote");
+    r.dir.delegation = None;
+    r.approve("b");
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved), "two people approved");
+    r.replays();
+}
+
+/// A delegate who is a reviewer of the step themself does not also get the delegator's task.
+#[test]
+fn a_delegate_on_the_same_step_does_not_hold_two_seats() {
+    let mut people = People::new();
+    people.delegation = Some(delegation("b", "a", monday() - chrono::Duration::days(1)));
+    let yaml = one_step(&format!("    approve: {{ who: {}, mode: quorum, quorum: 2 }}", who(&["a", "b", "c"])));
+    let mut r = Run::start(&yaml, people, "j");
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+    r.approve("a");
+    assert_eq!(r.status(), Status::Running);
+}
+
+/// Regression (issue 10): a return from one branch to a step before the fork left the other
+/// branch open, and the fork then opened again inside its own branch.
+#[test]
+fn a_return_from_a_branch_to_before_the_fork_closes_every_branch() {
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: sign\npolicies: {{ dedupe: false }}\nsteps:\n  sign:\n    approve: {{ who: {} }}\n    next: {{ approve: both }}\n  both:\n    parallel: {{ college: review, school: ack }}\n    join: {{ decides: college, waits_for: [school] }}\n    next: {{ approve: done, reject: no }}\n  review:\n    approve: {{ who: {} }}\n    next: {{ return: submitter }}\n  ack:\n    acknowledge: {{ who: {} }}\n  done: {{ end: approved }}\n  no: {{ end: rejected }}\n",
+        who(&["a"]),
+        who(&["b"]),
+        who(&["c", "d"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    r.approve("a");
+    assert_eq!(r.open().len(), 3);
+    let t = r.task_of("b");
+    r.cmd("b", Command::Return { task: t, comment: None, to: Some("sign".into()) }).unwrap();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["a"], "every branch closed");
+    r.approve("a");
+    let open: Vec<(String, String)> = r.st.open_tasks().map(|t| (t.step.clone(), t.assignee.clone())).collect();
+    assert_eq!(open.len(), 3, "one fork again, not a fork inside the fork: {open:?}");
+    let forks: Vec<_> = r.st.runs.values().filter(|x| x.step == "both").collect();
+    assert!(forks.iter().all(|f| f.parent.is_none()), "{forks:?}");
+    let acks =
+        r.effects.iter().filter(|e| matches!(e, Effect::Notify { template: Template::AckRequested, .. })).count();
+    assert_eq!(acks, 2, "each liaison is asked once");
+    r.approve("b");
+    let t = r.task_of("c");
+    r.cmd("c", Command::Acknowledge { task: t, comment: None }).unwrap();
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    r.replays();
+}
+
+/// A resubmitted form is routed again: a budget raised from 500 to 50,000 goes to the step a
+/// large budget needs, even though the small-budget path was already approved.
+#[test]
+fn resubmit_reroutes_a_switch_the_new_form_decides_otherwise() {
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\n  budget: {{ type: number }}\nstart: size\npolicies: {{ dedupe: false }}\nsteps:\n  size:\n    switch:\n      \"form.budget >= 10000\": big\n      else: small\n  small:\n    approve: {{ who: {} }}\n    next: {{ approve: final }}\n  big:\n    approve: {{ who: {} }}\n    next: {{ approve: final }}\n  final:\n    approve: {{ who: {} }}\n    next: {{ approve: done, return: submitter }}\n  done: {{ end: approved }}\n",
+        who(&["a"]),
+        who(&["b"]),
+        who(&["c"])
+    );
+    let mut r = Run {
+        def: def(&yaml),
+        dir: People::new(),
+        cal: WorkCalendar::builtin(),
+        now: monday(),
+        st: Instance::default(),
+        events: Vec::new(),
+        effects: Vec::new(),
+    };
+    let env = Env { def: &r.def, dir: &r.dir, cal: &r.cal, now: r.now };
+    let out = submit(&env, "R1", "j", Channel::Api, &json!({ "title": "活动", "budget": 500 })).unwrap();
+    r.take(out);
+    r.approve("a");
+    let t = r.task_of("c");
+    r.cmd("c", Command::Return { task: t, comment: None, to: None }).unwrap();
+    // unchanged routing: resumes at `final`
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 800 })) }).unwrap();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["c"]);
+    let t = r.task_of("c");
+    r.cmd("c", Command::Return { task: t, comment: None, to: None }).unwrap();
+    // the budget now needs `big`: `final` is not resumed on the small-budget approval
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 50000 })) }).unwrap();
+    assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["b"]);
+    r.approve("b");
+    r.approve("c");
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+    r.replays();
+}
+
+/// Regression (issue 10): need-to-know and the title were computed at submit only.
+#[test]
+fn resubmit_recomputes_title_and_need_to_know_once_sensitive_always() {
+    let yaml = "key: t\nversion: 1\nname: { zh: 测试, en: T }\ntitle: \"{form.title}（{form.kind}）\"\nform:\n  title: { type: text }\n  kind: { type: enum, of: [normal, sensitive] }\nvisibility: { need_to_know: \"form.kind == 'sensitive'\" }\nstart: s\nsteps:\n  s:\n    approve: { who: [{ person: a }] }\n    next: { approve: done, return: submitter }\n  done: { end: approved }\n";
+    let mut r = Run {
+        def: def(yaml),
+        dir: People::new(),
+        cal: WorkCalendar::builtin(),
+        now: monday(),
+        st: Instance::default(),
+        events: Vec::new(),
+        effects: Vec::new(),
+    };
+    let env = Env { def: &r.def, dir: &r.dir, cal: &r.cal, now: r.now };
+    let out = submit(&env, "R1", "j", Channel::Api, &json!({ "title": "活动", "kind": "normal" })).unwrap();
+    r.take(out);
+    assert!(!r.st.need_to_know);
+    let ret = |r: &mut Run| {
+        let t = r.task_of("a");
+        r.cmd("a", Command::Return { task: t, comment: None, to: None }).unwrap();
+    };
+    ret(&mut r);
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "sensitive" })) }).unwrap();
+    assert!(r.st.need_to_know);
+    assert_eq!(r.st.title, "事件（sensitive）");
+    ret(&mut r);
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "normal" })) }).unwrap();
+    assert!(r.st.need_to_know, "once need-to-know, always");
+    assert_eq!(r.st.title, "事件（normal）");
+    r.replays();
+}

@@ -222,3 +222,52 @@ mod generated {
         }
     }
 }
+
+/// Regression (issue 10): `datetime` values were compared as text, so the same instant written
+/// with two offsets took different branches.
+#[test]
+fn datetimes_compare_as_moments_not_text() {
+    let mut fields = form();
+    fields.push(field("starts_at", FieldType::Datetime));
+    fields.push(field("ends_at", FieldType::Datetime));
+    let s = SubmitterInfo::default();
+    let utc = json!({ "starts_at": "2026-10-01T16:30:00Z", "ends_at": "2026-10-02T01:00:00+08:00" });
+    let cst = json!({ "starts_at": "2026-10-02T00:30:00+08:00", "ends_at": "2026-10-01T17:00:00Z" });
+    let cases = [
+        ("form.starts_at == '2026-10-02T00:30:00+08:00'", true),
+        ("form.starts_at != '2026-10-01T16:30:00Z'", false),
+        ("form.starts_at >= '2026-10-02T00:00:00+08:00'", true),
+        ("form.starts_at < '2026-10-01T17:00:00+00:00'", true),
+        ("form.starts_at > '2026-10-01T20:00:00+08:00'", true),
+        ("form.starts_at <= '2026-10-01T16:29:59Z'", false),
+        ("form.starts_at < form.ends_at", true),
+        ("form.ends_at > form.starts_at", true),
+    ];
+    for (src, want) in cases {
+        let e = Expr::parse(src, at(1, 1)).unwrap();
+        assert_eq!(e.check(&fields), vec![], "{src}");
+        for f in [&utc, &cst] {
+            assert_eq!(e.eval_bool(f.as_object().unwrap(), &s), want, "{src} on {f}");
+        }
+    }
+}
+
+/// A date-time compared with a date, with text that is not a moment, or with another type is a
+/// type error at the operand's column.
+#[test]
+fn datetime_comparisons_with_other_types_are_type_errors() {
+    let mut fields = form();
+    fields.push(field("starts_at", FieldType::Datetime));
+    for (src, col, needle) in [
+        ("form.starts_at < date('2026-10-01')", 18, "a day is not a moment"),
+        ("form.event_date == form.starts_at", 1, "a day is not a moment"),
+        ("form.starts_at > '2026-10-01'", 18, "RFC 3339"),
+        ("form.starts_at == form.title", 19, "cannot compare"),
+        ("form.budget < form.starts_at", 1, "cannot compare"),
+    ] {
+        let d = Expr::parse(src, at(1, 1)).unwrap().check(&fields);
+        assert_eq!(d.len(), 1, "{src}: {d:?}");
+        assert_eq!((d[0].code, d[0].pos), ("type_mismatch", at(1, col)), "{src}");
+        assert!(d[0].message.contains(needle), "{src}: {}", d[0].message);
+    }
+}
