@@ -442,3 +442,50 @@ async fn no_secret_reaches_the_logs_at_trace_level() {
     }
     assert!(!text.contains(&"b".repeat(52)), "an unknown reply token is in the logs");
 }
+
+/// Debian's Postfix relaying the reply domain to the listener, set up as the README's
+/// "Relaying replies from the university's mail server" says, with its smtpd on
+/// 127.0.0.1:10025 and the transport to 127.0.0.1:10026. Not run in CI (needs Postfix):
+/// `cargo nextest run -p liandong-tests --test faces --run-ignored only postfix`.
+#[tokio::test]
+#[ignore = "needs a local Postfix relaying reply.liandong.test to 127.0.0.1:10026"]
+async fn postfix_relays_utf8_replies_with_long_lines_to_the_listener() {
+    use lettre::AsyncTransport;
+    let app = mail_rig(Backend::Sqlite, "faces_postfix", vec![("LIANDONG__INBOUND__SMTP_LISTEN", "127.0.0.1:10026")]).await;
+    let (_, reply, _) = task_mail(&app, "转发报告").await;
+    let postfix = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1").port(10025).build();
+    let long = "长".repeat(1500);
+    for (from, subject) in [("团委@例子.中国", "回复：转发报告（SMTPUTF8）"), ("", "自动回复：外出")] {
+        let envelope =
+            lettre::address::Envelope::new(from.parse().ok(), vec![reply.parse().unwrap()]).unwrap();
+        let raw = format!(
+            "From: 团委书记 <{LEAGUE}>\r\nTo: {reply}\r\nSubject: {subject}\r\nMessage-ID: <{}@nanyue.edu.cn>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+             同意\r\n{long}\r\n",
+            subject.len()
+        );
+        postfix.send_raw(&envelope, raw.as_bytes()).await.expect("Postfix takes the reply");
+    }
+    let mut kept = 0;
+    for _ in 0..200 {
+        kept = app.count(&format!("SELECT COUNT(*) AS n FROM inbound_mail WHERE rcpt = '{reply}'")).await;
+        if kept == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, 2, "both replies were relayed (see /var/log/postfix.log)");
+    let rows = {
+        use entities::sea_orm::{ConnectionTrait, Statement};
+        let db = &app.app.db;
+        let sql = "SELECT mail_from, raw FROM inbound_mail ORDER BY id".to_string();
+        db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap()
+    };
+    let (utf8, null) = (&rows[0], &rows[1]);
+    let raw = |r: &entities::sea_orm::QueryResult| String::from_utf8(r.try_get::<Vec<u8>>("", "raw").unwrap()).unwrap();
+    assert_eq!(utf8.try_get::<String>("", "mail_from").unwrap(), "团委@例子.中国");
+    assert!(raw(utf8).starts_with("Return-Path: <团委@例子.中国>\r\n"), "{}", raw(utf8));
+    assert!(raw(utf8).contains(&format!("\r\n{long}\r\n")), "the long line arrives unfolded");
+    assert!(raw(null).starts_with("Return-Path: <>\r\n"), "{}", raw(null));
+    app.stop().await;
+}
