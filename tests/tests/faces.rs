@@ -43,7 +43,7 @@ async fn slow_and_idle_http_clients_are_closed_and_others_served() {
         Backend::Sqlite,
         "faces_http",
         vec![
-            ("LIANDONG__SERVER__HEADER_READ_TIMEOUT_MS".into(), "1500".into()),
+            ("LIANDONG__SERVER__HEADER_READ_TIMEOUT_MS".into(), "3000".into()),
             ("LIANDONG__SERVER__MAX_CONNECTIONS".into(), "4".into()),
             ("LIANDONG__SERVER__REQUEST_TIMEOUT_MS".into(), "1500".into()),
         ],
@@ -75,14 +75,14 @@ async fn slow_and_idle_http_clients_are_closed_and_others_served() {
     let mut fourth = TcpStream::connect(&a).await.unwrap();
     let mut beyond = TcpStream::connect(&a).await.unwrap();
     assert!(closed_within(&mut beyond, Duration::from_millis(1000)).await, "a connection beyond the cap is closed");
-    assert!(started.elapsed() < Duration::from_millis(1400), "the machine is too slow for this test's timing");
+    assert!(started.elapsed() < Duration::from_millis(2500), "closed by the cap, not by the header timeout");
     // the header-read timeout closes all of them, the trickling one included
     for (name, s) in [("half request line", &mut half), ("idle", &mut idle), ("at the cap", &mut fourth)] {
-        assert!(closed_within(s, Duration::from_secs(5)).await, "the {name} connection is closed");
+        assert!(closed_within(s, Duration::from_secs(6)).await, "the {name} connection is closed");
     }
     let (cut, mut loris) = trickle.await.unwrap();
     assert!(cut || closed_within(&mut loris, Duration::from_secs(1)).await, "the slow loris is closed");
-    assert!(started.elapsed() < Duration::from_secs(8), "closed by the 1.5 s timeout, not by the test's end");
+    assert!(started.elapsed() < Duration::from_secs(9), "closed by the 3 s timeout, not by the test's end");
     assert_eq!(healthz(&app).await, 200, "others are served after");
     // a body trickled in more slowly than the request timeout: 408
     let token = app.token_for(dp::CS_SU_PRESIDENT).await;
@@ -451,13 +451,15 @@ async fn no_secret_reaches_the_logs_at_trace_level() {
 #[ignore = "needs a local Postfix relaying reply.liandong.test to 127.0.0.1:10026"]
 async fn postfix_relays_utf8_replies_with_long_lines_to_the_listener() {
     use lettre::AsyncTransport;
-    let app = mail_rig(Backend::Sqlite, "faces_postfix", vec![("LIANDONG__INBOUND__SMTP_LISTEN", "127.0.0.1:10026")]).await;
+    let app =
+        mail_rig(Backend::Sqlite, "faces_postfix", vec![("LIANDONG__INBOUND__SMTP_LISTEN", "127.0.0.1:10026")]).await;
     let (_, reply, _) = task_mail(&app, "转发报告").await;
-    let postfix = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1").port(10025).build();
+    let postfix =
+        lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1").port(10025).build();
     let long = "长".repeat(1500);
-    for (from, subject) in [("团委@例子.中国", "回复：转发报告（SMTPUTF8）"), ("", "自动回复：外出")] {
-        let envelope =
-            lettre::address::Envelope::new(from.parse().ok(), vec![reply.parse().unwrap()]).unwrap();
+    for (from, subject) in [("团委@例子.中国", "回复：转发报告（SMTPUTF8）"), ("", "自动回复：外出")]
+    {
+        let envelope = lettre::address::Envelope::new(from.parse().ok(), vec![reply.parse().unwrap()]).unwrap();
         let raw = format!(
             "From: 团委书记 <{LEAGUE}>\r\nTo: {reply}\r\nSubject: {subject}\r\nMessage-ID: <{}@nanyue.edu.cn>\r\n\
              MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
