@@ -199,9 +199,9 @@ impl Application {
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
         let trusted = crate::http::client::TrustedProxies::parse(&self.server.trusted_proxies)?;
         let router = crate::http::router(self.app.clone(), self.body_limit)
-            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                axum::http::StatusCode::REQUEST_TIMEOUT,
+            .layer(axum::middleware::from_fn_with_state(
                 std::time::Duration::from_millis(self.server.request_timeout_ms.max(1)),
+                crate::http::serve::request_timeout,
             ))
             .layer(axum::Extension(trusted))
             .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::http::serve::span));

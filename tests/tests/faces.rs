@@ -99,6 +99,7 @@ async fn slow_and_idle_http_clients_are_closed_and_others_served() {
     let mut answer = String::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), slow.read_to_string(&mut answer)).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json") && answer.contains("\"request_timeout\""), "{answer}");
     app.stop().await;
 }
 

@@ -5,8 +5,8 @@
 //! - a header-read timeout (`[server] header_read_timeout_ms`): hyper closes a connection whose
 //!   request head (request line and headers) is not complete in time, including an idle
 //!   keep-alive connection waiting for its next request (slow-loris, half a request line);
-//! - a whole-request timeout (`[server] request_timeout_ms`, tower-http's `TimeoutLayer`, 408),
-//!   which also bounds a body trickled in slowly;
+//! - a whole-request timeout (`[server] request_timeout_ms`, `request_timeout`: 408 as
+//!   problem+json), which also bounds a body trickled in slowly;
 //! - every connection carries its peer address (`ConnectInfo`) for `client::ClientAddr`.
 //!
 //! axum's own `serve` offers none of these knobs (it sets no timer, so hyper's header timeout
@@ -97,4 +97,30 @@ pub async fn serve(
 pub fn span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let path = req.uri().path_and_query().map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
     tracing::info_span!("request", method = %req.method(), path = %crate::redact::path(&path))
+}
+
+/// Bounds a whole request, body included (a body trickled in slowly): past `limit` the handler
+/// is dropped (its transaction rolls back) and the client gets 408 as problem+json
+/// (`code: request_timeout`, RFC 9110 §15.5.9) and the connection is closed.
+pub async fn request_timeout(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let detail = format!("the request took longer than {} ms", limit.as_millis());
+            let body = serde_json::json!({
+                "type": "about:blank", "title": "Request Timeout", "status": 408,
+                "code": "request_timeout", "detail": detail, "errors": [],
+            });
+            let headers = [
+                (axum::http::header::CONTENT_TYPE, "application/problem+json"),
+                (axum::http::header::CONNECTION, "close"),
+            ];
+            (axum::http::StatusCode::REQUEST_TIMEOUT, headers, body.to_string()).into_response()
+        }
+    }
 }
