@@ -337,7 +337,19 @@ async fn smtp_speaks_what_a_relay_speaks(backend: Backend) {
     // declared too big
     assert_eq!(code(&c.say("MAIL FROM:<a@nanyue.edu.cn> SIZE=999999999999").await), "552 5.3.4");
     assert_eq!(code(&c.say("BDAT 10").await), "502 5.5.1");
-    assert_eq!(code(&c.say("QUIT").await), "221 2.0.0");
+    // guessing reply addresses ends the session after 20 errors in all
+    assert_eq!(code(&c.say("MAIL FROM:<a@nanyue.edu.cn>").await), "250 2.1.0");
+    let mut last = String::new();
+    for i in 0..20 {
+        last = c.say(&format!("RCPT TO:<reply+{}{i}@{DOMAIN}>", "g".repeat(50))).await;
+        if last.contains("421 ") {
+            break;
+        }
+    }
+    assert!(last.contains("421 4.7.0"), "{last}");
+    let mut rest = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), c.r.read_to_string(&mut rest)).await;
+    assert!(rest.is_empty(), "the session is closed: {rest}");
     app.stop().await;
 }
 

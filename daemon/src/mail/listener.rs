@@ -15,7 +15,8 @@
 //! - at most `max_recipients` reply addresses per message (`452 4.5.3`: the relay sends the
 //!   rest in another transaction, RFC 5321 §4.5.3.1.10);
 //! - at most `max_sessions` sessions at once (`421 4.3.2` to one more);
-//! - 5 minutes without a line end the session (RFC 5321 §4.5.3.2), so do 20 bad commands.
+//! - 5 minutes without a line end the session (RFC 5321 §4.5.3.2), so do 20 bad commands or
+//!   refused recipients.
 //!
 //! Recipients: only `reply+<token>@<domain>` addresses whose token exists are taken; others get
 //! `550 5.1.1` at RCPT, so the relay bounces at once instead of Liandong deciding later. A message
@@ -275,7 +276,14 @@ async fn session(
                             errors += 1;
                             "555 5.5.4 RCPT parameters are not supported".into()
                         }
-                        Some((to, _)) => rcpt(app, inbound, limits, &mut tx, to).await,
+                        Some((to, _)) => {
+                            let answer = rcpt(app, inbound, limits, &mut tx, to).await;
+                            // each refusal costs a lookup: a guesser is cut off like any other error
+                            if answer.starts_with('5') {
+                                errors += 1;
+                            }
+                            answer
+                        }
                     },
                     "DATA" if tx.from.is_none() => "503 5.5.1 Say MAIL first".into(),
                     "DATA" if tx.rcpt.is_empty() => "554 5.5.1 No valid recipients".into(),
