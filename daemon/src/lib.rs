@@ -5,6 +5,7 @@ pub mod http;
 pub mod jobs;
 pub mod labels;
 pub mod mail;
+pub mod redact;
 pub mod settings;
 pub mod startup;
 pub mod web;

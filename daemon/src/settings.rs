@@ -61,6 +61,12 @@ pub struct Inbound {
     pub imap_mailbox: String,
     /// How often, in ms.
     pub imap_poll_ms: u64,
+    /// SMTP sessions at once; one more is refused (`421 4.3.2`).
+    pub smtp_max_sessions: usize,
+    /// Reply addresses in one message; one more is deferred (`452 4.5.3`).
+    pub smtp_max_recipients: usize,
+    /// The longest line of a message, in bytes; a longer one refuses the message (`552 5.3.4`).
+    pub smtp_max_line: usize,
 }
 
 impl Inbound {
@@ -152,6 +158,15 @@ pub struct Server {
     pub public_url: String,
     /// Largest body in bytes.
     pub body_limit: usize,
+    /// Time a client has to send a request's line and headers, in ms (slow-loris, idle sockets).
+    pub header_read_timeout_ms: u64,
+    /// Time a whole request may take, body included, in ms; then 408.
+    pub request_timeout_ms: u64,
+    /// Open HTTP connections at most; one more is closed at once.
+    pub max_connections: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (IPs or CIDRs); from anyone else the
+    /// header is ignored and the peer's address is recorded.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `[database]`.
@@ -248,7 +263,9 @@ impl Settings {
                 .prefix_separator("__")
                 .separator("__")
                 .source(Some(source))
-                .try_parsing(true),
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies"),
         );
         let cfg = b.build().context("reading the settings")?;
         cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))

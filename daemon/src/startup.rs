@@ -15,6 +15,8 @@ pub struct Application {
     pub app: Arc<App>,
     listener: TcpListener,
     body_limit: usize,
+    /// The HTTP limits and trusted proxies (`[server]`).
+    server: crate::settings::Server,
     /// The admin token printed on first start, if this start created it.
     pub first_admin_token: Option<String>,
     /// The workers' settings, when jobs run in this process.
@@ -26,6 +28,7 @@ pub struct Application {
 struct InboundParts {
     inbound: crate::mail::inbound::Inbound,
     listener: Option<TcpListener>,
+    limits: crate::mail::listener::Limits,
     imap: Option<crate::mail::imap::ImapSettings>,
     poll: std::time::Duration,
 }
@@ -47,7 +50,7 @@ async fn inbound(settings: &Settings) -> Result<Option<InboundParts>> {
         received: Default::default(),
         stale_after_ms: settings.jobs.stale_after_ms.max(100),
     };
-    let listener = if s.smtp_enabled { Some(crate::mail::inbound::bind(&s.smtp_listen).await?) } else { None };
+    let listener = if s.smtp_enabled { Some(crate::mail::listener::bind(&s.smtp_listen).await?) } else { None };
     let imap = s.imap_enabled.then(|| crate::mail::imap::ImapSettings {
         host: s.imap_host.clone(),
         port: s.imap_port,
@@ -58,7 +61,12 @@ async fn inbound(settings: &Settings) -> Result<Option<InboundParts>> {
         poll: std::time::Duration::from_millis(s.imap_poll_ms.max(100)),
     });
     let poll = std::time::Duration::from_millis(settings.jobs.poll_interval_ms.max(10));
-    Ok(Some(InboundParts { inbound, listener, imap, poll }))
+    let limits = crate::mail::listener::Limits {
+        max_sessions: s.smtp_max_sessions.max(1),
+        max_recipients: s.smtp_max_recipients.max(1),
+        max_line: s.smtp_max_line.max(1000),
+    };
+    Ok(Some(InboundParts { inbound, listener, limits, imap, poll }))
 }
 
 /// The mail transport the settings ask for.
@@ -165,7 +173,16 @@ impl Application {
             None
         };
         let inbound = inbound(settings).await?;
-        Ok(Self { app, listener, body_limit: settings.server.body_limit, first_admin_token, jobs, inbound })
+        crate::http::client::TrustedProxies::parse(&settings.server.trusted_proxies)?;
+        Ok(Self {
+            app,
+            listener,
+            body_limit: settings.server.body_limit,
+            server: settings.server.clone(),
+            first_admin_token,
+            jobs,
+            inbound,
+        })
     }
 
     /// The bound address.
@@ -180,8 +197,18 @@ impl Application {
 
     /// Serves until `shutdown` completes, finishing requests in flight.
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<()> {
-        let router =
-            crate::http::router(self.app.clone(), self.body_limit).layer(tower_http::trace::TraceLayer::new_for_http());
+        let trusted = crate::http::client::TrustedProxies::parse(&self.server.trusted_proxies)?;
+        let router = crate::http::router(self.app.clone(), self.body_limit)
+            .layer(axum::middleware::from_fn_with_state(
+                std::time::Duration::from_millis(self.server.request_timeout_ms.max(1)),
+                crate::http::serve::request_timeout,
+            ))
+            .layer(axum::Extension(trusted))
+            .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::http::serve::span));
+        let limits = crate::http::serve::Limits {
+            max_connections: self.server.max_connections.max(1),
+            header_read_timeout: std::time::Duration::from_millis(self.server.header_read_timeout_ms.max(1)),
+        };
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut workers = match self.jobs {
             Some(cfg) => crate::jobs::spawn(self.app.clone(), cfg, stop_rx.clone()),
@@ -191,7 +218,8 @@ impl Application {
             use crate::mail::inbound;
             let app = self.app.clone();
             if let Some(l) = parts.listener {
-                workers.push(tokio::spawn(inbound::serve(app.clone(), parts.inbound.clone(), l, stop_rx.clone())));
+                let (ib, limits) = (parts.inbound.clone(), parts.limits);
+                workers.push(tokio::spawn(crate::mail::listener::serve(app.clone(), ib, limits, l, stop_rx.clone())));
             }
             if let Some(imap) = parts.imap {
                 let (app, ib, mut stop) = (app.clone(), parts.inbound.clone(), stop_rx.clone());
@@ -212,16 +240,7 @@ impl Application {
             }
             workers.push(tokio::spawn(inbound::work(app, parts.inbound, parts.poll, stop_rx)));
         }
-        // Small answers go out at once: without TCP_NODELAY, Nagle's algorithm can hold the last
-        // segment of a response until the client's delayed ACK (up to 40 ms on Linux).
-        use axum::serve::ListenerExt;
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("serving HTTP");
+        let served = crate::http::serve::serve(self.listener, router, limits, shutdown).await.context("serving HTTP");
         // Let the workers finish what they hold, then stop.
         let _ = stop_tx.send(true);
         for w in workers {

@@ -1,11 +1,13 @@
 //! The HTTP API v1 (axum): routers per face of the API, problem+json errors, bearer auth, a
 //! 1 MiB body limit.
 
+pub mod client;
 pub mod docs;
 mod error;
 pub mod metrics;
 mod org;
 mod requests;
+pub mod serve;
 mod system;
 
 pub use error::ApiError;
@@ -128,10 +130,10 @@ impl<S: Send + Sync> FromRequest<S> for Text {
 }
 
 /// Address and user agent of a request, for the audit trail.
-pub fn meta(headers: &HeaderMap, idempotency_key: bool) -> entities::store::requests::Meta {
+pub fn meta(headers: &HeaderMap, client: client::ClientAddr, idempotency_key: bool) -> entities::store::requests::Meta {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
     entities::store::requests::Meta {
-        address: h("x-forwarded-for").or_else(|| Some("127.0.0.1".into())),
+        address: Some(client.0.to_string()),
         user_agent: h("user-agent"),
         idempotency_key: if idempotency_key {
             h("idempotency-key").filter(|k| !k.is_empty() && k.len() <= 128)

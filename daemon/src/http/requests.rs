@@ -1,6 +1,7 @@
 //! `/api/v1/requests` and `/api/v1/tasks`: submit, read, withdraw, resubmit, comment; my open
 //! tasks; decide, acknowledge, transfer, add a reviewer.
 
+use super::client::ClientAddr;
 use super::{ApiError, Caller, Json, Path, Query, State, meta};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -104,9 +105,10 @@ async fn submit(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Json(body): Json<Submit>,
 ) -> Result<(StatusCode, axum::Json<RequestView>), ApiError> {
-    let st = app.submit(&who, &body.workflow, &body.form, meta(&headers, true)).await?;
+    let st = app.submit(&who, &body.workflow, &body.form, meta(&headers, client, true)).await?;
     Ok((StatusCode::CREATED, axum::Json(view(&app, &st))))
 }
 
@@ -145,8 +147,9 @@ async fn run(
     id: &str,
     cmd: Command,
     headers: &HeaderMap,
+    client: ClientAddr,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    let st = app.command(who, id, cmd, meta(headers, false)).await?;
+    let st = app.command(who, id, cmd, meta(headers, client, false)).await?;
     Ok(axum::Json(view(app, &st)))
 }
 
@@ -154,9 +157,10 @@ async fn withdraw(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path(id): Path<String>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Withdraw, &headers).await
+    run(&app, &who, &id, Command::Withdraw, &headers, client).await
 }
 
 /// A resubmission, with a corrected form or none.
@@ -171,10 +175,11 @@ async fn resubmit(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path(id): Path<String>,
     Json(body): Json<Resubmit>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Resubmit { form: body.form }, &headers).await
+    run(&app, &who, &id, Command::Resubmit { form: body.form }, &headers, client).await
 }
 
 /// A comment.
@@ -188,10 +193,11 @@ async fn comment(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path(id): Path<String>,
     Json(body): Json<CommentBody>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Comment { text: body.text }, &headers).await
+    run(&app, &who, &id, Command::Comment { text: body.text }, &headers, client).await
 }
 
 /// What a reviewer decides.
@@ -219,6 +225,7 @@ async fn decide(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Decide>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
@@ -227,7 +234,7 @@ async fn decide(
         Verdict::Reject => Command::Reject { task, comment: body.comment },
         Verdict::Return => Command::Return { task, comment: body.comment, to: body.to },
     };
-    run(&app, &who, &id, cmd, &headers).await
+    run(&app, &who, &id, cmd, &headers, client).await
 }
 
 /// An acknowledgement with an optional comment.
@@ -242,10 +249,11 @@ async fn acknowledge(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Ack>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Acknowledge { task, comment: body.comment }, &headers).await
+    run(&app, &who, &id, Command::Acknowledge { task, comment: body.comment }, &headers, client).await
 }
 
 /// A transfer (转交).
@@ -261,10 +269,11 @@ async fn transfer(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Transfer>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Transfer { task, to: body.to, comment: body.comment }, &headers).await
+    run(&app, &who, &id, Command::Transfer { task, to: body.to, comment: body.comment }, &headers, client).await
 }
 
 /// An added reviewer (加签).
@@ -280,10 +289,12 @@ async fn add_reviewer(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     headers: HeaderMap,
+    client: ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<AddReviewer>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::AddReviewer { task, person: body.person, comment: body.comment }, &headers).await
+    run(&app, &who, &id, Command::AddReviewer { task, person: body.person, comment: body.comment }, &headers, client)
+        .await
 }
 
 /// `?assignee=me` (the default) or, for admins, a person id.

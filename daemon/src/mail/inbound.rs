@@ -1,4 +1,4 @@
-//! Replies: an SMTP listener (or an IMAP mailbox, `imap`) receives them; each is kept in
+//! Replies: an SMTP listener (`listener`, or an IMAP mailbox, `imap`) receives them; each is kept in
 //! `inbound_mail` before it is acknowledged (a `250` on SMTP, a deletion on IMAP), then read:
 //!
 //! 1. the token from the `reply+<token>@<domain>` address it was sent to;
@@ -18,10 +18,7 @@ use crate::app::actions::{self, Attempt, Kind, Standing};
 use entities::entity::workflow::inbound_mail;
 use entities::sea_orm::Set;
 use entities::store;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use workflows::engine::Decision;
 use workflows::org::Directory;
@@ -51,144 +48,6 @@ pub fn token_of(address: &str, domain: &str) -> Option<String> {
     let token = local.strip_prefix("reply+").or_else(|| local.strip_prefix("REPLY+"))?;
     (!token.is_empty() && token.len() <= 64 && token.chars().all(|c| c.is_ascii_alphanumeric()))
         .then(|| token.to_ascii_lowercase())
-}
-
-#[derive(Default)]
-struct Envelope {
-    from: String,
-    rcpt: Vec<String>,
-    data: Vec<u8>,
-    too_big: bool,
-    complete: bool,
-}
-
-struct Handler {
-    domain: String,
-    max_size: usize,
-    env: Arc<Mutex<Envelope>>,
-}
-
-impl mailin::Handler for Handler {
-    fn mail(&mut self, _ip: std::net::IpAddr, _domain: &str, from: &str) -> mailin::Response {
-        if let Ok(mut e) = self.env.lock() {
-            *e = Envelope { from: from.to_string(), ..Default::default() };
-        }
-        mailin::response::OK
-    }
-
-    fn rcpt(&mut self, to: &str) -> mailin::Response {
-        if token_of(to, &self.domain).is_none() {
-            return mailin::response::NO_MAILBOX;
-        }
-        if let Ok(mut e) = self.env.lock() {
-            e.rcpt.push(to.to_string());
-        }
-        mailin::response::OK
-    }
-
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        if let Ok(mut e) = self.env.lock() {
-            if e.data.len() + buf.len() > self.max_size {
-                e.too_big = true;
-            } else {
-                e.data.extend_from_slice(buf);
-            }
-        }
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> mailin::Response {
-        if let Ok(mut e) = self.env.lock() {
-            if e.too_big {
-                return mailin::Response::custom(552, "message too large".into());
-            }
-            e.complete = true;
-        }
-        mailin::response::OK
-    }
-}
-
-/// Binds the SMTP listener (port 0 picks a free one).
-pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen for replies on {addr}: {e}"))
-}
-
-/// Serves SMTP until `stop`: each message is kept before it is acknowledged.
-pub async fn serve(app: Arc<App>, inbound: Inbound, listener: TcpListener, mut stop: watch::Receiver<bool>) {
-    let builder = mailin::SessionBuilder::new("liandong");
-    loop {
-        let (sock, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accepting an SMTP connection");
-                    continue;
-                }
-            },
-            _ = stop.changed() => return,
-        };
-        let (app, inbound, builder) = (app.clone(), inbound.clone(), builder.clone());
-        tokio::spawn(async move {
-            if let Err(e) = session(&app, &inbound, &builder, sock, peer).await {
-                tracing::debug!(error = %e, peer = %peer, "SMTP session ended");
-            }
-        });
-    }
-}
-
-async fn session(
-    app: &App,
-    inbound: &Inbound,
-    builder: &mailin::SessionBuilder,
-    sock: tokio::net::TcpStream,
-    peer: SocketAddr,
-) -> anyhow::Result<()> {
-    let env = Arc::new(Mutex::new(Envelope::default()));
-    let handler = Handler { domain: inbound.domain.clone(), max_size: inbound.max_size, env: env.clone() };
-    let mut s = builder.build(peer.ip(), handler);
-    let (r, mut w) = sock.into_split();
-    let mut r = BufReader::new(r);
-    w.write_all(&s.greeting().buffer()?).await?;
-    let mut line = Vec::with_capacity(1024);
-    loop {
-        line.clear();
-        let n = tokio::time::timeout(std::time::Duration::from_secs(300), r.read_until(b'\n', &mut line)).await??;
-        if n == 0 {
-            return Ok(());
-        }
-        let mut res = s.process(&line);
-        let done = env.lock().ok().and_then(|mut e| e.complete.then(|| std::mem::take(&mut *e)));
-        if let Some(e) = done {
-            // keep it before saying 250: a mail we acknowledged is never lost
-            let row = inbound_mail::ActiveModel {
-                received_at: Set(chrono::Utc::now().timestamp_millis()),
-                source: Set("smtp".into()),
-                peer: Set(Some(peer.ip().to_string())),
-                mail_from: Set(Some(e.from.chars().take(255).collect())),
-                rcpt: Set(e.rcpt.first().map(|r| r.chars().take(255).collect())),
-                raw: Set(e.data),
-                status: Set("pending".into()),
-                claimed_at: Set(None),
-                outcome: Set(None),
-                ..Default::default()
-            };
-            match store::actions::receive(&app.db, row).await {
-                Ok(_) => inbound.received.notify_one(),
-                Err(err) => {
-                    tracing::warn!(error = %err, "keeping an inbound mail");
-                    res = mailin::Response::custom(451, "try again later".into());
-                }
-            }
-        }
-        match res.action {
-            mailin::Action::NoReply => {}
-            mailin::Action::Close => {
-                w.write_all(&res.buffer()?).await?;
-                return Ok(());
-            }
-            _ => w.write_all(&res.buffer()?).await?,
-        }
-    }
 }
 
 /// Keeps a mail fetched from IMAP (then it may be deleted there).

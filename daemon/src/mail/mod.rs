@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod imap;
 pub mod inbound;
+pub mod listener;
 pub mod nesting;
 pub mod reply;
 pub mod transport;

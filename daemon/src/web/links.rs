@@ -8,13 +8,12 @@ use super::{Page, matter, render};
 use crate::app::actions::{self, Attempt, Found, Kind, Standing};
 use crate::app::{App, AppError};
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use workflows::catalog::Lang;
 use workflows::engine::{Decision, TaskState};
@@ -236,7 +235,7 @@ async fn show(
 
 async fn decide(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::http::client::ClientAddr(peer): crate::http::client::ClientAddr,
     Path(token): Path<String>,
     headers: HeaderMap,
     Form(form): Form<DecideForm>,
@@ -249,7 +248,7 @@ async fn decide(
     let lang = lang_of(&app, None, found.as_ref());
     let zh = lang == Lang::Zh;
     let attempt = Attempt {
-        address: Some(peer.ip().to_string()),
+        address: Some(peer.to_string()),
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(String::from),
         sender: None,
     };

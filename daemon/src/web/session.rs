@@ -11,14 +11,13 @@ use super::{cookie, csrf, random_hex};
 use crate::app::tokens::token_hash;
 use crate::app::{App, AppError, Principal};
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use entities::store;
 use minijinja::context;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use workflows::catalog::Lang;
 use workflows::engine::Status;
@@ -269,7 +268,7 @@ struct DecideForm {
 
 async fn decide(
     State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    crate::http::client::ClientAddr(peer): crate::http::client::ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     headers: HeaderMap,
     Form(f): Form<DecideForm>,
@@ -293,7 +292,7 @@ async fn decide(
         }
     };
     let meta = store::requests::Meta {
-        address: Some(peer.ip().to_string()),
+        address: Some(peer.to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
