@@ -6,6 +6,7 @@ pub mod auth;
 pub mod imap;
 pub mod inbound;
 pub mod reply;
+pub mod screen;
 pub mod transport;
 
 use minijinja::{Environment, context};
