@@ -671,10 +671,12 @@ async fn a_forged_sender_line_decides_nothing(backend: Backend) {
     let to = reply_address(&m);
     // DKIM/DMARC-valid for evil.test, plus one header line naming the reviewer
     let evil = dkim::sign(&reply_with("mallory@evil.test", &to, "", "同意"), "evil.test", "sel");
-    for extra in [format!(":From: <{league}>\r\n"), format!("From: <{league}>\r\n"), format!("From : <{league}>\r\n")] {
-        let mut raw = extra.into_bytes();
-        raw.extend_from_slice(&evil);
-        r.send_reply("mallory@evil.test", &to, &raw).await;
+    // (mail-parser reads the last From-like line, mail-auth only well-formed ones: added after
+    // signing, at the end of the header section, the DKIM signature of evil.test still verifies)
+    let evil = String::from_utf8(evil).unwrap();
+    for extra in [format!(":From: <{league}>"), format!("From: <{league}>"), format!("From : <{league}>")] {
+        let raw = evil.replacen("\r\n\r\n", &format!("\r\n{extra}\r\n\r\n"), 1);
+        r.send_reply("mallory@evil.test", &to, raw.as_bytes()).await;
     }
     r.wait_attempts("refused", 3).await;
     let refused: Vec<Value> = mail_actions(&r).await;
