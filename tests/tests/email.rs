@@ -650,7 +650,8 @@ async fn mail_actions(r: &Rig) -> Vec<Value> {
 /// Waits for a logged mail action whose reason starts with `reason`.
 async fn wait_reason(r: &Rig, reason: &str) -> Value {
     for _ in 0..200 {
-        if let Some(a) = mail_actions(r).await.into_iter().find(|a| a["reason"].as_str().unwrap_or("").starts_with(reason))
+        if let Some(a) =
+            mail_actions(r).await.into_iter().find(|a| a["reason"].as_str().unwrap_or("").starts_with(reason))
         {
             return a;
         }
@@ -772,7 +773,8 @@ async fn machines_never_decide(backend: Backend) {
     ];
     for (header, _) in marks {
         // an out-of-office reply that starts with 同意, and one that says nothing clear
-        for body in ["同意\n我正在休假，12月1日返回后处理。", "我正在休假，12月1日返回后处理。"] {
+        for body in ["同意\n我正在休假，12月1日返回后处理。", "我正在休假，12月1日返回后处理。"]
+        {
             let raw = dkim::sign(&reply_with(league, &to, header, body), "nanyue.edu.cn", "sel");
             r.send_reply(league, &to, &raw).await;
         }

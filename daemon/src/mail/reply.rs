@@ -234,8 +234,32 @@ fn without_signature<'a>(lines: &[&'a str]) -> Vec<&'a str> {
 /// `zhangsan@example.edu.cn`, `13800138000`, `+86 (20) 8523-1234`, `https://example.edu.cn`, `电话：…`, `Tel: …`.
 fn is_contact_line(line: &str) -> bool {
     const LABELS: &[&str] = &[
-        "电话", "手机", "座机", "办公电话", "联系电话", "传真", "邮箱", "电子邮箱", "电子邮件", "网址", "主页", "tel",
-        "phone", "mobile", "mob", "cell", "fax", "email", "e-mail", "mail", "web", "website", "m", "t", "e", "p",
+        "电话",
+        "手机",
+        "座机",
+        "办公电话",
+        "联系电话",
+        "传真",
+        "邮箱",
+        "电子邮箱",
+        "电子邮件",
+        "网址",
+        "主页",
+        "tel",
+        "phone",
+        "mobile",
+        "mob",
+        "cell",
+        "fax",
+        "email",
+        "e-mail",
+        "mail",
+        "web",
+        "website",
+        "m",
+        "t",
+        "e",
+        "p",
     ];
     let folded: String = line.chars().map(fold).collect();
     let mut rest = folded.trim();
@@ -895,16 +919,13 @@ mod tests {
         assert_eq!(sig("同意\n(020) 8523-1234"), command(Verdict::Approve, None));
         assert_eq!(sig("同意\nwww.example.edu.cn"), command(Verdict::Approve, None));
         // a comment that only looks short stays; three name-like lines are too many to be a signature
-        assert_eq!(
-            sig("同意\n请按计划执行\n张三\n13800138000"),
-            command(Verdict::Approve, Some("请按计划执行"))
-        );
-        assert_eq!(
-            sig("同意\n请尽快\n张三\n财务处\n13800138000"),
-            command(Verdict::Approve, Some("请尽快"))
-        );
+        assert_eq!(sig("同意\n请按计划执行\n张三\n13800138000"), command(Verdict::Approve, Some("请按计划执行")));
+        assert_eq!(sig("同意\n请尽快\n张三\n财务处\n13800138000"), command(Verdict::Approve, Some("请尽快")));
         assert_eq!(sig("同意\n金额 13800138000 元有误"), command(Verdict::Approve, Some("金额 13800138000 元有误")));
-        assert_eq!(sig("同意\n详见 https://example.edu.cn/x 第3条"), command(Verdict::Approve, Some("详见 https://example.edu.cn/x 第3条")));
+        assert_eq!(
+            sig("同意\n详见 https://example.edu.cn/x 第3条"),
+            command(Verdict::Approve, Some("详见 https://example.edu.cn/x 第3条"))
+        );
         assert_eq!(sig("同意\n123456"), command(Verdict::Approve, Some("123456")));
     }
 

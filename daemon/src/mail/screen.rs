@@ -39,9 +39,16 @@ pub fn fields(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
         };
         let name = &line[..colon];
         if name.is_empty() || !name.iter().all(|&b| (33..=126).contains(&b)) {
-            return Err(format!("header line {} has a malformed name `{}`", i + 1, String::from_utf8_lossy(name).escape_debug()));
+            return Err(format!(
+                "header line {} has a malformed name `{}`",
+                i + 1,
+                String::from_utf8_lossy(name).escape_debug()
+            ));
         }
-        out.push((String::from_utf8_lossy(name).into_owned(), String::from_utf8_lossy(&line[colon + 1..]).trim().to_string()));
+        out.push((
+            String::from_utf8_lossy(name).into_owned(),
+            String::from_utf8_lossy(&line[colon + 1..]).trim().to_string(),
+        ));
     }
     Ok(out)
 }
@@ -63,9 +70,8 @@ pub fn header_problem(fields: &Result<Vec<(String, String)>, String>) -> Option<
 /// (`Auto-Submitted`, `X-Autoreply`, `X-Autorespond`, `Precedence`, `Return-Path <>`).
 /// `mail_from` is the envelope sender when the mail came over SMTP (empty for the null sender).
 pub fn automatic(fields: &[(String, String)], mail_from: Option<&str>) -> Option<&'static str> {
-    let value = |name: &'static str| {
-        fields.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    };
+    let value =
+        |name: &'static str| fields.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
     let null = |v: &str| v.chars().filter(|c| !c.is_whitespace()).collect::<String>() == "<>";
     if value("Auto-Submitted").any(|v| !v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("no")) {
         return Some("Auto-Submitted");
