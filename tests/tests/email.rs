@@ -21,7 +21,7 @@ struct Rig {
 async fn rig(backend: Backend, name: &str, extra: Vec<(String, String)>) -> Rig {
     let sink = liandong_tests::smtp::start().await;
     let mut records = Vec::new();
-    for d in ["nanyue.edu.cn", "stu.nanyue.edu.cn"] {
+    for d in ["nanyue.edu.cn", "stu.nanyue.edu.cn", "evil.test"] {
         records.push((dkim::key_name(d, "sel"), dkim::dns_record()));
         records.push((format!("_dmarc.{d}"), "v=DMARC1; p=reject; adkim=s".to_string()));
     }
@@ -623,4 +623,230 @@ async fn the_request_page_after_a_mailed_login_and_a_decision_from_the_web() {
         no_redirect.get(format!("{}/requests/nope", r.app.base)).header("cookie", &session).send().await.unwrap();
     assert_eq!(resp.status(), 404);
     r.app.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reply-by-mail decides only for the reviewer, only for that task, only when a person wrote it.
+
+/// A plain reply with the given extra header lines (each ending in CRLF) and body.
+fn reply_with(from: &str, to: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: Re: task\r\nDate: Tue, 25 Nov 2026 10:00:00 +0800\r\n\
+         Message-ID: <{}@mail.test>\r\n{extra}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"UTF-8\"\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
+        rand_id(),
+        body.replace('\n', "\r\n"),
+    )
+    .into_bytes()
+}
+
+/// The logged mail actions, newest first (as the admin sees them).
+async fn mail_actions(r: &Rig) -> Vec<Value> {
+    let (status, list) = r.app.get(&r.app.admin_token, "/api/v1/mail-actions").await;
+    assert_eq!(status, 200);
+    list["items"].as_array().unwrap().clone()
+}
+
+/// Waits for a logged mail action whose reason starts with `reason`.
+async fn wait_reason(r: &Rig, reason: &str) -> Value {
+    for _ in 0..200 {
+        if let Some(a) =
+            mail_actions(r).await.into_iter().find(|a| a["reason"].as_str().unwrap_or("").starts_with(reason))
+        {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail action `{reason}…`: {:?}", mail_actions(r).await);
+}
+
+fn message_id(m: &Received) -> String {
+    parsed(m).message_id().expect("a Message-ID").to_string()
+}
+
+async fn a_forged_sender_line_decides_nothing(backend: Backend) {
+    let r = rig(backend, "mailfromline", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    let to = reply_address(&m);
+    // DKIM/DMARC-valid for evil.test, plus one header line naming the reviewer
+    let evil = dkim::sign(&reply_with("mallory@evil.test", &to, "", "同意"), "evil.test", "sel");
+    // (mail-parser reads the last From-like line, mail-auth only well-formed ones: added after
+    // signing, at the end of the header section, the DKIM signature of evil.test still verifies)
+    let evil = String::from_utf8(evil).unwrap();
+    for extra in [format!(":From: <{league}>"), format!("From: <{league}>"), format!("From : <{league}>")] {
+        let raw = evil.replacen("\r\n\r\n", &format!("\r\n{extra}\r\n\r\n"), 1);
+        r.send_reply("mallory@evil.test", &to, raw.as_bytes()).await;
+    }
+    r.wait_attempts("refused", 3).await;
+    let refused: Vec<Value> = mail_actions(&r).await;
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    // newest first: `From : …`, a second `From:`, `:From: …`
+    for a in &refused {
+        assert_eq!(a["outcome"], "refused", "{a}");
+        assert_eq!(a["person"], dp::CS_LEAGUE_SECRETARY, "{a}");
+        assert!(a["sender"].as_str().unwrap().contains("mallory@evil.test"), "the log names the real sender: {a}");
+    }
+    assert_eq!(refused[2]["sender"], "mallory@evil.test", "the one From: DMARC reads: {:?}", refused[2]);
+    assert!(refused[2]["reason"].as_str().unwrap().starts_with("malformed header"), "{:?}", refused[2]);
+    assert!(refused[1]["reason"].as_str().unwrap().to_lowercase().contains("from"), "{:?}", refused[1]);
+    assert!(refused[0]["reason"].as_str().unwrap().starts_with("malformed header"), "{:?}", refused[0]);
+    let r2 = r.request(&id).await;
+    assert_eq!(r2["status"], "running");
+    assert!(r2["open_tasks"].as_array().unwrap().iter().any(|t| t["assignee"] == dp::CS_LEAGUE_SECRETARY));
+    // the reviewer's own reply still decides
+    reply_to_mail(&r, &m, "同意", false).await;
+    r.wait_attempts("decided", 1).await;
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_forged_sender_line_decides_nothing_on_sqlite() {
+    a_forged_sender_line_decides_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_forged_sender_line_decides_nothing_on_postgres() {
+    a_forged_sender_line_decides_nothing(Backend::Postgres).await;
+}
+
+async fn a_reply_decides_only_its_own_task(backend: Backend) {
+    let r = rig(backend, "mailbinding", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let a = r.submit("report", "报告甲").await;
+    let b = r.submit("report", "报告乙").await;
+    let (ma, mb) = (r.mail(league, "【待审批】", 0).await, r.mail(league, "【待审批】", 1).await);
+    let (ma, mb) = if subject(&ma).contains("报告甲") { (ma, mb) } else { (mb, ma) };
+    let (to_a, to_b) = (reply_address(&ma), reply_address(&mb));
+    // the genuine signed reply for A, re-sent with B's reply address as the envelope recipient
+    let for_a = reply_with(league, &to_a, &format!("In-Reply-To: <{}>\r\n", message_id(&ma)), "驳回");
+    let for_a = dkim::sign(&for_a, "nanyue.edu.cn", "sel");
+    r.send_reply(league, &to_b, &for_a).await;
+    let refused = wait_reason(&r, "not bound to this task").await;
+    assert_eq!(refused["request"], b.as_str());
+    // a reply whose only tie is an unsigned In-Reply-To naming B's mail: still not bound
+    let loose =
+        reply_with(league, "liandong@nanyue.edu.cn", &format!("In-Reply-To: <{}>\r\n", message_id(&mb)), "驳回");
+    r.send_reply(league, &to_b, &dkim::sign_headers(&loose, "nanyue.edu.cn", "sel", &["From", "Subject", "Date"]))
+        .await;
+    r.wait_attempts("refused", 2).await;
+    assert_eq!(r.request(&b).await["status"], "running", "B is not decided by A's reply");
+    assert_eq!(r.events(&b).await.iter().filter(|e| e["kind"]["type"] == "task_decided").count(), 0);
+    // a reply to B's mail (signed References naming it) decides B even without the address in To:
+    let refs = format!("References: <x@elsewhere.test> <{}>\r\n", message_id(&mb));
+    let for_b = dkim::sign(&reply_with(league, "liandong@nanyue.edu.cn", &refs, "同意"), "nanyue.edu.cn", "sel");
+    r.send_reply(league, &to_b, &for_b).await;
+    r.wait_attempts("decided", 1).await;
+    let decided = r.events(&b).await;
+    assert!(decided.iter().any(|e| e["kind"]["type"] == "task_decided" && e["kind"]["decision"] == "approve"));
+    // and A's reply to its own address decides A
+    r.send_reply(league, &to_a, &for_a).await;
+    r.wait_status(&a, "rejected").await;
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reply_decides_only_its_own_task_on_sqlite() {
+    a_reply_decides_only_its_own_task(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_reply_decides_only_its_own_task_on_postgres() {
+    a_reply_decides_only_its_own_task(Backend::Postgres).await;
+}
+
+async fn machines_never_decide(backend: Backend) {
+    let r = rig(backend, "mailauto", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let id = r.submit("report", "关于学生会改革的报告").await;
+    let m = r.mail(league, "【待审批】", 0).await;
+    let to = reply_address(&m);
+    let marks = [
+        ("Auto-Submitted: auto-replied\r\n", "Auto-Submitted"),
+        ("X-Autoreply: yes\r\n", "X-Autoreply"),
+        ("X-Autorespond: yes\r\n", "X-Autorespond"),
+        ("Precedence: bulk\r\n", "Precedence"),
+        ("Precedence: auto_reply\r\n", "Precedence"),
+        ("Precedence: junk\r\n", "Precedence"),
+        ("Precedence: list\r\n", "Precedence"),
+    ];
+    for (header, _) in marks {
+        // an out-of-office reply that starts with 同意, and one that says nothing clear
+        for body in ["同意\n我正在休假，12月1日返回后处理。", "我正在休假，12月1日返回后处理。"]
+        {
+            let raw = dkim::sign(&reply_with(league, &to, header, body), "nanyue.edu.cn", "sel");
+            r.send_reply(league, &to, &raw).await;
+        }
+    }
+    // the null reverse path, as the receiving MTA records it
+    let mut raw = b"Return-Path: <>\r\n".to_vec();
+    raw.extend_from_slice(&dkim::sign(&reply_with(league, &to, "", "同意"), "nanyue.edu.cn", "sel"));
+    r.send_reply(league, &to, &raw).await;
+    let n = marks.len() as i64 * 2 + 1;
+    r.wait_attempts("refused", n).await;
+    let logged = mail_actions(&r).await;
+    for (_, mark) in marks.iter().chain([("", "Return-Path <>")].iter()) {
+        let reason = format!("automatic mail ({mark})");
+        assert!(logged.iter().any(|a| a["reason"] == reason.as_str() && a["sender"] == league), "{reason}: {logged:?}");
+    }
+    assert_eq!(r.attempts("unclear").await, 0);
+    assert_eq!(r.request(&id).await["status"], "running");
+    assert_eq!(r.events(&id).await.iter().filter(|e| e["kind"]["type"] == "task_decided").count(), 0);
+    // a person's reply still decides; no 【未能识别】 went to anyone
+    reply_to_mail(&r, &m, "同意", false).await;
+    r.wait_attempts("decided", 1).await;
+    r.mail(league, "【已办理】", 0).await;
+    r.app.wait_for_delivery_jobs().await;
+    assert!(!r.sink.received.lock().unwrap().iter().any(|m| subject(m).starts_with("【未能识别】")));
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn machines_never_decide_on_sqlite() {
+    machines_never_decide(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn machines_never_decide_on_postgres() {
+    machines_never_decide(Backend::Postgres).await;
+}
+
+async fn common_phrasings_and_one_answer_per_token(backend: Backend) {
+    let r = rig(backend, "mailphrases", vec![]).await;
+    let league = "t0102@nanyue.edu.cn";
+    let a = r.submit("report", "报告甲").await;
+    let ma = r.mail(league, "【待审批】", 0).await;
+    // still unclear, twice: one answer
+    reply_to_mail(&r, &ma, "Reject? not sure", false).await;
+    reply_to_mail(&r, &ma, "我再看看", true).await;
+    r.wait_attempts("unclear", 2).await;
+    r.mail(league, "【未能识别】", 0).await;
+    // a space before the dash
+    reply_to_mail(&r, &ma, "Reject - over budget", false).await;
+    r.wait_status(&a, "rejected").await;
+    let d = r.events(&a).await.into_iter().find(|e| e["kind"]["type"] == "task_decided").unwrap();
+    assert_eq!((d["kind"]["decision"].as_str(), d["kind"]["comment"].as_str()), (Some("reject"), Some("over budget")));
+    r.app.wait_for_delivery_jobs().await;
+    let answers = r.sink.received.lock().unwrap().iter().filter(|m| subject(m).starts_with("【未能识别】")).count();
+    assert_eq!(answers, 1, "one 【未能识别】 per reply address, not per mail");
+    // an inflection, and a text-only signature that stays out of the comment
+    let b = r.submit("report", "报告乙").await;
+    let mb = r.mail(league, "【待审批】", 1).await;
+    reply_to_mail(&r, &mb, "Approved.\n张三\n计算机学院团委\n13800138000\nt0102@nanyue.edu.cn", true).await;
+    r.wait_attempts("decided", 2).await;
+    let d = r.events(&b).await.into_iter().find(|e| e["kind"]["type"] == "task_decided").unwrap();
+    assert_eq!(d["kind"]["decision"], "approve");
+    assert!(d["kind"]["comment"].is_null(), "the signature is no comment: {d}");
+    r.app.stop().await;
+}
+
+#[tokio::test]
+async fn common_phrasings_and_one_answer_per_token_on_sqlite() {
+    common_phrasings_and_one_answer_per_token(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn common_phrasings_and_one_answer_per_token_on_postgres() {
+    common_phrasings_and_one_answer_per_token(Backend::Postgres).await;
 }

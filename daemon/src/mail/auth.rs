@@ -58,6 +58,11 @@ pub struct Verdict {
     pub dmarc_pass: bool,
     /// The domain of the single `From:` address, lowercased; empty if there is none.
     pub from_domain: String,
+    /// The single `From:` address as mail-auth read it (the reading DMARC aligned), when there is one.
+    pub from: Option<String>,
+    /// The header names (lowercase) covered by a verified DKIM signature that covers `From:` and is
+    /// aligned with the `From:` domain under the domain's `adkim`; empty unless DMARC passed.
+    pub signed: Vec<String>,
     /// Human-readable why (e.g. `"dkim=fail (d=example.org s=sel: body hash mismatch) dmarc=fail (...)"`).
     pub summary: String,
 }
@@ -65,7 +70,14 @@ pub struct Verdict {
 impl Verdict {
     /// A verdict that fails both checks for a reason found before any DNS lookup.
     fn reject(from_domain: String, why: &str) -> Self {
-        Verdict { dkim_pass: false, dmarc_pass: false, from_domain, summary: format!("dkim=none dmarc=none ({why})") }
+        Verdict {
+            dkim_pass: false,
+            dmarc_pass: false,
+            from_domain,
+            from: None,
+            signed: Vec::new(),
+            summary: format!("dkim=none dmarc=none ({why})"),
+        }
     }
 }
 
@@ -109,16 +121,12 @@ impl Authenticator {
             return Verdict::reject(String::new(), "unparseable message");
         };
 
-        let from_headers = message.raw_parsed_headers().iter().filter(|(name, _)| is_from(name)).count();
-        let from_domain = match (from_headers, message.froms()) {
-            (0, _) => return Verdict::reject(String::new(), "no From: header"),
-            (1, [address]) => match address.rsplit_once('@') {
-                Some((_, domain)) if !domain.is_empty() => domain.trim_end_matches('.').to_ascii_lowercase(),
-                _ => return Verdict::reject(String::new(), "From: address has no domain"),
-            },
-            (1, []) => return Verdict::reject(String::new(), "no address in From:"),
-            (1, _) => return Verdict::reject(String::new(), "several addresses in From:"),
-            _ => return Verdict::reject(String::new(), "several From: headers"),
+        let (from, from_domain) = match single_from(&message) {
+            Ok(address) => {
+                let domain = address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase());
+                (address.clone(), domain.unwrap_or_default())
+            }
+            Err(why) => return Verdict::reject(String::new(), why),
         };
 
         let dkim = self.resolver.verify_dkim(&message).await;
@@ -147,13 +155,74 @@ impl Authenticator {
         let dmarc_pass = dmarc.dmarc_record().is_some() && dmarc.dkim_result() == &DmarcResult::Pass;
 
         let summary = format!("{} {}", describe_dkim(&dkim), describe_dmarc(&dmarc, &from_domain));
-        Verdict { dkim_pass, dmarc_pass, from_domain, summary }
+        let strict = dmarc.dmarc_record().is_some_and(|r| r.adkim == Alignment::Strict);
+        let aligned = |d: &str| {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == from_domain || !strict && organizational_domain(&d) == organizational_domain(&from_domain)
+        };
+        let mut signed: Vec<String> = if dmarc_pass {
+            dkim.iter()
+                .filter(|o| o.result() == &DkimResult::Pass)
+                .filter_map(|o| o.signature())
+                .filter(|sig| signs_from(sig) && aligned(&sig.d))
+                .flat_map(|sig| sig.h.iter().map(|h| h.trim().to_ascii_lowercase()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        signed.sort();
+        signed.dedup();
+        Verdict { dkim_pass, dmarc_pass, from_domain, from: Some(from), signed, summary }
     }
 
     /// Whether a message with this verdict may decide: when `require_dmarc` is on, `dmarc_pass`;
     /// otherwise always true.
     pub fn accepts(&self, v: &Verdict) -> bool {
         !self.require_dmarc || v.dmarc_pass
+    }
+
+    /// Whether the header `name` (lowercase) may be believed: covered by the aligned DKIM signature
+    /// when `require_dmarc` is on; always otherwise (nothing is authenticated then).
+    pub fn vouches_for(&self, v: &Verdict, name: &str) -> bool {
+        !self.require_dmarc || v.signed.iter().any(|h| h == name)
+    }
+}
+
+/// The sender of a raw message as DMARC reads it (mail-auth's parse of `From:`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The one `From:` address, when there is exactly one.
+    pub address: Option<String>,
+    /// Every `From:` address mail-auth found, in order (for the log when there is not exactly one).
+    pub all: Vec<String>,
+    /// Why it cannot be the sender: no, or several `From:` headers, or not exactly one address with a domain.
+    pub problem: Option<&'static str>,
+}
+
+/// Reads the sender the way [`Authenticator::check`] does, without any DNS lookup.
+pub fn sender(raw: &[u8]) -> Sender {
+    let Some(message) = AuthenticatedMessage::parse(raw) else {
+        return Sender { address: None, all: Vec::new(), problem: Some("unparseable message") };
+    };
+    let all = message.froms().to_vec();
+    match single_from(&message) {
+        Ok(a) => Sender { address: Some(a), all, problem: None },
+        Err(why) => Sender { address: None, all, problem: Some(why) },
+    }
+}
+
+/// The one address of the one `From:` header, as mail-auth read it.
+fn single_from(message: &AuthenticatedMessage<'_>) -> Result<String, &'static str> {
+    let from_headers = message.raw_parsed_headers().iter().filter(|(name, _)| is_from(name)).count();
+    match (from_headers, message.froms()) {
+        (0, _) => Err("no From: header"),
+        (1, [address]) => match address.rsplit_once('@') {
+            Some((local, domain)) if !domain.is_empty() && !local.is_empty() => Ok(address.clone()),
+            _ => Err("From: address has no domain"),
+        },
+        (1, []) => Err("no address in From:"),
+        (1, _) => Err("several addresses in From:"),
+        _ => Err("several From: headers"),
     }
 }
 

@@ -11,8 +11,9 @@
 //! token alive. Handling is idempotent: a reply handled twice (a crash before it was marked
 //! done) finds its token used and changes nothing.
 
-use super::auth::Authenticator;
+use super::auth::{self, Authenticator};
 use super::reply::{self, Parsed, Verdict};
+use super::screen;
 use crate::app::App;
 use crate::app::actions::{self, Attempt, Kind, Standing};
 use entities::entity::workflow::inbound_mail;
@@ -108,6 +109,14 @@ pub async fn handle_pending(app: &App, inbound: &Inbound) -> anyhow::Result<usiz
 }
 
 /// Reads one reply and acts on it; returns what came of it (kept on the row).
+///
+/// In order: a token from the envelope recipient (SMTP) or `Delivered-To`/`To`/`Cc` (IMAP); the
+/// token must be alive; mail a machine wrote stops here (`screen::automatic`, logged, never
+/// answered); the header section must be well formed (`screen::header_problem`); the sender is
+/// mail-auth's one `From:` address and mail-parser must read the same; it must be the reviewer's
+/// registered address; DKIM/DMARC; the reply must be bound to the token's task (`bound`); then the
+/// first line decides. An unclear reply is answered once per token (the answer's outbox key is the
+/// token's hash, so a restart or a second unclear reply adds no second answer).
 async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> String {
     // nested messages are dropped without recursion (a deep one overflowed the stack)
     let Some(msg) = crate::mail::nesting::parse(&row.raw) else {
@@ -116,13 +125,19 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
     let header_addrs = |h: Option<&mail_parser::Address<'_>>| -> Vec<String> {
         h.map(|a| a.iter().filter_map(|x| x.address().map(String::from)).collect()).unwrap_or_default()
     };
+    let fields = screen::fields(&row.raw);
+    let to_cc: Vec<(&'static str, String)> = header_addrs(msg.to())
+        .into_iter()
+        .map(|a| ("to", a))
+        .chain(header_addrs(msg.cc()).into_iter().map(|a| ("cc", a)))
+        .collect();
     let mut candidates: Vec<String> = row.rcpt.iter().cloned().collect();
-    candidates.extend(header_addrs(msg.to()));
-    candidates.extend(header_addrs(msg.cc()));
+    candidates.extend(to_cc.iter().map(|(_, a)| a.clone()));
     if let Some(d) = msg.header("Delivered-To").and_then(|h| h.as_text()) {
         candidates.push(d.to_string());
     }
-    let sender = header_addrs(msg.from()).into_iter().next();
+    // the sender as DMARC reads it: mail-auth's parse of From:, the one it aligns
+    let from = auth::sender(&row.raw);
     let attempt = Attempt {
         address: row.peer.clone(),
         user_agent: msg
@@ -130,7 +145,8 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
             .or_else(|| msg.header("X-Mailer"))
             .and_then(|h| h.as_text())
             .map(|s| s.chars().take(255).collect()),
-        sender: sender.clone(),
+        // the one From: address, or all of them when there are several (never a guess)
+        sender: from.address.clone().or_else(|| (!from.all.is_empty()).then(|| from.all.join(", "))),
     };
     let Some(token) = candidates.iter().find_map(|a| token_of(a, &inbound.domain)) else {
         actions::log(app, Kind::Reply, None, &attempt, "refused", "no reply address of ours").await;
@@ -153,18 +169,53 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
         }
         Err(e) => return format!("error: {e}"),
     };
+    let (found_ref, attempt_ref) = (&found, &attempt);
+    let refuse = |why: String| async move {
+        actions::log(app, Kind::Reply, Some(found_ref), attempt_ref, "refused", &why).await;
+        format!("refused: {why}")
+    };
+    // machines never decide, and are never answered (no mail loops)
+    let machine = match &fields {
+        Ok(f) => screen::automatic(f, (row.source == "smtp").then_some(row.mail_from.as_deref().unwrap_or_default())),
+        Err(_) => None,
+    };
+    if let Some(mark) = machine {
+        return refuse(format!("automatic mail ({mark})")).await;
+    }
+    if let Some(why) = screen::header_problem(&fields) {
+        return refuse(format!("malformed header: {why}")).await;
+    }
+    let sender = match (&from.address, from.problem) {
+        (Some(a), None) => a.clone(),
+        (_, problem) => return refuse(format!("no usable From: ({})", problem.unwrap_or("none"))).await,
+    };
+    let parsed_from = header_addrs(msg.from());
+    if !(parsed_from.len() == 1 && parsed_from[0].eq_ignore_ascii_case(&sender)) {
+        return refuse(format!("the From: header reads two ways ({sender} and {})", parsed_from.join(", "))).await;
+    }
     let reviewer = app.org().person(&found.row.person_id).cloned();
     let registered = reviewer.as_ref().map(|p| p.email.clone()).unwrap_or_default();
-    if !sender.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&registered)) {
-        let why = format!("the sender {} is not the reviewer's address", sender.as_deref().unwrap_or("(none)"));
-        actions::log(app, Kind::Reply, Some(&found), &attempt, "refused", &why).await;
-        return format!("refused: {why}");
+    if !sender.eq_ignore_ascii_case(&registered) {
+        return refuse(format!("the sender {sender} is not the reviewer's address")).await;
     }
     let verdict = inbound.auth.check(&row.raw, row.mail_from.as_deref().unwrap_or_default()).await;
     if !inbound.auth.accepts(&verdict) {
-        let why = format!("not authenticated: {}", verdict.summary);
-        actions::log(app, Kind::Reply, Some(&found), &attempt, "refused", &why).await;
-        return format!("refused: {why}");
+        return refuse(format!("not authenticated: {}", verdict.summary)).await;
+    }
+    if verdict.from.as_deref().is_some_and(|f| !f.eq_ignore_ascii_case(&sender)) {
+        return refuse(format!("the From: header reads two ways ({sender})")).await;
+    }
+    match bound(app, inbound, &verdict, &msg, &to_cc, &token, &found).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return refuse(
+                "not bound to this task: the reply address is in no signed To:/Cc: and no signed \
+                 In-Reply-To:/References: names the task's mail"
+                    .into(),
+            )
+            .await;
+        }
+        Err(e) => return format!("error: {e}"),
     }
     let task_kind = found.task().map(|t| t.kind);
     let parsed = reply::parse_reply(&msg);
@@ -196,9 +247,10 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
             if let Err(e) = store::actions::inbound_done(&app.db, row.id, &first_line).await {
                 tracing::warn!(error = %e, "recording an unclear reply");
             }
+            // one answer per token: the key is the token's (hashed) identity, kept in the outbox
             let res = store::jobs::enqueue(
                 &app.db,
-                &format!("inbound:{}:unclear", row.id),
+                &format!("reply_unclear:{}", found.row.token_hash),
                 &found.row.request_id,
                 &found.row.person_id,
                 &format!("reply_unclear:{}", row.id),
@@ -213,6 +265,40 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
             first_line
         }
     }
+}
+
+/// Whether a reply is bound to the token's task: the token's reply address is in a `To:`/`Cc:`
+/// header, or an `In-Reply-To:`/`References:` id is the Message-ID of the mail that carried the
+/// token — each only when the aligned DKIM signature covers that header (when DMARC is required).
+/// The envelope recipient alone never binds: a genuine reply for one task, re-sent to another
+/// task's reply address, decides nothing.
+async fn bound(
+    app: &App,
+    inbound: &Inbound,
+    verdict: &auth::Verdict,
+    msg: &mail_parser::Message<'_>,
+    to_cc: &[(&'static str, String)],
+    token: &str,
+    found: &actions::Found,
+) -> Result<bool, entities::store::StoreError> {
+    let addressed = to_cc.iter().any(|(header, a)| {
+        token_of(a, &inbound.domain).as_deref() == Some(token) && inbound.auth.vouches_for(verdict, header)
+    });
+    if addressed {
+        return Ok(true);
+    }
+    let Some(outbox) = found.row.outbox_id else { return Ok(false) };
+    let Some(key) = store::actions::outbox_key(&app.db, outbox).await? else { return Ok(false) };
+    let wanted = format!("{}@", super::transport::message_id_local(&key));
+    let ids = |name: &str, h: Option<&mail_parser::HeaderValue<'_>>| -> bool {
+        let ids: Vec<&str> = match h {
+            Some(mail_parser::HeaderValue::Text(t)) => vec![t.as_ref()],
+            Some(mail_parser::HeaderValue::TextList(l)) => l.iter().map(|t| t.as_ref()).collect(),
+            _ => vec![],
+        };
+        inbound.auth.vouches_for(verdict, name) && ids.iter().any(|id| id.trim_matches(['<', '>']).starts_with(&wanted))
+    };
+    Ok(ids("in-reply-to", msg.header("In-Reply-To")) || ids("references", msg.header("References")))
 }
 
 #[cfg(test)]

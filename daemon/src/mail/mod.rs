@@ -8,6 +8,7 @@ pub mod inbound;
 pub mod listener;
 pub mod nesting;
 pub mod reply;
+pub mod screen;
 pub mod transport;
 
 use minijinja::{Environment, context};

@@ -7,15 +7,18 @@
 //!
 //! | first line | verdict |
 //! | --- | --- |
-//! | 同意 / 批准 / approve / yes | [`Verdict::Approve`] |
-//! | 不同意 / 驳回 / reject / no | [`Verdict::Reject`] |
-//! | 退回 / return | [`Verdict::Return`] |
-//! | 已阅 / 收到 / ack | [`Verdict::Acknowledge`] |
+//! | 同意 / 批准 / approve(d/s) / yes | [`Verdict::Approve`] |
+//! | 不同意 / 不批准 / 驳回 / 拒绝 / reject(ed/s) / decline(d) / no | [`Verdict::Reject`] |
+//! | 退回 / return(ed/s) | [`Verdict::Return`] |
+//! | 已阅 / 收到 / 知悉 / ack(ed) / acknowledge(d/s) / received / noted | [`Verdict::Acknowledge`] |
 //!
-//! English keywords are matched case-insensitively, full-width forms (`ＹＥＳ`, `同意！`) like half-width ones. A
-//! Chinese keyword may be followed by whitespace or punctuation and a comment (`同意，请按计划执行`), an English one
-//! only by punctuation (`Approve. Looks good`), so that `No problem` or `同意吗` are never read as a verdict. A
-//! question mark is not a separator: `同意？` and `yes?` are unclear.
+//! The whole grammar, with an example per keyword and separator, is the table "The first line of a reply" in
+//! README.md; a unit test reads that table, row by row. English keywords are matched case-insensitively,
+//! full-width forms (`ＹＥＳ`, `同意！`) like half-width ones. A keyword is followed by the end of the line or by
+//! separator punctuation (`：:，,-—.。!;、`, spaces around it allowed) and a comment; a Chinese keyword also by white
+//! space alone, an English one not (`No problem`, `同意吗` are never read as a verdict). A question mark is not a
+//! separator: `同意？` and `yes?` are unclear. A text-only signature block at the end (contact lines with a name
+//! above them) is not part of the comment ([`without_signature`]).
 //!
 //! The quoted part is recognised as these clients write it, in their Chinese and English interfaces: Gmail
 //! (`On … wrote:`, `… 于…写道：`, `gmail_quote`), Outlook desktop and web (`________________________________`,
@@ -84,7 +87,7 @@ pub fn parse_text(new_text: &str) -> Parsed {
     let Some((verdict, inline)) = read_command(&first) else {
         return Parsed::Unclear { first_line: first };
     };
-    let rest = lines.collect::<Vec<_>>().join("\n");
+    let rest = without_signature(&lines.collect::<Vec<_>>()).join("\n");
     let comment = [inline.as_str(), rest.trim()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>();
     let comment = (!comment.is_empty()).then(|| comment.join("\n"));
     Parsed::Command { verdict, comment }
@@ -98,25 +101,45 @@ pub fn parse_reply(msg: &Message<'_>) -> Parsed {
 // ---------------------------------------------------------------------------------------------------------------
 // Reading the command.
 
+/// The keywords of a first line, by verdict (matched after [`fold`]: case-insensitive, full-width like half-width).
+/// The grammar and its examples are the table under "Deciding from the mail" in README.md, which the tests read.
 const KEYWORDS: &[(&str, Verdict)] = &[
     ("不同意", Verdict::Reject),
+    ("不批准", Verdict::Reject),
     ("同意", Verdict::Approve),
     ("批准", Verdict::Approve),
     ("驳回", Verdict::Reject),
+    ("拒绝", Verdict::Reject),
     ("退回", Verdict::Return),
     ("已阅", Verdict::Acknowledge),
     ("收到", Verdict::Acknowledge),
+    ("知悉", Verdict::Acknowledge),
+    ("已知悉", Verdict::Acknowledge),
     ("approve", Verdict::Approve),
+    ("approved", Verdict::Approve),
+    ("approves", Verdict::Approve),
     ("yes", Verdict::Approve),
     ("reject", Verdict::Reject),
+    ("rejected", Verdict::Reject),
+    ("rejects", Verdict::Reject),
+    ("decline", Verdict::Reject),
+    ("declined", Verdict::Reject),
     ("no", Verdict::Reject),
     ("return", Verdict::Return),
+    ("returned", Verdict::Return),
+    ("returns", Verdict::Return),
     ("ack", Verdict::Acknowledge),
+    ("acked", Verdict::Acknowledge),
+    ("acknowledge", Verdict::Acknowledge),
+    ("acknowledged", Verdict::Acknowledge),
+    ("acknowledges", Verdict::Acknowledge),
+    ("received", Verdict::Acknowledge),
+    ("noted", Verdict::Acknowledge),
 ];
 
 /// Punctuation that may end a keyword (after full-width forms are folded to half-width).
 fn is_separator_punct(c: char) -> bool {
-    matches!(c, '.' | '!' | ',' | ';' | ':' | '。' | '、' | '~' | '～' | '…' | '-' | '—')
+    matches!(c, '.' | '!' | ',' | ';' | ':' | '。' | '、' | '~' | '～' | '…' | '-' | '—' | '–')
 }
 
 /// Full-width ASCII forms and the ideographic space folded to their half-width forms, ASCII lowercased: one char
@@ -140,27 +163,146 @@ fn clean_line(line: &str) -> String {
 }
 
 /// The verdict of a first line and the comment that follows the keyword on it.
+///
+/// A keyword ends the line, or is followed by separator punctuation (spaces around it allowed), or — a Chinese
+/// keyword only — by white space; anything else (`同意吗`, `No problem`, `yes?`) is no command. The longest keyword
+/// that fits wins (`noted` before `no`, `不同意` before `同意`).
 fn read_command(line: &str) -> Option<(Verdict, String)> {
     let original: Vec<char> = line.chars().collect();
     let folded: Vec<char> = original.iter().copied().map(fold).collect();
+    let mut best: Option<(usize, Verdict, String)> = None;
     for &(keyword, verdict) in KEYWORDS {
         let keyword: Vec<char> = keyword.chars().collect();
-        if !folded.starts_with(&keyword) {
+        if !folded.starts_with(&keyword) || best.as_ref().is_some_and(|(len, ..)| *len >= keyword.len()) {
             continue;
         }
         let is_english = keyword[0].is_ascii();
         let after = &folded[keyword.len()..];
-        match after.first() {
-            None => return Some((verdict, String::new())),
-            Some(&c) if is_separator_punct(c) || (!is_english && c.is_whitespace()) => {
-                let skip = after.iter().take_while(|&&c| is_separator_punct(c) || c.is_whitespace()).count();
-                let comment: String = original[keyword.len() + skip..].iter().collect();
-                return Some((verdict, comment.trim().to_string()));
-            }
-            Some(_) => return None,
+        let spaces = after.iter().take_while(|c| c.is_whitespace()).count();
+        let ok = match after.get(spaces) {
+            None => true,
+            Some(&c) if is_separator_punct(c) => true,
+            Some(_) => !is_english && spaces > 0,
+        };
+        if !ok {
+            continue;
+        }
+        let skip = after.iter().take_while(|&&c| is_separator_punct(c) || c.is_whitespace()).count();
+        let comment: String = original[keyword.len() + skip..].iter().collect();
+        best = Some((keyword.len(), verdict, comment.trim().to_string()));
+    }
+    best.map(|(_, verdict, comment)| (verdict, comment))
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A text-only signature after the decision.
+
+/// The lines after the first, without a text-only signature block at their end.
+///
+/// The block is the run of last lines (blank lines between them allowed) made of *contact lines* — an email
+/// address, a phone number (7 to 15 digits, with `+ - ( )` and spaces; not a date like `2026-12-15`), or a URL, each alone on its line or
+/// after a label such as `电话：`, `Tel:`, `Email:` — with at most two *name lines* directly above them: a
+/// personal name (2 to 4 Han characters, or one to four capitalised Latin words) or an affiliation (Han
+/// characters ending in 学院, 学生会, 处, 部, 办公室, 中心, 委员会, 团委, 系, …). It is dropped only when it
+/// holds at least one contact line, so a comment that merely ends with a short line stays whole.
+fn without_signature<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let mut end = lines.len();
+    let mut contacts = 0;
+    while end > 0 {
+        let l = clean_line(lines[end - 1]);
+        if l.is_empty() {
+            end -= 1;
+        } else if is_contact_line(&l) {
+            contacts += 1;
+            end -= 1;
+        } else {
+            break;
         }
     }
-    None
+    if contacts == 0 {
+        return lines.to_vec();
+    }
+    for _ in 0..2 {
+        match end.checked_sub(1).map(|i| clean_line(lines[i])) {
+            Some(l) if is_name_line(&l) => end -= 1,
+            _ => break,
+        }
+    }
+    lines[..end].to_vec()
+}
+
+/// `zhangsan@example.edu.cn`, `13800138000`, `+86 (20) 8523-1234`, `https://example.edu.cn`, `电话：…`, `Tel: …`.
+fn is_contact_line(line: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "电话",
+        "手机",
+        "座机",
+        "办公电话",
+        "联系电话",
+        "传真",
+        "邮箱",
+        "电子邮箱",
+        "电子邮件",
+        "网址",
+        "主页",
+        "tel",
+        "phone",
+        "mobile",
+        "mob",
+        "cell",
+        "fax",
+        "email",
+        "e-mail",
+        "mail",
+        "web",
+        "website",
+        "m",
+        "t",
+        "e",
+        "p",
+    ];
+    let folded: String = line.chars().map(fold).collect();
+    let mut rest = folded.trim();
+    for label in LABELS {
+        if let Some(r) = rest.strip_prefix(label).map(str::trim_start).and_then(|r| r.strip_prefix(':')) {
+            rest = r.trim();
+            break;
+        }
+    }
+    let rest = rest.trim_matches(['<', '>']);
+    let rest = rest.strip_prefix("mailto:").unwrap_or(rest);
+    if rest.is_empty() || rest.chars().count() > 80 {
+        return false;
+    }
+    let one_word = !rest.contains(char::is_whitespace);
+    let email = one_word
+        && rest.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.contains('@')
+        });
+    let url = one_word && (rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www."));
+    let digits = rest.chars().filter(char::is_ascii_digit).count();
+    let date = rest.split(['-', '/']).map(str::len).collect::<Vec<_>>() == [4, 2, 2];
+    let phone = (7..=15).contains(&digits)
+        && !date
+        && rest.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ' | '（' | '）'));
+    email || url || phone
+}
+
+/// A personal name (`张三`, `Zhang San`) or an affiliation (`计算机学院学生会`) line of a signature.
+fn is_name_line(line: &str) -> bool {
+    const UNITS: &[&str] =
+        &["学院", "学生会", "研究生会", "处", "部", "办公室", "办", "中心", "委员会", "团委", "系", "科", "室", "大学"];
+    let han = |c: char| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '·';
+    let n = line.chars().count();
+    if line.chars().all(han) {
+        return (2..=4).contains(&n) || (n <= 20 && UNITS.iter().any(|u| line.ends_with(u)));
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    (1..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && w.chars().all(|c| c.is_ascii_alphabetic() || matches!(c, '.' | '-' | '\''))
+        })
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -730,9 +872,61 @@ mod tests {
         assert_eq!(parse_text("yes，go ahead"), command(Verdict::Approve, Some("go ahead")));
         assert_eq!(parse_text("Yes please"), unclear("Yes please"));
         assert_eq!(parse_text("yes?"), unclear("yes?"));
-        assert_eq!(parse_text("Approved"), unclear("Approved"));
+        assert_eq!(parse_text("Approved"), command(Verdict::Approve, None));
+        assert_eq!(parse_text("Noted"), command(Verdict::Acknowledge, None));
+        assert_eq!(parse_text("Nope"), unclear("Nope"));
         assert_eq!(parse_text("Nothing to add"), unclear("Nothing to add"));
         assert_eq!(parse_text("Returning it"), unclear("Returning it"));
+    }
+
+    /// Every row of the README's table of first lines ("The first line of a reply"): the doc cannot drift.
+    #[test]
+    fn the_readme_grammar_table() {
+        let readme = include_str!("../../../README.md");
+        let begin = readme.find("<!-- reply-grammar:begin -->").expect("the table's begin mark");
+        let end = readme.find("<!-- reply-grammar:end -->").expect("the table's end mark");
+        let mut rows = 0;
+        for row in readme[begin..end].lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row.trim().trim_matches('|').split('|').map(str::trim).collect();
+            assert_eq!(cells.len(), 3, "{row}");
+            let text = cells[0].trim_matches('`').replace('⏎', "\n");
+            let comment = cells[2].replace('⏎', "\n");
+            let verdict = match cells[1] {
+                "approve" => Some(Verdict::Approve),
+                "reject" => Some(Verdict::Reject),
+                "return" => Some(Verdict::Return),
+                "acknowledge" => Some(Verdict::Acknowledge),
+                "unclear" => None,
+                other => panic!("unknown verdict {other} in {row}"),
+            };
+            let got = parse_text(&text);
+            match verdict {
+                Some(v) => assert_eq!(got, command(v, (!comment.is_empty()).then_some(comment.as_str())), "{row}"),
+                None => assert!(matches!(got, Parsed::Unclear { .. }), "{row}: {got:?}"),
+            }
+            rows += 1;
+        }
+        assert!(rows >= 50, "the table has its rows ({rows})");
+    }
+
+    #[test]
+    fn signature_blocks() {
+        let sig = |t: &str| parse_text(t);
+        assert_eq!(sig("同意\n张三\n13800138000\nzhangsan@example.edu.cn"), command(Verdict::Approve, None));
+        assert_eq!(sig("同意\n<zhangsan@example.edu.cn>"), command(Verdict::Approve, None));
+        assert_eq!(sig("同意\nmailto:zhangsan@example.edu.cn"), command(Verdict::Approve, None));
+        assert_eq!(sig("同意\n手机：138 0013 8000"), command(Verdict::Approve, None));
+        assert_eq!(sig("同意\n(020) 8523-1234"), command(Verdict::Approve, None));
+        assert_eq!(sig("同意\nwww.example.edu.cn"), command(Verdict::Approve, None));
+        // a comment that only looks short stays; three name-like lines are too many to be a signature
+        assert_eq!(sig("同意\n请按计划执行\n张三\n13800138000"), command(Verdict::Approve, Some("请按计划执行")));
+        assert_eq!(sig("同意\n请尽快\n张三\n财务处\n13800138000"), command(Verdict::Approve, Some("请尽快")));
+        assert_eq!(sig("同意\n金额 13800138000 元有误"), command(Verdict::Approve, Some("金额 13800138000 元有误")));
+        assert_eq!(
+            sig("同意\n详见 https://example.edu.cn/x 第3条"),
+            command(Verdict::Approve, Some("详见 https://example.edu.cn/x 第3条"))
+        );
+        assert_eq!(sig("同意\n123456"), command(Verdict::Approve, Some("123456")));
     }
 
     #[test]

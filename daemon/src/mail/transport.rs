@@ -53,7 +53,7 @@ pub fn build(
     b.from(from)
         .to(to)
         .subject(r.subject.clone())
-        .message_id(Some(format!("<{}@{domain}>", key.replace([':', ' '], "."))))
+        .message_id(Some(format!("<{}@{domain}>", message_id_local(key))))
         .multipart(MultiPart::alternative_plain_html(r.text.clone(), r.html.clone()))
         .map(|mut m| {
             m.headers_mut().insert_raw(header::HeaderValue::new(
@@ -63,6 +63,12 @@ pub fn build(
             m
         })
         .map_err(|e| bad(e.to_string()))
+}
+
+/// The local part of the Message-ID of the notification with idempotency `key` (the same on every
+/// retry; a reply's `In-Reply-To`/`References` carry it, which binds the reply to the mail's task).
+pub fn message_id_local(key: &str) -> String {
+    key.replace([':', ' '], ".")
 }
 
 impl Transport {

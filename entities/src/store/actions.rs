@@ -99,6 +99,11 @@ pub async fn inbound<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<inbou
     Ok(inbound_mail::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The idempotency key of one notification (its mail's Message-ID is made from it), if it exists.
+pub async fn outbox_key<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<String>, StoreError> {
+    Ok(crate::entity::workflow::outbox::Entity::find_by_id(id).one(db).await?.map(|o| o.idempotency_key))
+}
+
 /// Logs an attempt to act through mail.
 pub async fn log<C: ConnectionTrait>(db: &C, row: mail_action::ActiveModel) -> Result<(), StoreError> {
     mail_action::Entity::insert(row).exec_without_returning(db).await?;
