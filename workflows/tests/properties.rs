@@ -158,6 +158,23 @@ fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
         .map_err(|e| TestCaseError::fail(format!("{key}: {e}")))?;
         events.extend(out.events);
         st = out.state;
+        // Nobody holds two open tasks of one step, and no fork runs inside one of its own branches.
+        let mut seats = std::collections::BTreeSet::new();
+        for t in st.open_tasks() {
+            prop_assert!(
+                seats.insert((t.step.clone(), t.assignee.clone())),
+                "{key}: {} holds two `{}` tasks",
+                t.assignee,
+                t.step
+            );
+        }
+        for r in st.runs.values() {
+            let mut cur = r.parent.clone();
+            while let Some((p, _)) = cur {
+                prop_assert!(st.runs[&p].step != r.step, "{key}: `{}` opened inside itself", r.step);
+                cur = st.runs[&p].parent.clone();
+            }
+        }
     }
     prop_assert!(st.is_finished(), "{key}: not finished after {BOUND} moves: {:?}", st.status);
     for e in &events {
