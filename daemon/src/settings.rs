@@ -152,6 +152,11 @@ pub struct Server {
     pub public_url: String,
     /// Largest body in bytes.
     pub body_limit: usize,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` whose SHA-256 (64 hex
+    /// digits) this is (make one: `printf %s "$TOKEN" | sha256sum`); unset, it is open (the quick
+    /// start). Only the hash is kept, and it is compared in constant time.
+    #[serde(default)]
+    pub metrics_token_sha256: Option<String>,
 }
 
 /// `[database]`.

@@ -70,6 +70,26 @@ pub fn token(config: Option<&Path>, person: &str, name: &str, admin: bool) -> Re
     })
 }
 
+/// Revokes a token by id.
+pub fn token_revoke(config: Option<&Path>, id: i64) -> Result<ExitCode> {
+    let s = settings(config)?;
+    runtime()?.block_on(async {
+        let (app, _) = daemon::startup::open(&s).await?;
+        let admin = daemon::app::Principal { person: "cli".into(), admin: true };
+        match app.revoke_token(&admin, id).await {
+            Ok(()) => {
+                println!("token {id} is revoked");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(daemon::app::AppError::NotFound(m)) => {
+                eprintln!("{m}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
+    })
+}
+
 /// Verifies every hash chain.
 pub fn audit(config: Option<&Path>) -> Result<ExitCode> {
     let s = settings(config)?;

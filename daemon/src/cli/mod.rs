@@ -73,6 +73,11 @@ enum TokenCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Revoke a token by its id (as `GET /api/v1/tokens` lists it): it answers 401 from then on.
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
 }
 
 /// `liandong org …`.
@@ -112,6 +117,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(TokenCommand::Create { person, name, admin }) => {
             daemon::token(config.as_deref(), &person, &name, admin)
         }
+        Command::Token(TokenCommand::Revoke { id }) => daemon::token_revoke(config.as_deref(), id),
         Command::Audit(AuditCommand::Verify) => daemon::audit(config.as_deref()),
         Command::Org(OrgCommand::Import { file }) => daemon::org_import(config.as_deref(), &file),
         Command::Org(OrgCommand::Export) => daemon::org_export(config.as_deref()),

@@ -7,6 +7,7 @@ pub mod metrics;
 mod org;
 mod requests;
 mod system;
+mod tokens;
 
 pub use error::ApiError;
 
@@ -26,6 +27,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())
         .merge(crate::web::session::router())

@@ -70,6 +70,32 @@ pub async fn by_idempotency_key<C: ConnectionTrait>(
         .map(|r| r.id))
 }
 
+/// The request a submitter already made with this idempotency key, if any, with the hash of the
+/// submit it came with (`None` on rows older than the hash).
+pub async fn by_idempotency_key_with_hash<C: ConnectionTrait>(
+    db: &C,
+    submitter: &str,
+    key: &str,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::Submitter.eq(submitter))
+        .filter(request::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|r| (r.id, r.idempotency_hash)))
+}
+
+/// Records the hash of the submit that made request `id` with an idempotency key (in the
+/// submit's transaction).
+pub async fn set_idempotency_hash<C: ConnectionTrait>(db: &C, id: &str, hash: &str) -> Result<(), StoreError> {
+    request::Entity::update_many()
+        .col_expr(request::Column::IdempotencyHash, Expr::value(hash))
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn status_name(st: &Instance) -> String {
     match st.status {
         workflows::engine::Status::Finished(o) => o.as_str().to_string(),
@@ -132,6 +158,7 @@ async fn save_after<C: ConnectionTrait>(
                 created_at: Set(now),
                 updated_at: Set(now),
                 last_hash: Set(Some(last_hash)),
+                idempotency_hash: Set(None),
             })
             .exec_without_returning(db)
             .await?;
