@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod definitions;
+pub mod delegations;
 pub mod org;
 pub mod tokens;
 
@@ -272,6 +273,13 @@ impl App {
     /// Fires a due timer through the same engine path as a person's command (the events say
     /// "timer"). A timer whose step was decided meanwhile does nothing.
     pub async fn fire_timer(&self, request: &str, timer: &str) -> Result<(), AppError> {
+        // Timers of no request: a delegation's end.
+        if request.is_empty() {
+            match timer.strip_prefix(store::org::DELEGATION_TIMER).and_then(|id| id.parse().ok()) {
+                Some(id) => return self.delegation_timer(id).await,
+                None => return Ok(store::jobs::timer_done(&self.db, request, timer).await?),
+            }
+        }
         let now = Utc::now();
         let fired = self
             .change(request, None, &Meta::default(), |st, def, org| {
@@ -318,7 +326,7 @@ impl App {
     /// Loads a request (checking the caller may see it, when there is one), computes a change and
     /// saves it in one transaction; another writer in between makes it load and compute again.
     /// `None` when the request is gone or `compute` found nothing to change.
-    async fn change<F>(
+    pub(super) async fn change<F>(
         &self,
         id: &str,
         who: Option<&Principal>,

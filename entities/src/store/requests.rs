@@ -384,6 +384,34 @@ pub async fn open_tasks_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// Open tasks held on behalf of someone (by a delegate), oldest first; only those `delegate`
+/// holds for `principal` when `pair` is `(principal, delegate)`.
+pub async fn held_tasks<C: ConnectionTrait>(
+    db: &C,
+    pair: Option<(&str, &str)>,
+) -> Result<Vec<task::Model>, StoreError> {
+    let mut q =
+        task::Entity::find().filter(task::Column::State.eq("open")).filter(task::Column::OnBehalfOf.is_not_null());
+    if let Some((principal, delegate)) = pair {
+        q = q.filter(task::Column::OnBehalfOf.eq(principal)).filter(task::Column::Assignee.eq(delegate));
+    }
+    Ok(q.order_by_asc(task::Column::CreatedAt).all(db).await?)
+}
+
+/// Open tasks held by, or on behalf of, any of `people`, oldest first.
+pub async fn open_tasks_of_any<C: ConnectionTrait>(db: &C, people: &[String]) -> Result<Vec<task::Model>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in people.chunks(500) {
+        let cond = sea_orm::Condition::any()
+            .add(task::Column::Assignee.is_in(chunk.iter().cloned()))
+            .add(task::Column::OnBehalfOf.is_in(chunk.iter().cloned()));
+        out.extend(task::Entity::find().filter(task::Column::State.eq("open")).filter(cond).all(db).await?);
+    }
+    out.sort_by(|a, b| (a.created_at, &a.request_id, a.task_no).cmp(&(b.created_at, &b.request_id, b.task_no)));
+    out.dedup_by(|a, b| a.request_id == b.request_id && a.task_no == b.task_no);
+    Ok(out)
+}
+
 /// When the row was last changed.
 pub fn updated(row: &request::Model) -> chrono::DateTime<chrono::Utc> {
     from_millis(row.updated_at)
