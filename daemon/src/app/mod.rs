@@ -173,10 +173,10 @@ impl App {
         meta: Meta,
     ) -> Result<Instance, AppError> {
         let fingerprint = submit_fingerprint(key, form);
-        if let Some(k) = &meta.idempotency_key {
-            if let Some(st) = self.replayed(who, k, &fingerprint).await? {
-                return Ok(st);
-            }
+        if let Some(k) = &meta.idempotency_key
+            && let Some(st) = self.replayed(who, k, &fingerprint).await?
+        {
+            return Ok(st);
         }
         let row = store::definitions::latest(&self.db, key, true)
             .await?
