@@ -103,3 +103,51 @@ impl Machine<'_, '_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+    use crate::org::generate::{DEMO_ORG_FILE, demo_people as dp};
+    use crate::org::{Delegation, OrgDirectory};
+
+    fn m1() -> crate::model::Definition {
+        let (_, text) =
+            crate::builtin::BUILTIN.iter().find(|(f, _)| f.starts_with("major_matter_report")).expect("M1 is built in");
+        crate::validate::check_source(text).definition.expect("M1 validates")
+    }
+
+    #[test]
+    fn a_returned_stand_in_task_takes_the_delegates_sight_with_it() {
+        let mut org = crate::org::file::load_org(DEMO_ORG_FILE).expect("demo org");
+        let now = chrono::Utc::now();
+        org.delegations.push(Delegation {
+            from: dp::CS_LEAGUE_SECRETARY.into(),
+            to: dp::CS_COUNSELOR_2023.into(),
+            starts: now - chrono::Duration::hours(1),
+            ends: now + chrono::Duration::days(1),
+            definitions: vec![],
+        });
+        let during = OrgDirectory::new(org.clone());
+        org.delegations.clear();
+        let after = OrgDirectory::new(org);
+        let (def, cal) = (m1(), crate::calendar::WorkCalendar::builtin());
+        let env = Env { def: &def, dir: &during, cal: &cal, now };
+        let form = serde_json::json!({ "kind": "request", "matter_type": "sensitive_incident", "title": "请示", "body": "正文" });
+        let out = submit(&env, "r1", dp::CS_SU_PRESIDENT, Channel::Api, &form).expect("submits");
+        let held = out.state.open_tasks().find(|t| t.step == "league_review").expect("league task").clone();
+        assert_eq!(held.assignee, dp::CS_COUNSELOR_2023);
+        assert!(out.state.on_path(dp::CS_COUNSELOR_2023));
+        let env = Env { dir: &after, ..env };
+        let back =
+            return_delegated(&env, &out.state, dp::CS_COUNSELOR_2023, dp::CS_LEAGUE_SECRETARY).expect("gives back");
+        let t = back.state.open_tasks().find(|t| t.step == "league_review").expect("league task");
+        assert_eq!((t.assignee.as_str(), t.on_behalf_of.as_deref()), (dp::CS_LEAGUE_SECRETARY, None));
+        assert!(!back.state.on_path(dp::CS_COUNSELOR_2023), "the stand-in no longer sees it");
+        assert!(back.events.iter().all(|e| e.actor == Actor::System));
+        // the events rebuild the same state, and there is nothing more to give back
+        let all: Vec<Event> = out.events.iter().chain(back.events.iter()).cloned().collect();
+        assert_eq!(Instance::replay(&all).viewers, back.state.viewers);
+        let again = return_delegated(&env, &back.state, dp::CS_COUNSELOR_2023, dp::CS_LEAGUE_SECRETARY).unwrap();
+        assert!(again.events.is_empty());
+    }
+}
