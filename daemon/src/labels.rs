@@ -175,5 +175,12 @@ pub fn cancelled(r: CancelReason, lang: Lang) -> &'static str {
                 "it was transferred to someone else"
             }
         }
+        CancelReason::DelegationEnded => {
+            if zh {
+                "委托已结束，已交还委托人办理"
+            } else {
+                "the delegation ended; it went back to the person who delegated"
+            }
+        }
     }
 }

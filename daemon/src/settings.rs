@@ -167,6 +167,11 @@ pub struct Server {
     /// Proxies whose `X-Forwarded-For` names the client (IPs or CIDRs); from anyone else the
     /// header is ignored and the peer's address is recorded.
     pub trusted_proxies: Vec<String>,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` whose SHA-256 (64 hex
+    /// digits) this is (make one: `printf %s "$TOKEN" | sha256sum`); unset, it is open (the quick
+    /// start). Only the hash is kept, and it is compared in constant time.
+    #[serde(default)]
+    pub metrics_token_sha256: Option<String>,
 }
 
 /// `[database]`.

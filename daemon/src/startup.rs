@@ -133,6 +133,9 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         metrics: Default::default(),
         committed: Default::default(),
         public_url: settings.server.public_url.clone(),
+        metrics_token_sha256: crate::http::metrics::token_hash_setting(
+            settings.server.metrics_token_sha256.as_deref(),
+        )?,
     });
     let mut token = None;
     if first && settings.seed.demo {

@@ -141,6 +141,14 @@ fn migrate_token_and_audit_on_a_fresh_database() {
     assert!(token.trim().starts_with("ld_") && token.trim().len() == 67, "{token}");
     let (code, out) = run(&["token", "create", "nobody"]);
     assert_ne!(code, 0, "{out}");
+    // the first start's admin token is 1, T0102's is 2
+    assert_eq!(run(&["token", "revoke", "2"]), (0, "token 2 is revoked\n".into()));
+    assert_eq!(run(&["token", "revoke", "2"]), (0, "token 2 is revoked\n".into()), "again: nothing changes");
+    assert_eq!(run(&["token", "revoke", "999"]).0, 1, "no such token");
+    // an import says where the open tasks of removed people go: `selector` or `person:<id>`
+    let org = temp_file("cli-org-move.yaml", "university: {}\n");
+    let (code, _) = run(&["org", "import", org.to_str().unwrap(), "--move-open-tasks-to", "elsewhere"]);
+    assert_ne!(code, 0);
     assert_eq!(run(&["audit", "verify"]), (0, "0 events checked, 0 broken chain(s)\n".into()));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));

@@ -329,7 +329,7 @@ async fn every_route_checks_who_is_calling() {
         (
             "POST",
             "/api/v1/org/delegations".into(),
-            json!({ "from": "T0102", "to": "T0103", "starts": "2026-01-01T00:00:00Z", "ends": "2026-01-08T00:00:00Z" }),
+            json!({ "from": "T0102", "to": "T0103", "starts": "2030-01-01T00:00:00Z", "ends": "2030-01-08T00:00:00Z" }),
             [401, 401, 403, 201],
         ),
     ];

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod definitions;
+pub mod delegations;
 pub mod org;
 pub mod tokens;
 
@@ -108,6 +109,9 @@ pub struct App {
     pub committed: tokio::sync::Notify,
     /// On SQLite, this process's writers take turns here (`App::writing`).
     pub write_gate: Option<tokio::sync::Mutex<()>>,
+    /// SHA-256 of the bearer token `/metrics` asks for (`[server] metrics_token_sha256`); `None`:
+    /// `/metrics` is open.
+    pub metrics_token_sha256: Option<[u8; 32]>,
 }
 
 impl App {
@@ -168,10 +172,11 @@ impl App {
         form: &serde_json::Value,
         meta: Meta,
     ) -> Result<Instance, AppError> {
+        let fingerprint = submit_fingerprint(key, form);
         if let Some(k) = &meta.idempotency_key
-            && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?
+            && let Some(st) = self.replayed(who, k, &fingerprint).await?
         {
-            return Ok(store::requests::load(&self.db, &id).await?.map(|l| l.state).unwrap_or_default());
+            return Ok(st);
         }
         let row = store::definitions::latest(&self.db, key, true)
             .await?
@@ -187,8 +192,14 @@ impl App {
         let saved = {
             let _turn = self.writing().await;
             let txn = self.db.begin().await?;
-            match store::requests::save(&txn, None, &out, &meta).await {
-                Ok(_) => txn.commit().await.map_err(StoreError::from),
+            let saved = match store::requests::save(&txn, None, &out, &meta).await {
+                Ok(_) if meta.idempotency_key.is_some() => {
+                    store::requests::set_idempotency_hash(&txn, &id, &fingerprint).await
+                }
+                other => other.map(|_| ()),
+            };
+            match saved {
+                Ok(()) => txn.commit().await.map_err(StoreError::from),
                 Err(e) => {
                     txn.rollback().await.ok();
                     Err(e)
@@ -198,16 +209,38 @@ impl App {
         match saved {
             Ok(()) => self.committed.notify_waiters(),
             Err(e) => {
-                // The same idempotency key raced us: return the winner's request.
+                // The same idempotency key raced us: return the winner's request (or refuse a
+                // different body).
                 if let Some(k) = &meta.idempotency_key
-                    && let Some(id) = store::requests::by_idempotency_key(&self.db, &who.person, k).await?
+                    && let Some(st) = self.replayed(who, k, &fingerprint).await?
                 {
-                    return Ok(store::requests::load(&self.db, &id).await?.map(|l| l.state).unwrap_or_default());
+                    return Ok(st);
                 }
                 return Err(e.into());
             }
         }
         Ok(out.state)
+    }
+
+    /// The request an earlier submit with idempotency key `k` made, when there was one: the same
+    /// body (`fingerprint`) gets that request back; another body is refused with 422
+    /// `idempotency_key_reused` (draft-ietf-httpapi-idempotency-key-header, section 2.7).
+    async fn replayed(&self, who: &Principal, k: &str, fingerprint: &str) -> Result<Option<Instance>, AppError> {
+        let Some((id, hash)) = store::requests::by_idempotency_key_with_hash(&self.db, &who.person, k).await? else {
+            return Ok(None);
+        };
+        if hash.as_deref().is_some_and(|h| h != fingerprint) {
+            return Err(AppError::Invalid {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was already used with a different request body; use a new key".into(),
+                fields: vec![FieldError {
+                    field: "Idempotency-Key".into(),
+                    code: "idempotency_key_reused",
+                    message: format!("request `{id}` was submitted with this key and another body"),
+                }],
+            });
+        }
+        Ok(Some(store::requests::load(&self.db, &id).await?.map(|l| l.state).unwrap_or_default()))
     }
 
     /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
@@ -240,6 +273,13 @@ impl App {
     /// Fires a due timer through the same engine path as a person's command (the events say
     /// "timer"). A timer whose step was decided meanwhile does nothing.
     pub async fn fire_timer(&self, request: &str, timer: &str) -> Result<(), AppError> {
+        // Timers of no request: a delegation's end.
+        if request.is_empty() {
+            match timer.strip_prefix(store::org::DELEGATION_TIMER).and_then(|id| id.parse().ok()) {
+                Some(id) => return self.delegation_timer(id).await,
+                None => return Ok(store::jobs::timer_done(&self.db, request, timer).await?),
+            }
+        }
         let now = Utc::now();
         let fired = self
             .change(request, None, &Meta::default(), |st, def, org| {
@@ -286,7 +326,7 @@ impl App {
     /// Loads a request (checking the caller may see it, when there is one), computes a change and
     /// saves it in one transaction; another writer in between makes it load and compute again.
     /// `None` when the request is gone or `compute` found nothing to change.
-    async fn change<F>(
+    pub(super) async fn change<F>(
         &self,
         id: &str,
         who: Option<&Principal>,
@@ -372,6 +412,13 @@ impl App {
         }
         Ok(loaded)
     }
+}
+
+/// SHA-256 (hex) of a submit's body as the daemon reads it: the workflow key and the form.
+fn submit_fingerprint(key: &str, form: &serde_json::Value) -> String {
+    use sha2::Digest;
+    let body = serde_json::json!({ "workflow": key, "form": form });
+    hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()))
 }
 
 /// A person who decides a task is sent a confirmation (【已办理】), in the command's transaction.

@@ -1,11 +1,14 @@
-//! Org use cases: import the whole org (all-or-nothing, every problem listed), export it, add a
-//! delegation.
+//! Org use cases: import the whole org (all-or-nothing, every problem listed; people removed give
+//! up their open tasks and credentials), export it.
 
 use super::{App, AppError, Principal, definitions::admin};
-use entities::store;
+use entities::sea_orm::TransactionTrait;
+use entities::store::{self, StoreError, requests::Meta};
+use std::collections::BTreeSet;
 use std::sync::Arc;
+use workflows::engine::{self, Env, Reassign};
 use workflows::form::FieldError;
-use workflows::org::{Delegation, Directory, OrgDirectory};
+use workflows::org::{Directory, OrgDirectory};
 
 /// What an import loaded.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -24,11 +27,16 @@ pub struct Imported {
 
 impl App {
     /// Replaces the org with the YAML `text`; on any problem nothing is imported and every
-    /// problem is listed with its line:col.
+    /// problem is listed with its line:col. People who are no longer in it lose their API tokens
+    /// and web sessions in the same transaction. When they hold open tasks (or tasks are held on
+    /// their behalf), the import is refused (422 `open_tasks_of_removed_people`, one entry per
+    /// task: request, step, person) unless `move_open_tasks` says where the tasks go; they are
+    /// then moved in the same transaction, by the system.
     pub async fn import_org(
         &self,
         who: &Principal,
         text: &str,
+        move_open_tasks: Option<Reassign>,
         progress: impl FnMut(usize, usize),
     ) -> Result<Imported, AppError> {
         admin(who)?;
@@ -40,7 +48,6 @@ impl App {
                 .map(|e| FieldError { field: e.pos.to_string(), code: "org", message: e.message.clone() })
                 .collect(),
         })?;
-        store::org::replace_org(&self.db, &org, progress).await?;
         let imported = Imported {
             departments: org.departments.len(),
             classes: org.classes.len(),
@@ -48,8 +55,116 @@ impl App {
             posts: org.posts.len(),
             liaisons: org.liaisons.len(),
         };
-        self.set_org(OrgDirectory::new(org));
+        let dir = OrgDirectory::new(org);
+        let gone: BTreeSet<String> =
+            self.org().org().people.iter().filter(|p| dir.person(&p.id).is_none()).map(|p| p.id.clone()).collect();
+        let gone_list: Vec<String> = gone.iter().cloned().collect();
+        let open = store::requests::open_tasks_of_any(&self.db, &gone_list).await?;
+        if let Some(Reassign::Person(p)) = &move_open_tasks
+            && dir.person(p).is_none()
+        {
+            return Err(AppError::Invalid {
+                code: "unknown_person",
+                message: format!("`{p}` (where the open tasks should go) is not a person of the imported org"),
+                fields: vec![],
+            });
+        }
+        if !open.is_empty() && move_open_tasks.is_none() {
+            return Err(AppError::Invalid {
+                code: "open_tasks_of_removed_people",
+                message: format!(
+                    "{} open task(s) are held by (or on behalf of) people the import removes; say where they go \
+                     (move_open_tasks_to=selector: the step's reviewers again; move_open_tasks_to=person:ID); \
+                     nothing was imported",
+                    open.len()
+                ),
+                fields: open
+                    .iter()
+                    .map(|t| {
+                        let person = match &t.on_behalf_of {
+                            Some(p) if gone.contains(p) => p.clone(),
+                            _ => t.assignee.clone(),
+                        };
+                        FieldError {
+                            field: format!("requests/{}/tasks/{}", t.request_id, t.task_no),
+                            code: "open_task",
+                            message: format!(
+                                "request `{}`, step `{}`: `{person}` holds an open task and is not in the new org",
+                                t.request_id, t.step
+                            ),
+                        }
+                    })
+                    .collect(),
+            });
+        }
+        let requests: BTreeSet<String> = open.iter().map(|t| t.request_id.clone()).collect();
+        let now = chrono::Utc::now();
+        {
+            let _turn = self.writing().await;
+            let txn = self.db.begin().await?;
+            let done = async {
+                store::org::replace_org_in(&txn, dir.org(), progress).await?;
+                store::org::revoke_credentials(&txn, &gone_list, now.timestamp_millis()).await?;
+                if let Some(to) = &move_open_tasks {
+                    for id in &requests {
+                        let Some(loaded) = store::requests::load(&txn, id).await? else { continue };
+                        let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+                        // The directory is a `&dyn Directory`: keep it out of the awaits below.
+                        let out = {
+                            let env = Env { def: &def, dir: &dir, cal: &self.calendar, now };
+                            engine::reassign_departed(&env, &loaded.state, &gone, to)?
+                        };
+                        if !out.events.is_empty() {
+                            store::requests::save_loaded(&txn, &loaded, &out, &Meta::default()).await.map_err(|e| {
+                                match e {
+                                    StoreError::Conflict => AppError::Conflict {
+                                        code: "busy",
+                                        message: "a request changed during the import; try again".into(),
+                                    },
+                                    e => e.into(),
+                                }
+                            })?;
+                        }
+                    }
+                }
+                Ok::<(), AppError>(())
+            }
+            .await;
+            match done {
+                Ok(()) => txn.commit().await?,
+                Err(e) => {
+                    txn.rollback().await.ok();
+                    return Err(e);
+                }
+            }
+        }
+        self.set_org(dir);
+        self.committed.notify_waiters();
+        // Delegations the file no longer has: their held tasks go back.
+        if let Err(e) = self.return_held_tasks(None).await {
+            tracing::warn!(error = %e, "giving back tasks of delegations the import removed");
+        }
         Ok(imported)
+    }
+
+    /// Reads where the open tasks of removed people go: `selector` (the step's `who:` again, on
+    /// the new org) or `person:<id>`.
+    pub fn parse_move_open_tasks(s: &str) -> Result<Reassign, AppError> {
+        match s.trim() {
+            "selector" => Ok(Reassign::Selector),
+            x => match x.strip_prefix("person:").map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => Ok(Reassign::Person(p.to_string())),
+                None => Err(AppError::Invalid {
+                    code: "bad_move_open_tasks_to",
+                    message: format!("`{x}`: say `selector` or `person:<id>`"),
+                    fields: vec![FieldError {
+                        field: "move_open_tasks_to".into(),
+                        code: "bad_move_open_tasks_to",
+                        message: "`selector` or `person:<id>`".into(),
+                    }],
+                }),
+            },
+        }
     }
 
     /// The org as an org file.
@@ -58,36 +173,7 @@ impl App {
         Ok(workflows::org::file::dump_org(self.org().org()))
     }
 
-    /// Records a delegation: by an admin, or by the person who will be away.
-    pub async fn add_delegation(&self, who: &Principal, d: Delegation) -> Result<(), AppError> {
-        if !who.admin && who.person != d.from {
-            return Err(AppError::Forbidden("only the person who is away, or an admin, may delegate".into()));
-        }
-        let org = self.org();
-        for p in [&d.from, &d.to] {
-            if org.person(p).is_none() {
-                return Err(AppError::Invalid {
-                    code: "unknown_person",
-                    message: format!("`{p}` is not a person of the org"),
-                    fields: vec![],
-                });
-            }
-        }
-        if d.ends <= d.starts || d.from == d.to {
-            return Err(AppError::Invalid {
-                code: "bad_delegation",
-                message: "a delegation names two different people and ends after it starts".into(),
-                fields: vec![],
-            });
-        }
-        store::org::add_delegation(&self.db, &d).await?;
-        let mut next = org.org().clone();
-        next.delegations.push(d);
-        self.set_org(OrgDirectory::new(next));
-        Ok(())
-    }
-
-    fn set_org(&self, dir: OrgDirectory) {
+    pub(super) fn set_org(&self, dir: OrgDirectory) {
         match self.org.write() {
             Ok(mut g) => *g = Arc::new(dir),
             Err(p) => *p.into_inner() = Arc::new(dir),

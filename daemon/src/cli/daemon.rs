@@ -70,6 +70,26 @@ pub fn token(config: Option<&Path>, person: &str, name: &str, admin: bool) -> Re
     })
 }
 
+/// Revokes a token by id.
+pub fn token_revoke(config: Option<&Path>, id: i64) -> Result<ExitCode> {
+    let s = settings(config)?;
+    runtime()?.block_on(async {
+        let (app, _) = daemon::startup::open(&s).await?;
+        let admin = daemon::app::Principal { person: "cli".into(), admin: true };
+        match app.revoke_token(&admin, id).await {
+            Ok(()) => {
+                println!("token {id} is revoked");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(daemon::app::AppError::NotFound(m)) => {
+                eprintln!("{m}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(anyhow::anyhow!("{e}")),
+        }
+    })
+}
+
 /// Verifies every hash chain.
 pub fn audit(config: Option<&Path>) -> Result<ExitCode> {
     let s = settings(config)?;
@@ -85,15 +105,19 @@ pub fn audit(config: Option<&Path>) -> Result<ExitCode> {
 }
 
 /// Imports an org file, showing progress.
-pub fn org_import(config: Option<&Path>, file: &Path) -> Result<ExitCode> {
+pub fn org_import(config: Option<&Path>, file: &Path, move_open_tasks_to: Option<&str>) -> Result<ExitCode> {
     let s = settings(config)?;
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let to = move_open_tasks_to
+        .map(daemon::app::App::parse_move_open_tasks)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--move-open-tasks-to: {e}"))?;
     runtime()?.block_on(async {
         let (app, _) = daemon::startup::open(&s).await?;
         let admin = daemon::app::Principal { person: "cli".into(), admin: true };
         let mut last = 0;
         let result = app
-            .import_org(&admin, &text, |done, total| {
+            .import_org(&admin, &text, to, |done, total| {
                 let pct = done * 100 / total.max(1);
                 if pct >= last + 5 || done == total {
                     last = pct;

@@ -73,6 +73,11 @@ enum TokenCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Revoke a token by its id (as `GET /api/v1/tokens` lists it): it answers 401 from then on.
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
 }
 
 /// `liandong org …`.
@@ -82,6 +87,10 @@ enum OrgCommand {
     Import {
         /// The org file (YAML).
         file: PathBuf,
+        /// Where the open tasks of people the file no longer has go: `selector` (the step's
+        /// reviewers, resolved again) or `person:<id>`. Without it such an import is refused.
+        #[arg(long, value_name = "selector|person:ID")]
+        move_open_tasks_to: Option<String>,
     },
     /// Write the org as an org file to standard output.
     Export,
@@ -112,8 +121,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token(TokenCommand::Create { person, name, admin }) => {
             daemon::token(config.as_deref(), &person, &name, admin)
         }
+        Command::Token(TokenCommand::Revoke { id }) => daemon::token_revoke(config.as_deref(), id),
         Command::Audit(AuditCommand::Verify) => daemon::audit(config.as_deref()),
-        Command::Org(OrgCommand::Import { file }) => daemon::org_import(config.as_deref(), &file),
+        Command::Org(OrgCommand::Import { file, move_open_tasks_to }) => {
+            daemon::org_import(config.as_deref(), &file, move_open_tasks_to.as_deref())
+        }
         Command::Org(OrgCommand::Export) => daemon::org_export(config.as_deref()),
         Command::Org(OrgCommand::GenerateLarge { output }) => {
             std::fs::write(&output, workflows::org::file::dump_org(&workflows::org::generate::large(7)))

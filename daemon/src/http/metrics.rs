@@ -84,8 +84,40 @@ pub async fn track(axum::extract::State(app): axum::extract::State<State>, req: 
     resp
 }
 
-/// `GET /metrics`.
-pub async fn render(axum::extract::State(app): axum::extract::State<State>) -> Response {
+/// Reads `[server] metrics_token_sha256`: 64 hex digits, or nothing.
+pub fn token_hash_setting(setting: Option<&str>) -> anyhow::Result<Option<[u8; 32]>> {
+    let Some(hex_digits) = setting.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_digits, &mut out)
+        .map_err(|e| anyhow::anyhow!("[server] metrics_token_sha256 must be a SHA-256 in 64 hex digits ({e})"))?;
+    Ok(Some(out))
+}
+
+/// Whether `headers` carry the bearer token `/metrics` asks for (always, when it asks for none).
+fn metrics_allowed(app: &State, headers: &axum::http::HeaderMap) -> bool {
+    use sha2::Digest;
+    use subtle::ConstantTimeEq;
+    let Some(want) = &app.metrics_token_sha256 else { return true };
+    let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+    else {
+        return false;
+    };
+    let got: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+    got.ct_eq(want).into()
+}
+
+/// `GET /metrics`: 401 without the token when `[server] metrics_token_sha256` is set.
+pub async fn render(
+    axum::extract::State(app): axum::extract::State<State>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !metrics_allowed(&app, &headers) {
+        return super::ApiError::Unauthorized.into_response();
+    }
     let m = &app.metrics;
     let mut out = String::new();
     out.push_str("# HELP liandong_http_requests_total HTTP requests by status class.\n# TYPE liandong_http_requests_total counter\n");

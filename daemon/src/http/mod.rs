@@ -9,6 +9,7 @@ mod org;
 mod requests;
 pub mod serve;
 mod system;
+mod tokens;
 
 pub use error::ApiError;
 
@@ -28,6 +29,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())
         .merge(crate::web::session::router())

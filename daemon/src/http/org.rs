@@ -3,7 +3,7 @@
 use super::{ApiError, Caller, Json, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get};
 use axum::{Router, extract};
 use serde_json::{Value, json};
 use workflows::org::{Delegation, Directory};
@@ -14,7 +14,8 @@ pub fn router() -> Router<State> {
         // A whole org is large (the 150,000-student one is ~30 MB): its own limit.
         .route("/api/v1/org", get(export).put(import).layer(axum::extract::DefaultBodyLimit::max(64 << 20)))
         .route("/api/v1/org/people/{id}", get(person))
-        .route("/api/v1/org/delegations", post(delegate))
+        .route("/api/v1/org/delegations", get(delegations).post(delegate))
+        .route("/api/v1/org/delegations/{id}", delete(end_delegation))
         .route("/api/v1/org/posts", get(posts))
         .route("/api/v1/org/liaisons", get(liaisons))
 }
@@ -27,12 +28,22 @@ async fn export(
     Ok(([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], yaml))
 }
 
+/// `?move_open_tasks_to=selector|person:<id>`: where the open tasks of people the import removes go.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportQuery {
+    #[serde(default)]
+    move_open_tasks_to: Option<String>,
+}
+
 async fn import(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
+    Query(q): Query<ImportQuery>,
     super::Text(body): super::Text,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let imported = app.import_org(&who, &body, |_, _| {}).await?;
+    let to = q.move_open_tasks_to.as_deref().map(crate::app::App::parse_move_open_tasks).transpose()?;
+    let imported = app.import_org(&who, &body, to, |_, _| {}).await?;
     Ok(axum::Json(serde_json::to_value(imported).unwrap_or_default()))
 }
 
@@ -48,13 +59,35 @@ async fn person(
     Ok(axum::Json(json!({ "id": p.id, "name": p.name, "department": p.department, "class": p.class, "posts": posts })))
 }
 
+fn delegation_json(id: i64, d: &Delegation) -> Value {
+    json!({ "id": id, "from": d.from, "to": d.to, "starts": d.starts, "ends": d.ends, "definitions": d.definitions,
+            "active": d.starts <= chrono::Utc::now() && chrono::Utc::now() < d.ends })
+}
+
 async fn delegate(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
     Json(d): Json<Delegation>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let id = app.add_delegation(&who, d.clone()).await?;
+    Ok((StatusCode::CREATED, axum::Json(delegation_json(id, &d))))
+}
+
+async fn delegations(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+) -> Result<axum::Json<Value>, ApiError> {
+    let items: Vec<Value> = app.list_delegations(&who).await?.iter().map(|(id, d)| delegation_json(*id, d)).collect();
+    Ok(axum::Json(json!({ "items": items })))
+}
+
+async fn end_delegation(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    app.add_delegation(&who, d).await?;
-    Ok(StatusCode::CREATED)
+    app.end_delegation(&who, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?body=department_su@cs` and/or `?person=…`: current posts.

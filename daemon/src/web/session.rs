@@ -43,9 +43,11 @@ pub fn router() -> Router<Arc<App>> {
 pub async fn viewer(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, AppError> {
     let Some(c) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
     let now = chrono::Utc::now().timestamp_millis();
-    Ok(store::web::session(&app.db, &token_hash(&c), now).await?.map(|person| {
-        let admin = app.org().person(&person).is_some_and(|p| p.admin);
-        Principal { person, admin }
+    // A person no longer in the org (an import removed them) has no session that works.
+    let org = app.org();
+    Ok(store::web::session(&app.db, &token_hash(&c), now).await?.and_then(|person| {
+        let admin = org.person(&person)?.admin;
+        Some(Principal { person, admin })
     }))
 }
 

@@ -73,6 +73,9 @@ pub mod request {
         pub updated_at: i64,
         /// Column `last_hash`: the hash of the newest event (NULL on rows older than it).
         pub last_hash: Option<String>,
+        /// Column `idempotency_hash`: SHA-256 (hex) of the submit the idempotency key came with
+        /// (NULL on rows older than it, or without a key).
+        pub idempotency_hash: Option<String>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.

@@ -3,7 +3,12 @@
 
 use super::StoreError;
 use crate::entity::org::*;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use crate::entity::workflow::timer;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use workflows::org::{Org, University};
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -22,17 +27,37 @@ fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
 pub async fn replace_org(
     db: &sea_orm::DatabaseConnection,
     org: &Org,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<(), StoreError> {
     let txn = db.begin().await?;
-    org_post::Entity::delete_many().exec(&txn).await?;
-    org_liaison::Entity::delete_many().exec(&txn).await?;
-    org_delegation::Entity::delete_many().exec(&txn).await?;
-    org_person::Entity::delete_many().exec(&txn).await?;
-    org_body::Entity::delete_many().exec(&txn).await?;
-    org_class::Entity::delete_many().exec(&txn).await?;
-    org_department::Entity::delete_many().exec(&txn).await?;
-    org_meta::Entity::delete_many().exec(&txn).await?;
+    replace_org_in(&txn, org, progress).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `replace_org` in the caller's transaction (so that moving the tasks of people who left commits
+/// with it). The delegations' end timers are written anew with them.
+pub async fn replace_org_in<C: ConnectionTrait>(
+    txn: &C,
+    org: &Org,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(), StoreError> {
+    // The old delegations' end timers go with their rows (the held tasks are looked at after the
+    // import: the caller gives back what no delegation covers any more).
+    timer::Entity::delete_many()
+        .filter(timer::Column::RequestId.eq(""))
+        .filter(timer::Column::TimerId.starts_with(DELEGATION_TIMER))
+        .filter(timer::Column::Status.ne("claimed"))
+        .exec(txn)
+        .await?;
+    org_post::Entity::delete_many().exec(txn).await?;
+    org_liaison::Entity::delete_many().exec(txn).await?;
+    org_delegation::Entity::delete_many().exec(txn).await?;
+    org_person::Entity::delete_many().exec(txn).await?;
+    org_body::Entity::delete_many().exec(txn).await?;
+    org_class::Entity::delete_many().exec(txn).await?;
+    org_department::Entity::delete_many().exec(txn).await?;
+    org_meta::Entity::delete_many().exec(txn).await?;
     let total = org.departments.len()
         + org.classes.len()
         + org.bodies.len()
@@ -40,13 +65,13 @@ pub async fn replace_org(
         + org.posts.len()
         + org.liaisons.len();
     let mut done = 0usize;
-    org_meta::ActiveModel { key: Set("university".into()), value: Set(json(&org.university)) }.insert(&txn).await?;
+    org_meta::ActiveModel { key: Set("university".into()), value: Set(json(&org.university)) }.insert(txn).await?;
     macro_rules! batch {
         ($items:expr, $entity:ty, $mk:expr) => {
             for chunk in $items.chunks(500) {
                 let rows: Vec<_> = chunk.iter().map($mk).collect();
                 if !rows.is_empty() {
-                    <$entity>::insert_many(rows).exec(&txn).await?;
+                    <$entity>::insert_many(rows).exec(txn).await?;
                 }
                 done += chunk.len();
                 progress(done, total);
@@ -80,12 +105,9 @@ pub async fn replace_org(
         data: Set(json(l)),
         ..Default::default()
     });
-    batch!(org.delegations, org_delegation::Entity, |d| org_delegation::ActiveModel {
-        from_person: Set(d.from.clone()),
-        data: Set(json(d)),
-        ..Default::default()
-    });
-    txn.commit().await?;
+    for d in &org.delegations {
+        add_delegation(txn, d).await?;
+    }
     Ok(())
 }
 
@@ -112,10 +134,92 @@ pub async fn has_org<C: ConnectionTrait>(db: &C) -> Result<bool, StoreError> {
     Ok(org_meta::Entity::find().count(db).await? > 0)
 }
 
-/// Adds one delegation.
-pub async fn add_delegation<C: ConnectionTrait>(db: &C, d: &workflows::org::Delegation) -> Result<(), StoreError> {
-    org_delegation::ActiveModel { from_person: Set(d.from.clone()), data: Set(json(d)), ..Default::default() }
-        .insert(db)
+/// Revokes the API tokens and web sessions of `people` (who left the org), in the caller's
+/// transaction.
+pub async fn revoke_credentials<C: ConnectionTrait>(db: &C, people: &[String], now: i64) -> Result<(), StoreError> {
+    use crate::entity::workflow::{api_token, web_session};
+    for chunk in people.chunks(500) {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+            .filter(api_token::Column::PersonId.is_in(chunk.iter().cloned()))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+        web_session::Entity::update_many()
+            .col_expr(web_session::Column::RevokedAt, Expr::value(now))
+            .filter(web_session::Column::PersonId.is_in(chunk.iter().cloned()))
+            .filter(web_session::Column::RevokedAt.is_null())
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The prefix of a delegation's end timer: `delegation:<row id>` on request `""`.
+pub const DELEGATION_TIMER: &str = "delegation:";
+
+/// Adds one delegation and the timer of its end (due at `ends`), in the caller's transaction;
+/// returns its id.
+pub async fn add_delegation<C: ConnectionTrait>(db: &C, d: &workflows::org::Delegation) -> Result<i64, StoreError> {
+    let row =
+        org_delegation::ActiveModel { from_person: Set(d.from.clone()), data: Set(json(d)), ..Default::default() }
+            .insert(db)
+            .await?;
+    let t = timer::ActiveModel {
+        request_id: Set(String::new()),
+        timer_id: Set(format!("{DELEGATION_TIMER}{}", row.id)),
+        due_at: Set(d.ends.timestamp_millis()),
+        kind: Set(serde_json::json!({ "type": "delegation_end", "delegation": row.id }).to_string()),
+        status: Set("pending".into()),
+        claimed_by: Set(None),
+        claimed_at: Set(None),
+    };
+    timer::Entity::insert(t)
+        .on_conflict(
+            OnConflict::columns([timer::Column::RequestId, timer::Column::TimerId])
+                .update_columns([timer::Column::DueAt, timer::Column::Status, timer::Column::Kind])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(row.id)
+}
+
+/// Delegation `id`, if it exists.
+pub async fn delegation<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<workflows::org::Delegation>, StoreError> {
+    match org_delegation::Entity::find_by_id(id).one(db).await? {
+        Some(r) => Ok(Some(parse(&r.data)?)),
+        None => Ok(None),
+    }
+}
+
+/// Every delegation with its id, oldest first.
+pub async fn delegations<C: ConnectionTrait>(db: &C) -> Result<Vec<(i64, workflows::org::Delegation)>, StoreError> {
+    org_delegation::Entity::find()
+        .order_by_asc(org_delegation::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.id, parse(&r.data)?)))
+        .collect()
+}
+
+/// Rewrites delegation `id` (an end moved earlier) and moves its end timer to the new end.
+pub async fn update_delegation<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    d: &workflows::org::Delegation,
+) -> Result<(), StoreError> {
+    org_delegation::Entity::update_many()
+        .col_expr(org_delegation::Column::Data, Expr::value(json(d)))
+        .filter(org_delegation::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    timer::Entity::update_many()
+        .col_expr(timer::Column::DueAt, Expr::value(d.ends.timestamp_millis()))
+        .filter(timer::Column::RequestId.eq(""))
+        .filter(timer::Column::TimerId.eq(format!("{DELEGATION_TIMER}{id}")))
+        .exec(db)
         .await?;
     Ok(())
 }

@@ -70,6 +70,32 @@ pub async fn by_idempotency_key<C: ConnectionTrait>(
         .map(|r| r.id))
 }
 
+/// The request a submitter already made with this idempotency key, if any, with the hash of the
+/// submit it came with (`None` on rows older than the hash).
+pub async fn by_idempotency_key_with_hash<C: ConnectionTrait>(
+    db: &C,
+    submitter: &str,
+    key: &str,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::Submitter.eq(submitter))
+        .filter(request::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|r| (r.id, r.idempotency_hash)))
+}
+
+/// Records the hash of the submit that made request `id` with an idempotency key (in the
+/// submit's transaction).
+pub async fn set_idempotency_hash<C: ConnectionTrait>(db: &C, id: &str, hash: &str) -> Result<(), StoreError> {
+    request::Entity::update_many()
+        .col_expr(request::Column::IdempotencyHash, Expr::value(hash))
+        .filter(request::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn status_name(st: &Instance) -> String {
     match st.status {
         workflows::engine::Status::Finished(o) => o.as_str().to_string(),
@@ -132,6 +158,7 @@ async fn save_after<C: ConnectionTrait>(
                 created_at: Set(now),
                 updated_at: Set(now),
                 last_hash: Set(Some(last_hash)),
+                idempotency_hash: Set(None),
             })
             .exec_without_returning(db)
             .await?;
@@ -358,6 +385,34 @@ pub async fn open_tasks_of<C: ConnectionTrait>(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+/// Open tasks held on behalf of someone (by a delegate), oldest first; only those `delegate`
+/// holds for `principal` when `pair` is `(principal, delegate)`.
+pub async fn held_tasks<C: ConnectionTrait>(
+    db: &C,
+    pair: Option<(&str, &str)>,
+) -> Result<Vec<task::Model>, StoreError> {
+    let mut q =
+        task::Entity::find().filter(task::Column::State.eq("open")).filter(task::Column::OnBehalfOf.is_not_null());
+    if let Some((principal, delegate)) = pair {
+        q = q.filter(task::Column::OnBehalfOf.eq(principal)).filter(task::Column::Assignee.eq(delegate));
+    }
+    Ok(q.order_by_asc(task::Column::CreatedAt).all(db).await?)
+}
+
+/// Open tasks held by, or on behalf of, any of `people`, oldest first.
+pub async fn open_tasks_of_any<C: ConnectionTrait>(db: &C, people: &[String]) -> Result<Vec<task::Model>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in people.chunks(500) {
+        let cond = sea_orm::Condition::any()
+            .add(task::Column::Assignee.is_in(chunk.iter().cloned()))
+            .add(task::Column::OnBehalfOf.is_in(chunk.iter().cloned()));
+        out.extend(task::Entity::find().filter(task::Column::State.eq("open")).filter(cond).all(db).await?);
+    }
+    out.sort_by(|a, b| (a.created_at, &a.request_id, a.task_no).cmp(&(b.created_at, &b.request_id, b.task_no)));
+    out.dedup_by(|a, b| a.request_id == b.request_id && a.task_no == b.task_no);
+    Ok(out)
 }
 
 /// When the row was last changed.

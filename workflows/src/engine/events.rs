@@ -95,6 +95,8 @@ pub enum CancelReason {
     Escalated,
     /// The reviewer handed it to someone else.
     Transferred,
+    /// It was held by a delegate whose delegation ended; it went back to the person away.
+    DelegationEnded,
 }
 
 /// How a step ended.

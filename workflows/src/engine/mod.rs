@@ -6,11 +6,13 @@
 mod commands;
 pub mod events;
 mod machine;
+mod reassign;
 pub mod state;
 #[cfg(test)]
 mod tests;
 
 pub use events::*;
+pub use reassign::Reassign;
 pub use state::{Instance, RunStatus, Status, StepRun, Task, TaskState};
 
 use crate::calendar::WorkCalendar;
@@ -230,5 +232,37 @@ pub fn fire(env: &Env<'_>, state: &Instance, timer_id: &str) -> Result<Output, E
     }
     let mut m = Machine::new(env, state.clone(), Actor::Timer, Channel::Timer);
     m.fire(timer_id);
+    Ok(m.finish())
+}
+
+/// Gives every open task `delegate` holds on behalf of `principal` back to `principal`, as the
+/// system: the delegation ended (or was ended early). Nothing to give back: no events.
+pub fn return_delegated(
+    env: &Env<'_>,
+    state: &Instance,
+    delegate: &str,
+    principal: &str,
+) -> Result<Output, EngineError> {
+    if state.key != env.def.key || state.version != env.def.version {
+        return Err(EngineError::WrongDefinition(format!("{} v{}", state.key, state.version)));
+    }
+    let mut m = Machine::new(env, state.clone(), Actor::System, Channel::System);
+    m.reclaim(delegate, principal);
+    Ok(m.finish())
+}
+
+/// Moves the open tasks held by (or on behalf of) the people in `gone` — who left the org — as
+/// `to` says, as the system. Nothing to move: no events.
+pub fn reassign_departed(
+    env: &Env<'_>,
+    state: &Instance,
+    gone: &std::collections::BTreeSet<PersonId>,
+    to: &Reassign,
+) -> Result<Output, EngineError> {
+    if state.key != env.def.key || state.version != env.def.version {
+        return Err(EngineError::WrongDefinition(format!("{} v{}", state.key, state.version)));
+    }
+    let mut m = Machine::new(env, state.clone(), Actor::System, Channel::System);
+    m.reassign(gone, to);
     Ok(m.finish())
 }

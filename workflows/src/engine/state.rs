@@ -187,6 +187,23 @@ impl Instance {
         self.submitter.id == person || self.viewers.contains(person)
     }
 
+    /// A delegate whose stand-in task `task` went back (the delegation ended) no longer sees the
+    /// request, unless they are on its path some other way: the submitter, a reviewer of a step,
+    /// or the assignee (or principal) of a task they did not just lose.
+    fn forget_delegate(&mut self, task: TaskId) {
+        let Some(p) = self.tasks.get(&task).map(|t| t.assignee.clone()) else { return };
+        let lost = |t: &Task| matches!(t.state, TaskState::Cancelled { reason: CancelReason::DelegationEnded, .. });
+        let still = self.submitter.id == p
+            || self.runs.values().any(|r| r.reviewers.contains(&p))
+            || self
+                .tasks
+                .values()
+                .any(|t| (t.on_behalf_of.as_deref() == Some(p.as_str())) || (t.assignee == p && !lost(t)));
+        if !still {
+            self.viewers.remove(&p);
+        }
+    }
+
     /// Applies one event. Every change of state goes through here.
     pub fn apply(&mut self, ev: &Event) {
         self.seq = ev.seq;
@@ -264,6 +281,9 @@ impl Instance {
             EventKind::TaskCancelled { task, reason } => {
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.state = TaskState::Cancelled { reason: *reason, at: ev.at };
+                }
+                if *reason == CancelReason::DelegationEnded {
+                    self.forget_delegate(*task);
                 }
             }
             EventKind::ReviewerAdded { run, person, after } => {
