@@ -152,6 +152,10 @@ pub struct Server {
     pub public_url: String,
     /// Largest body in bytes.
     pub body_limit: usize,
+    /// Login links one client (peer address) may ask for in an hour (`POST /login`).
+    pub login_asks_per_client: u32,
+    /// Login links everyone together may ask for in an hour.
+    pub login_asks_total: u32,
 }
 
 /// `[database]`.

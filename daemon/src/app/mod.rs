@@ -108,6 +108,8 @@ pub struct App {
     pub committed: tokio::sync::Notify,
     /// On SQLite, this process's writers take turns here (`App::writing`).
     pub write_gate: Option<tokio::sync::Mutex<()>>,
+    /// Rate limits of asking for a login link.
+    pub logins: crate::web::limits::LoginLimits,
 }
 
 impl App {
