@@ -86,7 +86,7 @@ async fn a_task_mail_link_decides_in_chromium(backend: Backend, name: &str) {
     let id = submit(&app, "关于学生会改革推进情况的报告").await;
     let mail = mail_text(&app, LEAGUE, "【待审批】", 0).await;
     let approve = link(&mail, &format!("{}/a/", app.base), "?do=approve");
-    let w = browser.open(&format!("{name}-link-phone"), PHONE).await;
+    let w = browser.open(&format!("{name}-{backend:?}-link-phone"), PHONE).await;
     w.goto(&approve).await;
     let page = w.wait_for_text("办理事项").await;
     assert_eq!(w.viewport_width().await, PHONE.0, "the page is laid out for the phone's width");
@@ -128,7 +128,7 @@ async fn a_mailed_login_then_a_decision_on_the_request_page(backend: Backend, na
     // the reviewer at a desktop decides; the submitter on a phone looks the request up
     let president = format!("{}@stu.nanyue.edu.cn", dp::CS_SU_PRESIDENT);
     for (size, label, email) in [(DESKTOP, "desktop", LEAGUE), (PHONE, "phone", president.as_str())] {
-        let w = browser.open(&format!("{name}-login-{label}"), size).await;
+        let w = browser.open(&format!("{name}-{backend:?}-login-{label}"), size).await;
         // the mail's 查看详情 link: who are you?
         w.goto(&details).await;
         w.wait_for_text("登录联动").await;
@@ -165,14 +165,14 @@ async fn a_mailed_login_then_a_decision_on_the_request_page(backend: Backend, na
         w.goto(&format!("{}/", app.base)).await;
         let home = w.wait_for_text("我的联动").await;
         assert!(home.contains("待我办理") && home.contains("我提交的事项"), "{home}");
+        assert!(!w.overflows_sideways().await);
+        w.shot("6-home").await;
         if email != LEAGUE {
             assert!(home.contains("关于学生会改革的报告"), "the submitter's own request: {home}");
             w.click("ul.links a").await;
             w.wait_for_text("网页上同意").await;
             assert_eq!(w.path().await, format!("/requests/{id}"));
         }
-        assert!(!w.overflows_sideways().await);
-        w.shot("6-home").await;
         w.close().await;
     }
     app.stop().await;
