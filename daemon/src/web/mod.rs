@@ -360,3 +360,16 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
         history,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::csrf::origin_of;
+
+    #[test]
+    fn the_origin_of_the_public_url_is_what_browsers_send() {
+        assert_eq!(origin_of("https://Liandong.Nanyue.edu.cn/"), "https://liandong.nanyue.edu.cn");
+        assert_eq!(origin_of("https://liandong.nanyue.edu.cn:443/app"), "https://liandong.nanyue.edu.cn");
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(origin_of("http://example.test:80?x"), "http://example.test");
+    }
+}
