@@ -504,3 +504,31 @@ async fn a_spent_link_shows_what_became_of_its_task_not_the_later_history() {
     assert!(!page.contains("办结") && !page.contains("本学期调整了工作部门设置"), "nor the form or outcome: {page}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_expired_link_says_so_without_the_later_history() {
+    let app = spawn(Backend::Sqlite, "br_expired").await;
+    let id = submit(&app, "过期链接的边界").await;
+    let mail = mail_text(&app, LEAGUE, "【待审批】", 0).await;
+    let approve = link(&mail, &format!("{}/a/", app.base), "?do=approve");
+    // later, the submitter comments; then the link's days run out
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let (status, r) =
+        app.post(&president, &format!("/api/v1/requests/{id}/comments"), json!({ "text": "后来补充的机密说明" })).await;
+    assert!(status < 300, "{r}");
+    let db = &app.app.db;
+    use entities::sea_orm::{ConnectionTrait, Statement};
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        "UPDATE action_tokens SET expires_at = 1".to_string(),
+    ))
+    .await
+    .unwrap();
+    let r = reqwest::get(&approve).await.unwrap();
+    assert_eq!(r.status(), 410);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("链接已过期") && page.contains("过期链接的边界"), "{page}");
+    assert!(page.replace("&#x2f;", "/").contains(&format!("/requests/{id}")), "a link to the request: {page}");
+    assert!(!page.contains("后来补充的机密说明") && !page.contains("本学期调整了工作部门设置"), "{page}");
+    app.stop().await;
+}
