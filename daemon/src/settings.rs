@@ -172,6 +172,10 @@ pub struct Server {
     /// start). Only the hash is kept, and it is compared in constant time.
     #[serde(default)]
     pub metrics_token_sha256: Option<String>,
+    /// Login links one client (peer address) may ask for in an hour (`POST /login`).
+    pub login_asks_per_client: u32,
+    /// Login links everyone together may ask for in an hour.
+    pub login_asks_total: u32,
 }
 
 /// `[database]`.

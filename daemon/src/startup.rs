@@ -136,6 +136,10 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         metrics_token_sha256: crate::http::metrics::token_hash_setting(
             settings.server.metrics_token_sha256.as_deref(),
         )?,
+        logins: crate::web::limits::LoginLimits::new(
+            settings.server.login_asks_per_client,
+            settings.server.login_asks_total,
+        ),
     });
     let mut token = None;
     if first && settings.seed.demo {
@@ -149,10 +153,16 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
 impl Application {
     /// Builds the daemon from its settings and binds the listener (port 0 picks a free one).
     pub async fn build(settings: &Settings) -> Result<Self> {
-        let (app, first_admin_token) = open(settings).await?;
         let listener = TcpListener::bind(&settings.server.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Like `build`, on a listener bound by the caller (tests bind first, to know the
+    /// `public_url` the pages' origin check compares with).
+    pub async fn build_on(settings: &Settings, listener: TcpListener) -> Result<Self> {
+        let (app, first_admin_token) = open(settings).await?;
         let jobs = if settings.jobs.enabled {
             Some(crate::jobs::Config {
                 transport: transport(settings)?,

@@ -1,6 +1,7 @@
 //! Helpers of the end-to-end tests: a fresh database per test (SQLite file, PostgreSQL or
 //! MariaDB database named per test, dropped afterwards) and the real daemon on port 0.
 
+pub mod browser;
 pub mod dkim;
 pub mod dns;
 pub mod dovecot;
@@ -120,6 +121,10 @@ async fn start(
     owns_db: bool,
     extra: Vec<(String, String)>,
 ) -> TestApp {
+    // Bound first, so that `public_url` (the origin the pages' POSTs must come from, and the
+    // base of the mails' links) is the real address unless the test names another.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free loopback port");
+    let public_url = format!("http://{}", listener.local_addr().unwrap());
     let settings = Settings::load(
         &daemon::settings::config_dir(),
         Some("test"),
@@ -127,13 +132,14 @@ async fn start(
         [
             ("LIANDONG__DATABASE__URL".to_string(), url),
             ("LIANDONG__DATABASE__MAX_CONNECTIONS".to_string(), "8".to_string()),
+            ("LIANDONG__SERVER__PUBLIC_URL".to_string(), public_url),
         ]
         .into_iter()
         .chain(extra)
         .collect(),
     )
     .expect("test settings");
-    let app = Application::build(&settings).await.expect("the daemon starts");
+    let app = Application::build_on(&settings, listener).await.expect("the daemon starts");
     let base = format!("http://{}", app.local_addr());
     let state = app.app.clone();
     let mail = match app.jobs.as_ref().map(|j| &j.transport) {

@@ -112,6 +112,8 @@ pub struct App {
     /// SHA-256 of the bearer token `/metrics` asks for (`[server] metrics_token_sha256`); `None`:
     /// `/metrics` is open.
     pub metrics_token_sha256: Option<[u8; 32]>,
+    /// Rate limits of asking for a login link.
+    pub logins: crate::web::limits::LoginLimits,
 }
 
 impl App {

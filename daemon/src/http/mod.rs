@@ -38,7 +38,15 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(app.clone(), metrics::track))
+        .layer(axum::middleware::map_response(nosniff))
         .with_state(app)
+}
+
+/// `X-Content-Type-Options: nosniff` on every response (API, pages, errors): a browser takes a
+/// body for its declared type only (Fetch standard, "X-Content-Type-Options" header).
+async fn nosniff(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
+    resp
 }
 
 /// The authenticated caller, from `Authorization: Bearer <token>`.

@@ -185,11 +185,17 @@ async fn show(
     };
     let lang = lang_of(&app, q.lang.as_deref(), found);
     let Standing::Valid(f) = &standing else {
+        // A dead or expired link shows what became of this reviewer's own task and which matter
+        // it was, never what the request's form or history became afterwards: whoever holds an
+        // old mail (a forwarded one, a shared mailbox) learns nothing new from it.
         let (status, mut page) = not_valid_page(&app, &standing, lang);
         if let Some(f) = found
             && !f.state.need_to_know
         {
-            page.matter = Some(matter(&app, &f.state, f.task(), lang).await);
+            let mut m = matter(&app, &f.state, None, lang).await;
+            m.fields.clear();
+            m.history.clear();
+            page.matter = Some(m);
         }
         return Ok(render(status, lang, page, &[]));
     };

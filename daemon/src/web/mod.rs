@@ -1,6 +1,7 @@
 //! Server-rendered pages (minijinja, zh-CN by default, English per person): for now the page
 //! behind a task mail's action links. Pages never change state on GET.
 
+pub mod limits;
 pub mod links;
 pub mod session;
 
@@ -86,9 +87,35 @@ pub struct Page {
     pub link: Option<String>,
     /// The request's status, in words.
     pub status: Option<String>,
+    /// Lists of links (the start page): a heading and its items.
+    pub lists: Vec<LinkList>,
 }
 
-/// Renders a page with the headers every page gets (no caching, no framing, no referrer).
+/// A list of links on a page.
+#[derive(Debug, Default, Serialize)]
+pub struct LinkList {
+    /// The list's heading.
+    pub heading: String,
+    /// What the list says when it is empty.
+    pub empty: String,
+    /// The items.
+    pub items: Vec<LinkItem>,
+}
+
+/// A link of a list: its text, where it goes (a path of ours), and a note beside it.
+#[derive(Debug, Serialize)]
+pub struct LinkItem {
+    /// The link's text.
+    pub text: String,
+    /// The path.
+    pub href: String,
+    /// Grey text after it.
+    pub note: String,
+}
+
+/// Renders a page with the headers every page gets: no caching, no framing, no sniffing, and
+/// the referrer only to our own origin (`same-origin`, so that a browser sends the `Origin` our
+/// check of POSTs compares; a page's URL, which may hold a token, never leaves the site).
 pub fn render(
     status: axum::http::StatusCode,
     lang: Lang,
@@ -98,13 +125,15 @@ pub fn render(
     let ctx = context! {
         t => strings(lang), heading => &page.heading, message => &page.message, tone => page.tone,
         matter => &page.matter, form => &page.form, link => &page.link, status => &page.status,
+        lists => &page.lists,
     };
     let html = env().get_template("page.html").and_then(|t| t.render(ctx)).unwrap_or_else(|e| format!("{e}"));
     let mut resp = (status, Html(html)).into_response();
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -160,14 +189,36 @@ pub(crate) mod csrf {
             && same_origin(app, headers)
     }
 
-    /// Whether the request comes from our own pages: its Origin (when the browser sends one) is
-    /// our public URL's, or the host it was sent to.
+    /// Whether the request comes from our own pages. The pages send `Referrer-Policy:
+    /// same-origin`, so a browser's POST from them carries `Origin` (Fetch standard, "append a
+    /// request `Origin` header") equal to the origin of `[server] public_url` — never compared
+    /// with the request's `Host`, which the sender chooses. Without `Origin`, a `Referer` must
+    /// start with that origin and `/`. A request with neither comes from a program, not from a
+    /// page of another site (browsers send `Origin` on every cross-origin POST).
     pub fn same_origin(app: &App, headers: &HeaderMap) -> bool {
-        let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-        let public = app.public_url.trim_end_matches('/');
-        let ours = public.split('/').take(3).collect::<Vec<_>>().join("/");
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        origin == ours || origin.split("://").nth(1) == Some(host)
+        let ours = origin_of(&app.public_url);
+        let text = |h| headers.get(h).map(|v| v.to_str().unwrap_or_default());
+        match (text(header::ORIGIN), text(header::REFERER)) {
+            (Some(origin), _) => origin.eq_ignore_ascii_case(&ours),
+            (None, Some(referer)) => {
+                referer.get(..ours.len()).is_some_and(|o| o.eq_ignore_ascii_case(&ours))
+                    && referer[ours.len()..].starts_with('/')
+            }
+            (None, None) => true,
+        }
+    }
+
+    /// `scheme://host[:port]` of a URL (RFC 6454 §6.1, serialized as browsers send it; the
+    /// scheme's default port is left out).
+    pub fn origin_of(url: &str) -> String {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let scheme = scheme.to_ascii_lowercase();
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+        let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+            ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host.to_string(),
+            _ => authority,
+        };
+        format!("{scheme}://{authority}")
     }
 
     fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -307,5 +358,18 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
         due: task.and_then(|t| t.due_at).map(|d| workflows::calendar::format_local(d, lang)),
         fields,
         history,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csrf::origin_of;
+
+    #[test]
+    fn the_origin_of_the_public_url_is_what_browsers_send() {
+        assert_eq!(origin_of("https://Liandong.Nanyue.edu.cn/"), "https://liandong.nanyue.edu.cn");
+        assert_eq!(origin_of("https://liandong.nanyue.edu.cn:443/app"), "https://liandong.nanyue.edu.cn");
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(origin_of("http://example.test:80?x"), "http://example.test");
     }
 }

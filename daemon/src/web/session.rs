@@ -32,6 +32,7 @@ const SESSION_MS: i64 = 12 * 3_600_000;
 /// The routes.
 pub fn router() -> Router<Arc<App>> {
     Router::new()
+        .route("/", get(home))
         .route("/login", get(login_page).post(ask_login))
         .route("/login/{token}", get(login_link).post(use_login_link))
         .route("/logout", post(logout))
@@ -55,10 +56,21 @@ fn lang_for(app: &App, who: Option<&Principal>) -> Lang {
     who.and_then(|w| app.org().person(&w.person).map(|p| p.lang)).unwrap_or(Lang::Zh)
 }
 
-/// Only our own paths after login.
+/// Only our own paths after login: an absolute path of at most 255 bytes with no `//`, no
+/// backslash and no control or space character (browsers drop tabs and line breaks from a URL
+/// and read `\\` as `/`, so `/\t/evil.test` or `/\\evil.test` would leave the site — WHATWG URL
+/// standard, "basic URL parser"); anything else goes to `/`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() <= 255 => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+                && n.len() <= 255 =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -101,20 +113,48 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// Mails a login link to the person with that address. The answer is the same whether or not
-/// the address is known, and a person is sent at most one link a minute.
-async fn ask_login(State(app): State<Arc<App>>, Form(f): Form<LoginForm>) -> Result<Response, crate::http::ApiError> {
-    let email = f.email.trim().to_ascii_lowercase();
-    let person = app.org().person_by_email(&email).cloned();
-    let lang = person.as_ref().map_or(Lang::Zh, |p| p.lang);
-    if let Some(p) = person {
-        let now = chrono::Utc::now().timestamp_millis();
-        let l = if lang == Lang::En { "en" } else { "zh" };
-        if store::web::ask(&app.db, &p.id, &safe_next(f.next.as_deref()), l, now, now - 60_000).await? {
-            app.committed.notify_waiters();
-        }
-    }
+/// Mails a login link to the person with that address. The answer — its words, language and
+/// timing — is the same whether or not the address is known: the look-up and the write happen
+/// after the answer, and the page is in zh-CN for everyone (the mail is in the person's language). A person is sent at most
+/// one link a minute; a client and everyone together at most `[server] login_asks_per_client`
+/// and `login_asks_total` asks an hour (429 beyond, with `Retry-After`).
+async fn ask_login(
+    State(app): State<Arc<App>>,
+    crate::http::client::ClientAddr(peer): crate::http::client::ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, crate::http::ApiError> {
+    let lang = Lang::Zh;
     let zh = lang == Lang::Zh;
+    if let Err(wait) = app.logins.ask(peer, std::time::Instant::now()) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let mut page = login_form_page(
+            lang,
+            &safe_next(f.next.as_deref()),
+            Some(if zh {
+                format!("登录链接请求过于频繁，请 {minutes} 分钟后再试。")
+            } else {
+                format!("Too many login links were asked for; try again in {minutes} minutes.")
+            }),
+        );
+        page.tone = "warn";
+        let retry = (header::RETRY_AFTER, wait.as_secs().max(1).to_string());
+        return Ok(render(StatusCode::TOO_MANY_REQUESTS, lang, page, &[retry]));
+    }
+    let email = f.email.trim().to_ascii_lowercase();
+    let next = safe_next(f.next.as_deref());
+    let background = app.clone();
+    tokio::spawn(async move {
+        let app = background;
+        let Some(p) = app.org().person_by_email(&email).cloned() else { return };
+        let now = chrono::Utc::now().timestamp_millis();
+        let l = if p.lang == Lang::En { "en" } else { "zh" };
+        let _turn = app.logins.recording.lock().await;
+        match app.gated(store::web::ask(&app.db, &p.id, &next, l, now, now - 60_000)).await {
+            Ok(true) => app.committed.notify_waiters(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "cannot record a login link"),
+        }
+    });
     let page = Page {
         heading: if zh { "请查收邮件" } else { "Check your mail" }.into(),
         message: Some(if zh {
@@ -194,6 +234,70 @@ async fn logout(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Respo
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/login".to_string()), (header::SET_COOKIE, clear)]).into_response())
+}
+
+/// How many tasks and requests the start page lists.
+const HOME_ITEMS: u64 = 50;
+
+/// `GET /`: for a logged-in person, their open tasks and the requests they submitted lately,
+/// each linking to `/requests/{id}`; everyone else goes to `/login?next=/` (303).
+async fn home(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, crate::http::ApiError> {
+    let Some(who) = viewer(&app, &headers).await? else {
+        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/login?next=/")]).into_response());
+    };
+    let lang = lang_for(&app, Some(&who));
+    let zh = lang == Lang::Zh;
+    let mut tasks = Vec::new();
+    for t in store::requests::open_tasks_of(&app.db, &who.person, HOME_ITEMS).await.map_err(AppError::from)? {
+        let Some(l) = store::requests::load(&app.db, &t.request_id).await.map_err(AppError::from)? else { continue };
+        let due = t.due_at.map(|d| workflows::calendar::format_local(store::from_millis(d), lang));
+        tasks.push(super::LinkItem {
+            text: l.state.title.clone(),
+            href: format!("/requests/{}", t.request_id),
+            note: match due {
+                Some(d) if zh => format!("办理时限 {d}"),
+                Some(d) => format!("due {d}"),
+                None => String::new(),
+            },
+        });
+    }
+    let filter = store::requests::ListFilter { submitter: Some(who.person.clone()), ..Default::default() };
+    let mut mine = Vec::new();
+    for r in store::requests::list(&app.db, &filter, HOME_ITEMS).await.map_err(AppError::from)? {
+        let Ok(st) = serde_json::from_str::<workflows::engine::Instance>(&r.state) else { continue };
+        let when = workflows::calendar::format_local(store::from_millis(r.created_at), lang);
+        mine.push(super::LinkItem {
+            text: r.title.clone(),
+            href: format!("/requests/{}", r.id),
+            note: format!("{} · {when}", status_words(&st, lang)),
+        });
+    }
+    let page = Page {
+        heading: if zh { "我的联动" } else { "My Liandong" }.into(),
+        message: Some(if zh {
+            format!("{}，您好。", super::name(&app, &who.person))
+        } else {
+            format!("Hello, {}.", super::name(&app, &who.person))
+        }),
+        lists: vec![
+            super::LinkList {
+                heading: if zh { "待我办理" } else { "Waiting for me" }.into(),
+                empty: if zh { "暂无待办事项。" } else { "Nothing waits for you." }.into(),
+                items: tasks,
+            },
+            super::LinkList {
+                heading: if zh { "我提交的事项" } else { "What I submitted" }.into(),
+                empty: if zh { "您还没有提交过事项。" } else { "You have not submitted anything yet." }.into(),
+                items: mine,
+            },
+        ],
+        form: Some(context! {
+            title => "", action => "/logout",
+            buttons => vec![context! { class => "return", label => if zh { "退出登录" } else { "Log out" } }],
+        }),
+        ..Default::default()
+    };
+    Ok(render(StatusCode::OK, lang, page, &[]))
 }
 
 fn status_words(st: &workflows::engine::Instance, lang: Lang) -> String {
@@ -317,5 +421,9 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in ["/\r\n/evil.example", "/\t/evil.example", "/\u{0}x", "/a//b", "/ /evil", "/x\u{85}"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(300)))), "/");
     }
 }
