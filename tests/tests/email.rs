@@ -104,6 +104,17 @@ impl Rig {
         smtp.send_raw(&envelope, raw).await.expect("the listener takes the reply");
     }
 
+    /// Sends `raw` to the listener with the null reverse path `MAIL FROM:<>` (bounces and
+    /// auto-replies, RFC 3834 §3.3 / RFC 5321 §4.5.5); the listener records it as `Return-Path: <>`.
+    async fn send_from_null_sender(&self, rcpt: &str, raw: &[u8]) {
+        use lettre::AsyncTransport;
+        let smtp = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(self.app.inbound.expect("the reply listener runs").port())
+            .build();
+        let envelope = lettre::address::Envelope::new(None, vec![rcpt.parse().unwrap()]).unwrap();
+        smtp.send_raw(&envelope, raw).await.expect("the listener takes mail from the null sender");
+    }
+
     /// Waits until the request's status is `status`.
     async fn wait_status(&self, id: &str, status: &str) -> Value {
         for _ in 0..200 {
@@ -783,13 +794,18 @@ async fn machines_never_decide(backend: Backend) {
     let mut raw = b"Return-Path: <>\r\n".to_vec();
     raw.extend_from_slice(&dkim::sign(&reply_with(league, &to, "", "同意"), "nanyue.edu.cn", "sel"));
     r.send_reply(league, &to, &raw).await;
-    let n = marks.len() as i64 * 2 + 1;
+    // the same through the real listener: the null envelope sender, no Return-Path of its own
+    let raw = dkim::sign(&reply_with(league, &to, "", "同意"), "nanyue.edu.cn", "sel");
+    r.send_from_null_sender(&to, &raw).await;
+    let n = marks.len() as i64 * 2 + 2;
     r.wait_attempts("refused", n).await;
     let logged = mail_actions(&r).await;
     for (_, mark) in marks.iter().chain([("", "Return-Path <>")].iter()) {
         let reason = format!("automatic mail ({mark})");
         assert!(logged.iter().any(|a| a["reason"] == reason.as_str() && a["sender"] == league), "{reason}: {logged:?}");
     }
+    let null_path = logged.iter().filter(|a| a["reason"] == "automatic mail (Return-Path <>)").count();
+    assert_eq!(null_path, 2, "the recorded and the real null sender: {logged:?}");
     assert_eq!(r.attempts("unclear").await, 0);
     assert_eq!(r.request(&id).await["status"], "running");
     assert_eq!(r.events(&id).await.iter().filter(|e| e["kind"]["type"] == "task_decided").count(), 0);
