@@ -147,6 +147,59 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
 }
 
 /// Checks one text value, or each value of a list when `multi`.
+/// A form value as people read it in `lang` (pages and mails; domain.md §5): an enum by its
+/// option's label (文种 `request` → 请示), a date as 2027年1月20日 / 20 Jan 2027, a datetime in
+/// Asia/Shanghai, a yes/no in words, departments, classes, offices and people by name, lists
+/// joined with 、 (zh) or `, ` (en). A value the definition or org does not know is shown as given.
+pub fn display_value(field: Option<&FormField>, v: &Value, lang: crate::catalog::Lang, dir: &dyn Directory) -> String {
+    use crate::catalog::{BodyKind, Lang};
+    let zh = lang == Lang::Zh;
+    if let Value::Array(items) = v {
+        let parts: Vec<String> = items.iter().map(|i| display_value(field, i, lang, dir)).collect();
+        return parts.join(if zh { "、" } else { ", " });
+    }
+    let raw = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => return String::new(),
+        Value::Bool(b) => {
+            return match (b, zh) {
+                (true, true) => "是",
+                (false, true) => "否",
+                (true, false) => "Yes",
+                (false, false) => "No",
+            }
+            .into();
+        }
+        other => other.to_string(),
+    };
+    let Some(field) = field else { return raw };
+    match &field.ty {
+        FieldType::Enum { labels, .. } => {
+            labels.get(&raw).map(|l| l.get(lang)).filter(|l| !l.is_empty()).map_or(raw.clone(), str::to_string)
+        }
+        FieldType::Date => {
+            NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_or(raw.clone(), |d| crate::calendar::format_date(d, lang))
+        }
+        FieldType::Datetime => DateTime::parse_from_rfc3339(&raw)
+            .map_or(raw.clone(), |t| crate::calendar::format_local(t.with_timezone(&chrono::Utc), lang)),
+        FieldType::Department { .. } => dir.department(&raw).map_or(raw.clone(), |d| d.name.get(lang).to_string()),
+        FieldType::Class { .. } => dir.class(&raw).map_or(raw.clone(), |c| c.name.get(lang).to_string()),
+        FieldType::Person { .. } => {
+            dir.person(&raw).or_else(|| dir.person_by_email(&raw)).map_or(raw.clone(), |p| p.name.clone())
+        }
+        FieldType::Office { .. } => [
+            BodyKind::FunctionalOffice,
+            BodyKind::SchoolPartyAdminOffice,
+            BodyKind::StudentAffairsOffice,
+            BodyKind::UpperFederation,
+        ]
+        .into_iter()
+        .find_map(|k| dir.body(k, &crate::org::Scope::School, Some(&raw)))
+        .map_or(raw.clone(), |b| b.name.get(lang).to_string()),
+        _ => raw,
+    }
+}
+
 fn each(
     name: &str,
     v: &Value,

@@ -372,6 +372,10 @@ impl Machine<'_, '_> {
         let Some(r) = step.escalate.get(rung) else {
             return;
         };
+        if self.st.runs.get(&run).is_some_and(|x| x.escalated_rungs > rung) {
+            // Passed over already (see below): its own timer has nothing left to do.
+            return;
+        }
         if let Some(action) = r.action {
             self.emit(EventKind::AutoActed { run, action });
             let result = match action {
@@ -396,6 +400,16 @@ impl Machine<'_, '_> {
             ctx_people
         };
         if to.is_empty() {
+            return;
+        }
+        // Rungs are distinct people: a rung whose people already hold the task (the submitter who
+        // is also the president, say) asks nobody new, so the climb goes on to the next rung at once
+        // — unless that rung acts automatically, which keeps its own time.
+        let holders: Vec<String> = self.st.tasks_of(run).filter(|t| t.is_open()).map(|t| t.assignee.clone()).collect();
+        if to.iter().all(|p| holders.contains(p)) {
+            if step.escalate.get(rung + 1).is_some_and(|n| n.action.is_none()) {
+                self.climb(run, rung + 1);
+            }
             return;
         }
         let kind = match step.kind {

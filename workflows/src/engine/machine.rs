@@ -123,7 +123,9 @@ impl<'e, 'a> Machine<'e, 'a> {
                     Some((case, to)) => {
                         self.emit(EventKind::Routed { run, case, to: to.clone() });
                         self.emit(EventKind::StepCompleted { run, result: StepResult::Approved });
-                        self.enter(&to, parent, from);
+                        // A switch is a gate: the step behind it checks what the gate let through,
+                        // so approvals before the gate never carry over (no dedupe across a switch).
+                        self.enter(&to, parent, None);
                     }
                     None => {
                         self.emit(EventKind::StepCompleted { run, result: StepResult::Rejected });
@@ -148,9 +150,28 @@ impl<'e, 'a> Machine<'e, 'a> {
         needed: Option<u32>,
     ) -> RunId {
         let run = self.next_id();
-        let due_at = step.due.as_ref().map(|d| self.env.cal.add(self.env.now, d.value));
+        let clock = self.clock_start(step);
+        let due_at = step.due.as_ref().map(|d| self.env.cal.add(clock, d.value));
         self.emit(EventKind::StepEntered { run, step: step.name.clone(), parent, due_at, reviewers, needed });
         run
+    }
+
+    /// When the step's clock starts: entry, or the date in its `clock_from:` field (a date at the
+    /// local time of day of entry, a datetime at its instant).
+    fn clock_start(&self, step: &Step) -> chrono::DateTime<chrono::Utc> {
+        let now = self.env.now;
+        let Some(field) = &step.clock_from else { return now };
+        let Some(v) = self.st.form.get(&field.value).and_then(|v| v.as_str()) else { return now };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+            return t.with_timezone(&chrono::Utc);
+        }
+        let Ok(day) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") else { return now };
+        let time = now.with_timezone(&chrono_tz::Asia::Shanghai).time();
+        use chrono::TimeZone as _;
+        chrono_tz::Asia::Shanghai
+            .from_local_datetime(&day.and_time(time))
+            .earliest()
+            .map_or(now, |t| t.with_timezone(&chrono::Utc))
     }
 
     fn enter_task_step(
@@ -289,14 +310,17 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
-        let now = self.env.now;
+        let now = self.clock_start(step);
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
+        let working = step.due.as_ref().is_some_and(|d| d.value.unit == crate::duration::DurationUnit::WorkingDays);
         let mut reminders: Vec<Reminder> = step.remind.iter().map(|r| r.value).collect();
         if reminders.is_empty() && due_at.is_some() {
             reminders = vec![Reminder::Percent(50), Reminder::Percent(100)];
         }
         for (i, r) in reminders.iter().enumerate() {
             let (at, percent) = match (r, due_at) {
+                // A share of a working-day deadline is a share of its working time, on a working day.
+                (Reminder::Percent(p), Some(due)) if working => (self.env.cal.working_share(now, due, *p), Some(*p)),
                 (Reminder::Percent(p), Some(due)) => {
                     let span = (due - now).num_seconds() * i64::from(*p) / 100;
                     (now + chrono::Duration::seconds(span), Some(*p))
