@@ -121,11 +121,15 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         db,
         org: RwLock::new(Arc::new(OrgDirectory::new(org))),
         definitions: RwLock::new(Default::default()),
-        calendar: workflows::WorkCalendar::builtin(),
+        calendar: settings.calendar.load()?,
         metrics: Default::default(),
         committed: Default::default(),
         public_url: settings.server.public_url.clone(),
+        duties: settings.duties.clone(),
     });
+    if let Some(w) = app.calendar_warning() {
+        tracing::warn!(warning = %w, "working-day calendar");
+    }
     let mut token = None;
     if first && settings.seed.demo {
         app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -4,6 +4,7 @@
 //! someone else decided meanwhile is refused with 409).
 
 pub mod actions;
+pub mod calendar;
 pub mod definitions;
 pub mod org;
 pub mod tokens;
@@ -108,6 +109,8 @@ pub struct App {
     pub committed: tokio::sync::Notify,
     /// On SQLite, this process's writers take turns here (`App::writing`).
     pub write_gate: Option<tokio::sync::Mutex<()>>,
+    /// Thresholds and windows of the org checks and periodic duties (`[duties]`).
+    pub duties: workflows::org::checks::CheckSettings,
 }
 
 impl App {

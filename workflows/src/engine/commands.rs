@@ -55,7 +55,15 @@ impl Machine<'_, '_> {
             Visibility::NeedToKnow => true,
             Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &info),
         };
-        let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
+        // Titles read as people write them (zh-CN): enum labels, dates, names — not codes.
+        let shown: serde_json::Map<String, serde_json::Value> = form
+            .iter()
+            .map(|(k, v)| {
+                let text = crate::form::display_value(def.field(k), v, crate::catalog::Lang::Zh, env.dir);
+                (k.clone(), serde_json::Value::String(text))
+            })
+            .collect();
+        let title = compose_title(def.title.as_deref(), &shown, &def.name.zh);
         self.emit(EventKind::Submitted {
             request: request_id.to_string(),
             key: def.key.clone(),
