@@ -171,3 +171,24 @@ async fn a_missing_year_of_holidays_is_warned_about_and_a_file_adds_it() {
     assert_eq!(metric(&metrics(&app).await, "liandong_calendar_data_missing"), Some(0.0));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn duty_mails_name_units_and_write_dates_in_chinese() {
+    let app = liandong_tests::spawn(Backend::Sqlite, "dutymail").await;
+    let day = NaiveDate::from_ymd_opt(2025, 11, 24).unwrap();
+    let n = daemon::jobs::duties::on(&app.app, day).await.unwrap();
+    assert!(n > 0);
+    let is = |m: &lettre::Message, what: &str| text(m).contains(what);
+    let sent = app
+        .wait_for_mail(|m| m.iter().any(|m| is(m, "工作台账记录")) && m.iter().any(|m| is(m, "完成入门教育")))
+        .await;
+    // the silent ledger names the department SU, not `math`, and its last day in zh-CN
+    let ledger = text(sent.iter().find(|m| is(m, "工作台账记录")).unwrap());
+    assert!(ledger.contains("您联系的数学学院学生会自2025年"), "{ledger}");
+    assert!(!ledger.contains("math"), "{ledger}");
+    // the onboarding reminder writes both days as 2025年…月…日
+    let onboarding = text(sent.iter().find(|m| is(m, "完成入门教育")).unwrap());
+    let line = onboarding.lines().find(|l| l.contains("任职")).unwrap_or_default().to_string();
+    assert!(line.starts_with("您于2025年") && line.contains("日任职，请在") && !line.contains("2025-"), "{onboarding}");
+    app.stop().await;
+}
