@@ -179,9 +179,8 @@ async fn duty_mails_name_units_and_write_dates_in_chinese() {
     let n = daemon::jobs::duties::on(&app.app, day).await.unwrap();
     assert!(n > 0);
     let is = |m: &lettre::Message, what: &str| text(m).contains(what);
-    let sent = app
-        .wait_for_mail(|m| m.iter().any(|m| is(m, "工作台账记录")) && m.iter().any(|m| is(m, "完成入门教育")))
-        .await;
+    let sent =
+        app.wait_for_mail(|m| m.iter().any(|m| is(m, "工作台账记录")) && m.iter().any(|m| is(m, "完成入门教育"))).await;
     // the silent ledger names the department SU, not `math`, and its last day in zh-CN
     let ledger = text(sent.iter().find(|m| is(m, "工作台账记录")).unwrap());
     assert!(ledger.contains("您联系的数学学院学生会自2025年"), "{ledger}");

@@ -20,6 +20,8 @@ pub(super) struct Machine<'e, 'a> {
     events: Vec<Event>,
     effects: Vec<Effect>,
     entered: u32,
+    /// The step being entered was chosen by a switch (a gate): nothing passes it automatically.
+    via_gate: bool,
 }
 
 /// Steps one command may enter before the engine decides the definition is looping.
@@ -27,7 +29,7 @@ const MAX_STEPS_PER_COMMAND: u32 = 400;
 
 impl<'e, 'a> Machine<'e, 'a> {
     pub(super) fn new(env: &'e Env<'a>, st: Instance, actor: Actor, channel: Channel) -> Self {
-        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new(), entered: 0 }
+        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new(), entered: 0, via_gate: false }
     }
 
     pub(super) fn finish(self) -> Output {
@@ -79,6 +81,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             return;
         }
         self.entered += 1;
+        let gate = std::mem::take(&mut self.via_gate);
         if self.entered > MAX_STEPS_PER_COMMAND {
             // Policies (skips, auto-approvals) made a loop go round without anyone deciding.
             self.emit_as(Actor::System, EventKind::LoopStopped { step: name.to_string() });
@@ -91,8 +94,8 @@ impl<'e, 'a> Machine<'e, 'a> {
             return;
         };
         match &step.kind {
-            StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from),
-            StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from),
+            StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from, gate),
+            StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from, gate),
             StepKind::Notify { who } => {
                 let run = self.open_run(step, parent, Vec::new(), None);
                 let to = self.resolve(who);
@@ -124,7 +127,9 @@ impl<'e, 'a> Machine<'e, 'a> {
                         self.emit(EventKind::Routed { run, case, to: to.clone() });
                         self.emit(EventKind::StepCompleted { run, result: StepResult::Approved });
                         // A switch is a gate: the step behind it checks what the gate let through,
-                        // so approvals before the gate never carry over (no dedupe across a switch).
+                        // so approvals before the gate never carry over (no dedupe across a switch)
+                        // and the submitter cannot pass it by themselves (see enter_task_step).
+                        self.via_gate = true;
                         self.enter(&to, parent, None);
                     }
                     None => {
@@ -181,14 +186,20 @@ impl<'e, 'a> Machine<'e, 'a> {
         kind: TaskKind,
         parent: Option<(RunId, String)>,
         from: Option<RunId>,
+        gate: bool,
     ) {
         let pol = self.policies(step);
+        // Behind a gate, skipping or auto-approving one's own task would walk around it: forbid.
+        let self_approval = match pol.self_approval {
+            SelfApproval::Skip | SelfApproval::AutoApprove if gate => SelfApproval::Forbid,
+            other => other,
+        };
         let mut reviewers = self.resolve(&spec.who);
         let mut notes = Vec::new();
         let submitter = self.st.submitter.id.clone();
         let mut self_auto = false;
         if reviewers.contains(&submitter) {
-            match pol.self_approval {
+            match self_approval {
                 SelfApproval::Allow => {}
                 SelfApproval::Skip => notes.push(PolicyNote::SelfSkipped),
                 SelfApproval::AutoApprove => {

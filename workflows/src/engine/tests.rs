@@ -527,3 +527,25 @@ fn a_returned_request_can_be_abandoned_or_withdrawn() {
     assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Abandoned));
     r.replays();
 }
+
+#[test]
+fn a_step_behind_a_switch_is_never_passed_automatically() {
+    // given a definition whose policies would dedupe and auto-approve the submitter everywhere
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: one\npolicies: {{ dedupe: true, self_approval: auto_approve }}\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: gate }}\n  gate:\n    switch: {{ \"form.title == 'x'\": two, else: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done }}\n  done: {{ end: approved }}\n",
+        who(&["a"]),
+        who(&["a", "j"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    // when a approves the first step
+    r.approve("a");
+    // then behind the gate a is asked again (no dedupe) and the submitter j is taken off (no
+    // auto-approval of their own task): a person decides
+    assert_eq!(r.open().into_iter().map(|(_, p)| p).collect::<Vec<_>>(), ["a"]);
+    assert!(!r.events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::PolicyApplied { note: PolicyNote::Deduped { .. } | PolicyNote::SelfAutoApproved, .. }
+    )));
+    r.approve("a");
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
+}
