@@ -300,4 +300,40 @@ mod tests {
         let errs = check_form(&def(), &json!([1]), None).unwrap_err();
         assert_eq!(errs[0].code, "not_an_object");
     }
+
+    #[test]
+    fn values_are_shown_as_people_read_them() {
+        use crate::catalog::Lang::{En, Zh};
+        let dir = crate::org::generate::demo_directory();
+        let show = |key: &str, field: &str, v: serde_json::Value, lang| {
+            let def = crate::builtin::builtin(key).unwrap();
+            display_value(def.field(field), &v, lang, &dir)
+        };
+        assert_eq!(show("major_matter_report", "kind", json!("request"), Zh), "请示");
+        assert_eq!(show("major_matter_report", "matter_type", json!("major_meeting"), Zh), "召开本级学代会等重大会议");
+        assert_eq!(show("major_matter_report", "matter_type", json!("major_meeting"), En), "major meeting");
+        assert_eq!(show("major_matter_report", "event_date", json!("2027-01-20"), Zh), "2027年1月20日");
+        assert_eq!(show("major_matter_report", "event_date", json!("2027-01-20"), En), "20 Jan 2027");
+        assert_eq!(show("activity_cohost", "major", json!(true), Zh), "是");
+        assert_eq!(show("activity_cohost", "major", json!(false), En), "No");
+        assert_eq!(
+            show("activity_cohost", "cohost_departments", json!(["cs", "econ"]), Zh),
+            "计算机学院、经济管理学院"
+        );
+        assert_eq!(show("activity_cohost", "key_classes", json!(["cs-2023-1"]), Zh), "计算机2023级1班");
+        assert_eq!(
+            show("proposal_handling", "co_offices", json!(["library", "academic_affairs"]), En),
+            "Library, Academic Affairs Office"
+        );
+        assert_eq!(show("proposal_handling", "lead_office", json!("library"), Zh), "图书馆");
+        let president = dir.person(crate::org::generate::demo_people::CS_SU_PRESIDENT).unwrap().name.clone();
+        assert_eq!(
+            show("onboarding", "new_staff", json!(crate::org::generate::demo_people::CS_SU_PRESIDENT), Zh),
+            president
+        );
+        // what the definition or the org does not know is shown as given
+        assert_eq!(show("major_matter_report", "kind", json!("memo"), Zh), "memo");
+        assert_eq!(show("activity_cohost", "cohost_departments", json!(["nowhere"]), Zh), "nowhere");
+        assert_eq!(display_value(None, &json!(12), Zh, &dir), "12");
+    }
 }
