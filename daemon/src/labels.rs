@@ -3,6 +3,42 @@
 use workflows::catalog::Lang;
 use workflows::engine::{CancelReason, Channel, Decision};
 
+/// A request's form as people read it, in the definition's field order (then any other key):
+/// (field label, value) with enums by their option label, dates as 2027年1月20日, and
+/// departments, classes, offices and people by name ([`workflows::form::display_value`]).
+pub fn form_fields(
+    def: Option<&workflows::model::Definition>,
+    form: &serde_json::Map<String, serde_json::Value>,
+    lang: Lang,
+    org: &dyn workflows::org::Directory,
+) -> Vec<(String, String)> {
+    let declared = def.map(|d| d.form.as_slice()).unwrap_or_default();
+    let mut out: Vec<(String, String)> = declared
+        .iter()
+        .filter_map(|f| form.get(&f.name).map(|v| (f, v)))
+        .filter(|(_, v)| !v.is_null())
+        .map(|(f, v)| {
+            let label = f.label.as_ref().map_or_else(|| f.name.clone(), |l| l.get(lang).to_string());
+            (label, workflows::form::display_value(Some(f), v, lang, org))
+        })
+        .collect();
+    for (k, v) in form.iter().filter(|(k, v)| !v.is_null() && !declared.iter().any(|f| &f.name == *k)) {
+        out.push((k.clone(), workflows::form::display_value(None, v, lang, org)));
+    }
+    out
+}
+
+/// `text` cut to `max` characters, with … when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max).chain(['…']).collect() }
+}
+
+/// A deadline (Asia/Shanghai) as people read it: one at the end of a day reads as that day,
+/// `2026年12月2日（周三）当天` ([`workflows::calendar::format_deadline`]).
+pub fn deadline(t: chrono::DateTime<chrono::Utc>, lang: Lang) -> String {
+    workflows::calendar::format_deadline(t, lang)
+}
+
 /// 同意, 驳回…
 pub fn decision(d: Decision, lang: Lang) -> &'static str {
     let zh = lang == Lang::Zh;

@@ -24,6 +24,36 @@ pub struct Settings {
     pub jobs: Jobs,
     /// Decisions from mail: action links and replies.
     pub inbound: Inbound,
+    /// Working-day calendar files.
+    #[serde(default)]
+    pub calendar: Calendar,
+    /// Thresholds and windows of the org checks and periodic duties (domain.md §3 [default]s).
+    #[serde(default)]
+    pub duties: workflows::org::checks::CheckSettings,
+}
+
+/// `[calendar]`: the State Council's holidays and 调休 days, one YAML file per year.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    /// A directory of year files (`2027.yaml`, the format of `workflows/calendar/`), read at start
+    /// on top of the built-in years (a year found here replaces the built-in one). Empty: the
+    /// built-in years only. A file that does not read stops start-up with its `file:line:col`.
+    pub dir: String,
+}
+
+impl Calendar {
+    /// The working-day calendar these settings ask for.
+    pub fn load(&self) -> Result<workflows::WorkCalendar> {
+        let dir = self.dir.trim();
+        if dir.is_empty() {
+            return Ok(workflows::WorkCalendar::builtin());
+        }
+        workflows::WorkCalendar::with_dir(Path::new(dir)).map_err(|errs| {
+            let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("bad setting calendar.dir `{dir}`: {}", shown.join("; "))
+        })
+    }
 }
 
 /// `[inbound]`: decisions from mail.
@@ -277,7 +307,10 @@ impl Settings {
                 .with_list_parse_key("server.trusted_proxies"),
         );
         let cfg = b.build().context("reading the settings")?;
-        cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))
+        let s = cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))?;
+        let problems = s.duties.problems();
+        anyhow::ensure!(problems.is_empty(), "bad setting duties: {}", problems.join("; "));
+        Ok(s)
     }
 
     /// Loads from the process: `LIANDONG_ENV`, `--config`, `LIANDONG__…`.
@@ -331,5 +364,34 @@ mod tests {
         .to_string();
         assert!(e.contains("SOMETIMES") || e.contains("sqlite_synchronous"), "{e}");
         let _ = std::fs::remove_file(tmp);
+    }
+
+    #[test]
+    fn duty_thresholds_and_the_calendar_are_settings() {
+        let dir = config_dir();
+        let s = Settings::load(&dir, None, None, vec![]).unwrap();
+        assert_eq!(s.duties, workflows::org::checks::CheckSettings::default(), "default.toml says the defaults");
+        let s = Settings::load(
+            &dir,
+            None,
+            None,
+            vec![
+                ("LIANDONG__DUTIES__LEDGER_SILENT_DAYS".into(), "45".into()),
+                ("LIANDONG__DUTIES__ANNUAL_REPORT_FROM".into(), "11-01".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!((s.duties.ledger_silent_days, s.duties.annual_report_from.as_str()), (45, "11-01"));
+        let e = Settings::load(&dir, None, None, vec![("LIANDONG__DUTIES__ANNUAL_REPORT_TO".into(), "12-45".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("annual_report_to"), "{e}");
+        let e = Settings::load(&dir, None, None, vec![("LIANDONG__CALENDAR__DIR".into(), "/nonexistent/cal".into())])
+            .unwrap()
+            .calendar
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("calendar.dir") && e.contains("/nonexistent/cal"), "{e}");
     }
 }

@@ -129,7 +129,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         db,
         org: RwLock::new(Arc::new(OrgDirectory::new(org))),
         definitions: RwLock::new(Default::default()),
-        calendar: workflows::WorkCalendar::builtin(),
+        calendar: settings.calendar.load()?,
         metrics: Default::default(),
         committed: Default::default(),
         public_url: settings.server.public_url.clone(),
@@ -140,7 +140,11 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
             settings.server.login_asks_per_client,
             settings.server.login_asks_total,
         ),
+        duties: settings.duties.clone(),
     });
+    if let Some(w) = app.calendar_warning() {
+        tracing::warn!(warning = %w, "working-day calendar");
+    }
     let mut token = None;
     if first && settings.seed.demo {
         app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -17,6 +17,17 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const BUILTIN_YEARS: &[(&str, &str)] =
     &[("2025.yaml", include_str!("../calendar/2025.yaml")), ("2026.yaml", include_str!("../calendar/2026.yaml"))];
 
+/// Start of a working day's office hours, for reminders at a share of a working-day deadline
+/// ([`WorkCalendar::working_share`]); common office hours of Chinese universities.
+pub const WORK_DAY_START: NaiveTime = NaiveTime::from_hms_opt(8, 0, 0).expect("valid");
+/// End of a working day's office hours (see [`WORK_DAY_START`]).
+pub const WORK_DAY_END: NaiveTime = NaiveTime::from_hms_opt(18, 0, 0).expect("valid");
+
+/// The most calendar files [`WorkCalendar::with_dir`] reads.
+pub const MAX_CALENDAR_FILES: usize = 200;
+/// The largest calendar file [`WorkCalendar::with_dir`] reads, in bytes.
+pub const MAX_CALENDAR_FILE_BYTES: u64 = 256 * 1024;
+
 /// A problem in a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{pos}: {message}")]
@@ -97,6 +108,67 @@ impl WorkCalendar {
         if errors.is_empty() { Ok(cal) } else { Err(errors) }
     }
 
+    /// The built-in years, then every `*.yaml` file of `dir` (sorted by name): a year in `dir`
+    /// replaces the built-in data of that year, so a new State Council notice is a new file and a
+    /// restart, not a rebuild. Every problem of every file is reported (`file:line:col`). At most
+    /// [`MAX_CALENDAR_FILES`] files of at most [`MAX_CALENDAR_FILE_BYTES`] each.
+    pub fn with_dir(dir: &std::path::Path) -> Result<Self, Vec<CalendarError>> {
+        let io = |file: String, message: String| vec![CalendarError { file, pos: Pos::default(), message }];
+        let entries = std::fs::read_dir(dir).map_err(|e| io(dir.display().to_string(), e.to_string()))?;
+        let mut paths: Vec<std::path::PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        paths.sort();
+        if paths.len() > MAX_CALENDAR_FILES {
+            return Err(io(dir.display().to_string(), format!("more than {MAX_CALENDAR_FILES} calendar files")));
+        }
+        let mut texts = Vec::new();
+        for p in &paths {
+            let name = p.display().to_string();
+            let len = std::fs::metadata(p).map_err(|e| io(name.clone(), e.to_string()))?.len();
+            if len > MAX_CALENDAR_FILE_BYTES {
+                return Err(io(name, format!("larger than {MAX_CALENDAR_FILE_BYTES} bytes")));
+            }
+            texts.push((name.clone(), std::fs::read_to_string(p).map_err(|e| io(name, e.to_string()))?));
+        }
+        let files: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        let mut cal = Self::builtin();
+        cal.replace_years(Self::from_yaml_files(&files)?);
+        Ok(cal)
+    }
+
+    /// Takes every year of `other` in place of this calendar's data for that year.
+    pub fn replace_years(&mut self, other: WorkCalendar) {
+        for y in &other.years {
+            self.holidays.retain(|d, _| d.year() != *y);
+            self.workdays.retain(|d, _| d.year() != *y);
+        }
+        self.holidays.extend(other.holidays);
+        self.workdays.extend(other.workdays);
+        self.years.extend(other.years);
+    }
+
+    /// The years the data covers.
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    /// The year whose holiday data is missing and matters on `today`: this year, or — from
+    /// 1 November, when the State Council has usually published it — next year. Without it,
+    /// working days would be counted Monday to Friday, holidays and 调休 ignored.
+    pub fn missing_year(&self, today: NaiveDate) -> Option<i32> {
+        let y = today.year();
+        if !self.covers(y) {
+            Some(y)
+        } else if today.month() >= 11 && !self.covers(y + 1) {
+            Some(y + 1)
+        } else {
+            None
+        }
+    }
+
     /// Whether the data covers `year` (outside it, Monday–Friday are working days).
     pub fn covers(&self, year: i32) -> bool {
         self.years.contains(&year)
@@ -173,6 +245,41 @@ impl WorkCalendar {
         sign * count as i64
     }
 
+    /// The moment at `percent` % of the working time between `start` and `due` (a reminder's
+    /// time for a deadline in working days). Working time is the office hours
+    /// [`WORK_DAY_START`]–[`WORK_DAY_END`] (Asia/Shanghai) of the working days of this calendar
+    /// (holidays off, 调休 make-up days on), so the moment always falls inside office hours on a
+    /// working day — never on a weekend, in the Spring Festival or at 05:00. `percent` ≥ 100, or a
+    /// span with no working time in it, gives `due`.
+    pub fn working_share(&self, start: DateTime<Utc>, due: DateTime<Utc>, percent: u32) -> DateTime<Utc> {
+        if percent >= 100 || due <= start {
+            return due;
+        }
+        let (s, e) = (start.with_timezone(&Shanghai).naive_local(), due.with_timezone(&Shanghai).naive_local());
+        let segments = || {
+            s.date().iter_days().take_while(move |d| *d <= e.date()).filter(|d| self.is_working_day(*d)).filter_map(
+                move |d| {
+                    let a = NaiveDateTime::new(d, WORK_DAY_START).max(s);
+                    let b = NaiveDateTime::new(d, WORK_DAY_END).min(e);
+                    (b > a).then_some((a, b))
+                },
+            )
+        };
+        let total: i64 = segments().map(|(a, b)| (b - a).num_seconds()).sum();
+        if total == 0 {
+            return due;
+        }
+        let mut left = total * i64::from(percent) / 100;
+        for (a, b) in segments() {
+            let len = (b - a).num_seconds();
+            if left <= len {
+                return to_utc(a + Duration::seconds(left));
+            }
+            left -= len;
+        }
+        due
+    }
+
     /// The latest moment from which `d` still ends at or before `end` (for lead times).
     pub fn latest_start(&self, end: DateTime<Utc>, d: DurationSpec) -> DateTime<Utc> {
         let local = end.with_timezone(&Shanghai).naive_local();
@@ -242,6 +349,32 @@ pub fn format_local(t: DateTime<Utc>, lang: Lang) -> String {
     }
 }
 
+/// A day as people read it: `2026年12月15日` or `15 Dec 2026` (domain.md §5).
+pub fn format_date(d: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// A deadline as people read it (Asia/Shanghai). One at 00:00 is the end of the day before, so
+/// it reads as that day: `2026年12月2日（周三）当天` / `by the end of Wed 2 Dec 2026`; any other
+/// time reads `2026年12月2日（周三）17:00` / `Wed 2 Dec 2026 17:00`.
+pub fn format_deadline(t: DateTime<Utc>, lang: Lang) -> String {
+    let l = t.with_timezone(&Shanghai).naive_local();
+    let (day, end_of_day) =
+        if l.time() == NaiveTime::MIN { (l.date().pred_opt().unwrap_or(l.date()), true) } else { (l.date(), false) };
+    match lang {
+        Lang::Zh => {
+            let wd = ["一", "二", "三", "四", "五", "六", "日"][day.weekday().num_days_from_monday() as usize];
+            let tail = if end_of_day { "当天".to_string() } else { l.format("%H:%M").to_string() };
+            format!("{}（周{wd}）{tail}", format_date(day, lang))
+        }
+        Lang::En if end_of_day => format!("by the end of {}", day.format("%a %-d %b %Y")),
+        Lang::En => l.format("%a %-d %b %Y %H:%M").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +412,42 @@ mod tests {
     }
 
     #[test]
+    fn a_share_of_a_working_day_deadline_falls_in_office_hours_on_a_working_day() {
+        let cal = WorkCalendar::builtin();
+        // Friday 17:00 + 3wd = Wednesday 17:00; elapsed-time 50% was Monday 05:00. Working time:
+        // Fri 1h + Mon 10h + Tue 10h + Wed 9h = 30h; half = 15h → Tuesday 12:00.
+        let (start, due) = (sh(2025, 11, 21, 17, 0), sh(2025, 11, 26, 17, 0));
+        assert_eq!(cal.add(start, wd(3)), due);
+        assert_eq!(cal.working_share(start, due, 50), sh(2025, 11, 25, 12, 0));
+        // Friday 17:00 + 1wd = Monday 17:00: half was Sunday 05:00; now Monday 12:00.
+        let (start, due) = (sh(2025, 11, 21, 17, 0), sh(2025, 11, 24, 17, 0));
+        assert_eq!(cal.working_share(start, due, 50), sh(2025, 11, 24, 12, 0));
+        // 调休: Friday 2025-09-26 17:00 + 2wd = Monday 29 17:00 (Sunday 28 is a make-up working day):
+        // 1h + 10h + 9h = 20h, half = 10h → Sunday 28 17:00, a working day.
+        let (start, due) = (sh(2025, 9, 26, 17, 0), sh(2025, 9, 29, 17, 0));
+        assert_eq!(cal.add(start, wd(2)), due);
+        assert_eq!(cal.working_share(start, due, 50), sh(2025, 9, 28, 17, 0));
+        // Spring Festival 2026 (Feb 15–23 off; Sat Feb 14 a make-up day): Friday Feb 13 10:00 + 3wd
+        // = Wednesday Feb 25 10:00; working time 8h (13th) + 10h (14th) + 10h (24th) + 2h = 30h.
+        let (start, due) = (sh(2026, 2, 13, 10, 0), sh(2026, 2, 25, 10, 0));
+        assert_eq!(cal.add(start, wd(3)), due);
+        assert_eq!(cal.working_share(start, due, 25), sh(2026, 2, 13, 17, 30));
+        assert_eq!(cal.working_share(start, due, 50), sh(2026, 2, 14, 15, 0), "the make-up Saturday");
+        assert_eq!(cal.working_share(start, due, 75), sh(2026, 2, 24, 12, 30), "after the festival");
+        // every share of every start in a fortnight falls in office hours on a working day
+        for h in 0..24 * 14 {
+            let start = sh(2026, 2, 9, 0, 0) + Duration::hours(h);
+            let due = cal.add(start, wd(3));
+            for p in [10, 25, 50, 75, 90] {
+                let at = cal.working_share(start, due, p).with_timezone(&Shanghai).naive_local();
+                assert!(cal.is_working_day(at.date()), "{start} {p}% → {at}");
+                assert!((WORK_DAY_START..=WORK_DAY_END).contains(&at.time()), "{start} {p}% → {at}");
+            }
+        }
+        assert_eq!(cal.working_share(start, due, 100), due);
+    }
+
+    #[test]
     fn calendar_days_hours_and_months() {
         let cal = WorkCalendar::builtin();
         let t = sh(2025, 1, 31, 10, 0);
@@ -298,6 +467,38 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_adds_and_replaces_years_and_the_missing_year_is_told() {
+        let dir = std::env::temp_dir().join(format!("liandong-cal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // built-in only: 2025 and 2026; from 1 November 2026, 2027 is missing
+        let cal = WorkCalendar::builtin();
+        assert_eq!(cal.missing_year(d(2026, 10, 31)), None);
+        assert_eq!(cal.missing_year(d(2026, 11, 1)), Some(2027));
+        assert_eq!(cal.missing_year(d(2027, 1, 5)), Some(2027), "this year missing matters too");
+        // a file for a (made-up, test-only) year 2030, and one replacing 2026 with a single holiday
+        std::fs::write(dir.join("2030.yaml"), "year: 2030\nholidays:\n  - { date: 2030-01-01, name: 元旦 }\n").unwrap();
+        std::fs::write(dir.join("2026.yaml"), "year: 2026\nholidays:\n  - { date: 2026-03-02, name: 测试 }\n").unwrap();
+        std::fs::write(dir.join("README.txt"), "not a calendar").unwrap();
+        let cal = WorkCalendar::with_dir(&dir).unwrap();
+        assert!(cal.covers(2030) && cal.covers(2025));
+        assert!(!cal.is_working_day(d(2030, 1, 1)));
+        assert!(!cal.is_working_day(d(2026, 3, 2)));
+        assert!(cal.is_working_day(d(2026, 10, 8)), "the built-in 2026 National Day is replaced");
+        assert!(!cal.is_working_day(d(2025, 10, 8)), "2025 stays built-in");
+        // a bad file stops the load with its name and position
+        std::fs::write(dir.join("2031.yaml"), "year: 2031\nholidays:\n  - { date: 2031-02-30 }\n").unwrap();
+        let errs = WorkCalendar::with_dir(&dir).unwrap_err();
+        assert!(
+            errs[0].to_string().ends_with("2031.yaml:3:13: `2031-02-30` is not a date (write YYYY-MM-DD)"),
+            "{}",
+            errs[0]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(WorkCalendar::with_dir(&dir).is_err(), "a missing directory is an error");
+    }
+
+    #[test]
     fn bad_files_report_every_problem_with_positions() {
         let text = "year: 2025\nholidays:\n  - { date: 2025-13-01 }\n  - { date: 2024-05-01 }\nworkdays:\n  - { date: 2025-01-01 }\n";
         let errs = WorkCalendar::from_yaml_files(&[("bad.yaml", text)]).unwrap_err();
@@ -314,5 +515,12 @@ mod tests {
     fn formats_for_people() {
         assert_eq!(format_local(sh(2025, 9, 30, 17, 0), Lang::Zh), "2025年9月30日 17:00");
         assert_eq!(format_local(sh(2025, 9, 30, 17, 0), Lang::En), "30 Sep 2025 17:00");
+        // a deadline at the end of a working day reads as that day, not as 00:00 of the next
+        assert_eq!(format_deadline(sh(2026, 12, 3, 0, 0), Lang::Zh), "2026年12月2日（周三）当天");
+        assert_eq!(format_deadline(sh(2026, 12, 3, 0, 0), Lang::En), "by the end of Wed 2 Dec 2026");
+        assert_eq!(format_deadline(sh(2026, 12, 2, 17, 0), Lang::Zh), "2026年12月2日（周三）17:00");
+        assert_eq!(format_deadline(sh(2026, 12, 6, 9, 30), Lang::En), "Sun 6 Dec 2026 09:30");
+        let d = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!((format_date(d, Lang::Zh), format_date(d, Lang::En)), ("2026年12月5日".into(), "5 Dec 2026".into()));
     }
 }

@@ -147,6 +147,59 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
 }
 
 /// Checks one text value, or each value of a list when `multi`.
+/// A form value as people read it in `lang` (pages and mails; domain.md §5): an enum by its
+/// option's label (文种 `request` → 请示), a date as 2027年1月20日 / 20 Jan 2027, a datetime in
+/// Asia/Shanghai, a yes/no in words, departments, classes, offices and people by name, lists
+/// joined with 、 (zh) or `, ` (en). A value the definition or org does not know is shown as given.
+pub fn display_value(field: Option<&FormField>, v: &Value, lang: crate::catalog::Lang, dir: &dyn Directory) -> String {
+    use crate::catalog::{BodyKind, Lang};
+    let zh = lang == Lang::Zh;
+    if let Value::Array(items) = v {
+        let parts: Vec<String> = items.iter().map(|i| display_value(field, i, lang, dir)).collect();
+        return parts.join(if zh { "、" } else { ", " });
+    }
+    let raw = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => return String::new(),
+        Value::Bool(b) => {
+            return match (b, zh) {
+                (true, true) => "是",
+                (false, true) => "否",
+                (true, false) => "Yes",
+                (false, false) => "No",
+            }
+            .into();
+        }
+        other => other.to_string(),
+    };
+    let Some(field) = field else { return raw };
+    match &field.ty {
+        FieldType::Enum { labels, .. } => {
+            labels.get(&raw).map(|l| l.get(lang)).filter(|l| !l.is_empty()).map_or(raw.clone(), str::to_string)
+        }
+        FieldType::Date => {
+            NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_or(raw.clone(), |d| crate::calendar::format_date(d, lang))
+        }
+        FieldType::Datetime => DateTime::parse_from_rfc3339(&raw)
+            .map_or(raw.clone(), |t| crate::calendar::format_local(t.with_timezone(&chrono::Utc), lang)),
+        FieldType::Department { .. } => dir.department(&raw).map_or(raw.clone(), |d| d.name.get(lang).to_string()),
+        FieldType::Class { .. } => dir.class(&raw).map_or(raw.clone(), |c| c.name.get(lang).to_string()),
+        FieldType::Person { .. } => {
+            dir.person(&raw).or_else(|| dir.person_by_email(&raw)).map_or(raw.clone(), |p| p.name.clone())
+        }
+        FieldType::Office { .. } => [
+            BodyKind::FunctionalOffice,
+            BodyKind::SchoolPartyAdminOffice,
+            BodyKind::StudentAffairsOffice,
+            BodyKind::UpperFederation,
+        ]
+        .into_iter()
+        .find_map(|k| dir.body(k, &crate::org::Scope::School, Some(&raw)))
+        .map_or(raw.clone(), |b| b.name.get(lang).to_string()),
+        _ => raw,
+    }
+}
+
 fn each(
     name: &str,
     v: &Value,
@@ -246,5 +299,41 @@ mod tests {
         assert_eq!((errs[0].field.as_str(), errs[0].code), ("title", "required"));
         let errs = check_form(&def(), &json!([1]), None).unwrap_err();
         assert_eq!(errs[0].code, "not_an_object");
+    }
+
+    #[test]
+    fn values_are_shown_as_people_read_them() {
+        use crate::catalog::Lang::{En, Zh};
+        let dir = crate::org::generate::demo_directory();
+        let show = |key: &str, field: &str, v: serde_json::Value, lang| {
+            let def = crate::builtin::builtin(key).unwrap();
+            display_value(def.field(field), &v, lang, &dir)
+        };
+        assert_eq!(show("major_matter_report", "kind", json!("request"), Zh), "请示");
+        assert_eq!(show("major_matter_report", "matter_type", json!("major_meeting"), Zh), "召开本级学代会等重大会议");
+        assert_eq!(show("major_matter_report", "matter_type", json!("major_meeting"), En), "major meeting");
+        assert_eq!(show("major_matter_report", "event_date", json!("2027-01-20"), Zh), "2027年1月20日");
+        assert_eq!(show("major_matter_report", "event_date", json!("2027-01-20"), En), "20 Jan 2027");
+        assert_eq!(show("activity_cohost", "major", json!(true), Zh), "是");
+        assert_eq!(show("activity_cohost", "major", json!(false), En), "No");
+        assert_eq!(
+            show("activity_cohost", "cohost_departments", json!(["cs", "econ"]), Zh),
+            "计算机学院、经济管理学院"
+        );
+        assert_eq!(show("activity_cohost", "key_classes", json!(["cs-2023-1"]), Zh), "计算机2023级1班");
+        assert_eq!(
+            show("proposal_handling", "co_offices", json!(["library", "academic_affairs"]), En),
+            "Library, Academic Affairs Office"
+        );
+        assert_eq!(show("proposal_handling", "lead_office", json!("library"), Zh), "图书馆");
+        let president = dir.person(crate::org::generate::demo_people::CS_SU_PRESIDENT).unwrap().name.clone();
+        assert_eq!(
+            show("onboarding", "new_staff", json!(crate::org::generate::demo_people::CS_SU_PRESIDENT), Zh),
+            president
+        );
+        // what the definition or the org does not know is shown as given
+        assert_eq!(show("major_matter_report", "kind", json!("memo"), Zh), "memo");
+        assert_eq!(show("activity_cohost", "cohost_departments", json!(["nowhere"]), Zh), "nowhere");
+        assert_eq!(display_value(None, &json!(12), Zh, &dir), "12");
     }
 }

@@ -86,6 +86,11 @@ pub struct Step {
     pub remind: Vec<Spanned<Reminder>>,
     /// The escalation ladder, rung by rung.
     pub escalate: Vec<Rung>,
+    /// `clock_from: form.<date field>`: the step's clock (`due`, absolute reminders, escalation
+    /// rungs) runs from that date instead of from when the step is entered — M4's "一个月内" counts
+    /// from the appointment (任职) date. A date counts at the local time of day the step was entered
+    /// (Asia/Shanghai); a datetime counts from its instant. Missing or unreadable value: entry time.
+    pub clock_from: Option<Spanned<String>>,
     /// Per-step overrides of the definition's policies.
     pub policies: PolicyOverrides,
     /// Where to go next.

@@ -350,6 +350,22 @@ impl Validator<'_> {
                 )),
             }
         }
+        for step in &def.steps {
+            let Some(c) = &step.clock_from else { continue };
+            match def.field(&c.value).map(|f| &f.ty) {
+                Some(FieldType::Date | FieldType::Datetime) => {}
+                Some(_) => self.out.push(Diagnostic::error(
+                    "type_mismatch",
+                    c.pos,
+                    format!("`clock_from:` must be a date field; `{}` is not", c.value),
+                )),
+                None => self.out.push(Diagnostic::error(
+                    "unknown_field",
+                    c.pos,
+                    format!("the form has no field `{}`", c.value),
+                )),
+            }
+        }
         for e in exprs {
             self.out.extend(e.check(&def.form));
         }

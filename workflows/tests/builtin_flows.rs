@@ -314,6 +314,74 @@ fn onboarding_escalates_after_a_month() {
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
 }
 
+/// (rung, people, when) of every escalation of a transcript.
+fn escalations(t: &Transcript) -> Vec<(usize, Vec<String>, DateTime<Utc>)> {
+    t.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Escalated { rung, to, .. } => Some((*rung, to.clone(), e.at)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn onboarding_clock_runs_from_the_appointment_date_and_rungs_are_distinct_people() {
+    // given the CS department SU president submits on Monday 24 Nov 2025 an onboarding for a member
+    // appointed two weeks earlier, on 10 Nov, and nobody acts
+    let form = json!({ "new_staff": "2023010215", "new_staff_name": "新干事", "appointed_on": "2025-11-10" });
+    let t = run("onboarding", dp::CS_SU_PRESIDENT, form, monday(), Script::default().with("complete", &[Choice::Wait]));
+    // then the month runs from 10 Nov: due 10 Dec, day-21 reminder on 1 Dec
+    let due = t.state.runs.values().find(|r| r.step == "complete").unwrap().due_at;
+    assert_eq!(due, Some(sh(2025, 12, 10, 9)));
+    let reminders: Vec<DateTime<Utc>> =
+        t.events.iter().filter(|e| matches!(e.kind, EventKind::Reminded { .. })).map(|e| e.at).collect();
+    assert_eq!(reminders[0], sh(2025, 12, 1, 9), "day 21 after the appointment");
+    // and the ladder: the submitter (the president) at one month; the president again at 35 days
+    // asks nobody new, so it goes straight on to the League secretary — three distinct people
+    assert_eq!(
+        escalations(&t),
+        [
+            (0, vec![dp::CS_SU_PRESIDENT.to_string()], sh(2025, 12, 10, 9)),
+            (2, vec![dp::CS_LEAGUE_SECRETARY.to_string()], sh(2025, 12, 15, 9)),
+        ]
+    );
+}
+
+#[test]
+fn onboarding_of_school_su_staff_climbs_the_school_su() {
+    // given a school SU division head (a student of a department) submits an onboarding
+    let head = holders("school_su", Role::DivisionHead)[0].clone();
+    let form = json!({ "new_staff": "2023010215", "new_staff_name": "新干事", "appointed_on": "2025-11-24" });
+    let t = run("onboarding", &head, form, monday(), Script::default().with("complete_school", &[Choice::Wait]));
+    // then it climbs division head → school SU president → 校团委, never the home department
+    let people: Vec<Vec<String>> = escalations(&t).into_iter().map(|(_, p, _)| p).collect();
+    assert_eq!(
+        people,
+        [
+            vec![head.clone()],
+            vec![dp::SCHOOL_SU_PRESIDENT.to_string()],
+            vec![dp::LEAGUE_COMMITTEE_SECRETARY.to_string()]
+        ]
+    );
+    let home = demo_directory().person(&head).unwrap().department.clone().unwrap();
+    let home_people: Vec<String> = [Role::President, Role::Secretary]
+        .into_iter()
+        .flat_map(|r| {
+            holders(&format!("department_su@{home}"), r)
+                .into_iter()
+                .chain(holders(&format!("department_league_org@{home}"), r))
+        })
+        .collect();
+    assert!(!home_people.is_empty());
+    assert!(
+        !t.events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::TaskCreated { assignee, .. } if home_people.contains(assignee))),
+        "nobody of the home department {home} is asked"
+    );
+}
+
 #[test]
 fn proposal_goes_to_lead_and_co_offices_in_parallel() {
     let delegate = holders("student_congress", Role::Delegate)[0].clone();
@@ -441,6 +509,45 @@ fn service_project_cannot_close_without_a_student_evaluation() {
 }
 
 #[test]
+fn service_project_closure_review_is_never_skipped_by_dedupe() {
+    // given a project submitted with its evaluation already there: the League secretary approves it
+    // and is also the closure reviewer behind the gate
+    let form = json!({ "title": "宿舍维修反馈小程序", "plan": "……", "co_design_input": "三次同学座谈",
+                       "co_design_participants": 24, "evaluation_classes": 3 });
+    let t = run("service_project", dp::CS_SU_VICE_PRESIDENT, form, monday(), Script::default());
+    // then the League secretary is asked again at closure, and nothing is decided by dedupe
+    assert_eq!(asked(&t)["closure_review"], [dp::CS_LEAGUE_SECRETARY]);
+    assert!(
+        !t.events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::PolicyApplied { note: engine::PolicyNote::Deduped { .. }, .. }))
+    );
+    let closure = t.state.tasks.values().find(|x| x.step == "closure_review").unwrap().id;
+    let decided_by = t.events.iter().find_map(|e| match &e.kind {
+        EventKind::TaskDecided { task, .. } if *task == closure => Some(e.actor.clone()),
+        _ => None,
+    });
+    assert!(
+        matches!(&decided_by, Some(engine::Actor::Person { id, .. }) if id == dp::CS_LEAGUE_SECRETARY),
+        "decided by the secretary, not by the system: {decided_by:?}"
+    );
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn school_su_service_project_is_approved_inside_the_school_su() {
+    let head = holders("school_su", Role::DivisionHead)[0].clone();
+    let form = json!({ "title": "校园志愿服务地图", "plan": "……", "co_design_input": "问卷", "co_design_participants": 40,
+                       "evaluation_students": 45 });
+    let t = run("service_project", &head, form, monday(), Script::default());
+    let a = asked(&t);
+    assert_eq!(a["approval_school"], [dp::SCHOOL_SU_PRESIDENT, dp::SCHOOL_SU_SECRETARY_GENERAL]);
+    assert_eq!(a["closure_review_school"], [dp::SCHOOL_SU_SECRETARY_GENERAL]);
+    assert!(!a.contains_key("approval") && !a.contains_key("closure_review"), "{a:?}");
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
 fn annual_reports_and_the_federation_summary() {
     let form = json!({ "year": 2025, "title": "工作报告", "report": "……", "symposium_date": "2025-11-10",
                        "classes_attended": 5, "non_graduating_classes": 6 });
@@ -464,6 +571,7 @@ fn a_poor_assessment_leads_to_an_admonition() {
     let form =
         json!({ "year": 2025, "department": "econ", "score": 52.5, "grade": "poor", "findings": "自身管理不严。" });
     let t = run("annual_assessment", dp::SCHOOL_SU_PRESIDENT, form, monday(), Script::default());
+    assert_eq!(t.state.title, "2025年度经济管理学院学生会考核", "the department by name, not its code");
     let a = asked(&t);
     assert_eq!(
         a["admonition"],

@@ -4,6 +4,7 @@
 //! someone else decided meanwhile is refused with 409).
 
 pub mod actions;
+pub mod calendar;
 pub mod definitions;
 pub mod delegations;
 pub mod org;
@@ -114,6 +115,8 @@ pub struct App {
     pub metrics_token_sha256: Option<[u8; 32]>,
     /// Rate limits of asking for a login link.
     pub logins: crate::web::limits::LoginLimits,
+    /// Thresholds and windows of the org checks and periodic duties (`[duties]`).
+    pub duties: workflows::org::checks::CheckSettings,
 }
 
 impl App {

@@ -205,6 +205,11 @@ pub async fn render(
         ("liandong_open_tasks", "Tasks waiting for a reviewer.", open),
         ("liandong_outbox_pending", "Notifications not delivered yet (the delivery queue's depth).", outbox as u64),
         ("liandong_timers_pending", "Reminders and escalations not fired yet.", timers),
+        (
+            "liandong_calendar_data_missing",
+            "1 while holiday data that matters now is missing (this year, or next year from 1 November; /readyz names it).",
+            u64::from(app.calendar_warning().is_some()),
+        ),
     ] {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));
     }

@@ -24,15 +24,20 @@ pub fn router() -> Router<State> {
         .route("/api/v1/mail-actions", get(mail_actions))
 }
 
-async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, &'static str) {
+/// `ready`, or why not; a missing year of holiday data is a warning line after `ready` (the
+/// daemon still serves, but deadlines in that year ignore holidays and 调休).
+async fn ready(extract::State(app): extract::State<State>) -> (StatusCode, String) {
     use entities::MigratorTrait;
     if app.db.execute_unprepared("SELECT 1").await.is_err() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".into());
     }
     match entities::Migrator::get_pending_migrations(&app.db).await {
-        Ok(pending) if pending.is_empty() => (StatusCode::OK, "ready"),
-        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run liandong migrate"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable"),
+        Ok(pending) if pending.is_empty() => match app.calendar_warning() {
+            Some(w) => (StatusCode::OK, format!("ready\nwarning: {w}")),
+            None => (StatusCode::OK, "ready".into()),
+        },
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending: run liandong migrate".into()),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable".into()),
     }
 }
 

@@ -72,6 +72,9 @@ pub async fn relay(app: &App, cfg: &Config, queue: &Queue) -> anyhow::Result<usi
     }
 }
 
+/// The longest form value a mail shows, in characters (the page shows it whole).
+const MAIL_FIELD_CHARS: usize = 300;
+
 /// How many due rows the relay hands on at once.
 const RELAY_BATCH: u64 = 500;
 
@@ -201,13 +204,17 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
         submitter,
         department,
         step: step_label,
-        due: task.and_then(|t| t.due_at).map(|d| workflows::calendar::format_local(d, lang)),
+        due: task.and_then(|t| t.due_at).map(|d| crate::labels::deadline(d, lang)),
         outcome: match st.status {
             Status::Finished(o) => Some(o.label().get(lang).to_string()),
             _ => None,
         },
         link: format!("{base}/requests/{}", st.id),
         valid_days: cfg.link_days,
+        fields: crate::labels::form_fields(def.as_deref(), &st.form, lang, org.as_ref())
+            .into_iter()
+            .map(|(label, value)| mail::Field { label, value: crate::labels::cut(&value, MAIL_FIELD_CHARS) })
+            .collect(),
         ..Default::default()
     };
     if let Some(rest) = row.template.strip_prefix("reply_unclear:") {

@@ -18,8 +18,10 @@ pub fn register(monitor: Monitor, app: Arc<App>, schedule: cron::Schedule, name:
     let name = format!("{name}-duties");
     let catch_up = app.clone();
     tokio::spawn(async move {
-        if let Err(e) = today(&catch_up).await {
-            tracing::warn!(error = %e, "periodic duties at start");
+        match today(&catch_up).await {
+            // The notices sent at start count like the schedule's.
+            Ok(n) => catch_up.metrics.duty_run(n),
+            Err(e) => tracing::warn!(error = %e, "periodic duties at start"),
         }
     });
     monitor.register(move |restarts| {
@@ -50,7 +52,10 @@ pub async fn on(app: &App, day: chrono::NaiveDate) -> anyhow::Result<usize> {
     let org = app.org();
     let now = chrono::Utc::now().timestamp_millis();
     let mut new = 0;
-    for n in workflows::duties::due(&org, day) {
+    if let Some(w) = app.calendar_warning_on(day) {
+        tracing::warn!(warning = %w, "working-day calendar");
+    }
+    for n in workflows::duties::due_with(&org, day, &app.duties) {
         let lang =
             if org.person(&n.person).is_some_and(|p| p.lang == workflows::catalog::Lang::En) { "en" } else { "zh" };
         if entities::store::jobs::record_duty(&app.db, &n, lang, now).await? {

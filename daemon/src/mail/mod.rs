@@ -50,6 +50,18 @@ pub struct Content {
     pub valid_days: i64,
     /// A last paragraph.
     pub note: Option<String>,
+    /// The request's form as people read it (label, value; long values cut), see
+    /// [`crate::labels::form_fields`].
+    pub fields: Vec<Field>,
+}
+
+/// One form field in a mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// The field's label, e.g. 文种.
+    pub label: String,
+    /// Its value as people read it, e.g. 请示.
+    pub value: String,
 }
 
 /// A button in a task mail.
@@ -183,6 +195,7 @@ fn body(lang: Lang, subject: String, lead: &str, c: &Content) -> Rendered {
         submitter => &c.submitter, department => &c.department, step => &c.step, due => &c.due,
         outcome => &c.outcome, link => &c.link, decision => &c.decision, comment => &c.comment,
         actions => &c.actions, reply => &c.reply, valid_days => c.valid_days, note => &c.note,
+        fields => &c.fields,
     };
     let l = if lang == Lang::Zh { "zh" } else { "en" };
     let body = |kind: &str| {

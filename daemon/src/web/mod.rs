@@ -264,21 +264,9 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
             format!("{submitter} ({})", d.name.get(lang))
         };
     }
-    let fields = st
-        .form
-        .iter()
-        .map(|(k, v)| FieldView {
-            label: def
-                .as_ref()
-                .and_then(|d| d.form.iter().find(|f| &f.name == k))
-                .and_then(|f| f.label.as_ref().map(|l| l.get(lang).to_string()))
-                .unwrap_or_else(|| k.clone()),
-            value: match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            },
-        })
+    let fields = crate::labels::form_fields(def.as_deref(), &st.form, lang, org.as_ref())
+        .into_iter()
+        .map(|(label, value)| FieldView { label, value })
         .collect();
     let events = entities::store::requests::events(&app.db, &st.id).await.unwrap_or_default();
     let history = events
@@ -355,7 +343,7 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
         workflow: def.as_ref().map_or(st.key.clone(), |d| d.name.get(lang).to_string()),
         submitter,
         step,
-        due: task.and_then(|t| t.due_at).map(|d| workflows::calendar::format_local(d, lang)),
+        due: task.and_then(|t| t.due_at).map(|d| crate::labels::deadline(d, lang)),
         fields,
         history,
     }

@@ -61,7 +61,15 @@ impl Machine<'_, '_> {
             Visibility::NeedToKnow => true,
             Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &info),
         };
-        let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
+        // Titles read as people write them (zh-CN): enum labels, dates, names — not codes.
+        let shown: serde_json::Map<String, serde_json::Value> = form
+            .iter()
+            .map(|(k, v)| {
+                let text = crate::form::display_value(def.field(k), v, crate::catalog::Lang::Zh, env.dir);
+                (k.clone(), serde_json::Value::String(text))
+            })
+            .collect();
+        let title = compose_title(def.title.as_deref(), &shown, &def.name.zh);
         self.emit(EventKind::Submitted {
             request: request_id.to_string(),
             key: def.key.clone(),
@@ -448,6 +456,10 @@ impl Machine<'_, '_> {
         let Some(r) = step.escalate.get(rung) else {
             return;
         };
+        if self.st.runs.get(&run).is_some_and(|x| x.escalated_rungs > rung) {
+            // Passed over already (see below): its own timer has nothing left to do.
+            return;
+        }
         if let Some(action) = r.action {
             self.emit(EventKind::AutoActed { run, action });
             let result = match action {
@@ -494,6 +506,16 @@ impl Machine<'_, '_> {
             ctx_people
         };
         if to.is_empty() {
+            return;
+        }
+        // Rungs are distinct people: a rung whose people already hold the task (the submitter who
+        // is also the president, say) asks nobody new, so the climb goes on to the next rung at once
+        // — unless that rung acts automatically, which keeps its own time.
+        let holders: Vec<String> = self.st.tasks_of(run).filter(|t| t.is_open()).map(|t| t.assignee.clone()).collect();
+        if to.iter().all(|p| holders.contains(p)) {
+            if step.escalate.get(rung + 1).is_some_and(|n| n.action.is_none()) {
+                self.climb(run, rung + 1);
+            }
             return;
         }
         let kind = match step.kind {

@@ -20,6 +20,8 @@ pub(super) struct Machine<'e, 'a> {
     events: Vec<Event>,
     effects: Vec<Effect>,
     entered: u32,
+    /// The step being entered was chosen by a switch (a gate): nothing passes it automatically.
+    via_gate: bool,
 }
 
 /// Steps one command may enter before the engine decides the definition is looping.
@@ -27,7 +29,7 @@ const MAX_STEPS_PER_COMMAND: u32 = 400;
 
 impl<'e, 'a> Machine<'e, 'a> {
     pub(super) fn new(env: &'e Env<'a>, st: Instance, actor: Actor, channel: Channel) -> Self {
-        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new(), entered: 0 }
+        Self { env, st, actor, channel, events: Vec::new(), effects: Vec::new(), entered: 0, via_gate: false }
     }
 
     pub(super) fn finish(self) -> Output {
@@ -79,6 +81,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             return;
         }
         self.entered += 1;
+        let gate = std::mem::take(&mut self.via_gate);
         if self.entered > MAX_STEPS_PER_COMMAND {
             // Policies (skips, auto-approvals) made a loop go round without anyone deciding.
             self.emit_as(Actor::System, EventKind::LoopStopped { step: name.to_string() });
@@ -91,8 +94,8 @@ impl<'e, 'a> Machine<'e, 'a> {
             return;
         };
         match &step.kind {
-            StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from),
-            StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from),
+            StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from, gate),
+            StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from, gate),
             StepKind::Notify { who } => {
                 let run = self.open_run(step, parent, Vec::new(), None);
                 let to = self.resolve(who);
@@ -123,7 +126,11 @@ impl<'e, 'a> Machine<'e, 'a> {
                     Some((case, to)) => {
                         self.emit(EventKind::Routed { run, case, to: to.clone() });
                         self.emit(EventKind::StepCompleted { run, result: StepResult::Approved });
-                        self.enter(&to, parent, from);
+                        // A switch is a gate: the step behind it checks what the gate let through,
+                        // so approvals before the gate never carry over (no dedupe across a switch)
+                        // and the submitter cannot pass it by themselves (see enter_task_step).
+                        self.via_gate = true;
+                        self.enter(&to, parent, None);
                     }
                     None => {
                         self.emit(EventKind::StepCompleted { run, result: StepResult::Rejected });
@@ -148,9 +155,28 @@ impl<'e, 'a> Machine<'e, 'a> {
         needed: Option<u32>,
     ) -> RunId {
         let run = self.next_id();
-        let due_at = step.due.as_ref().map(|d| self.env.cal.add(self.env.now, d.value));
+        let clock = self.clock_start(step);
+        let due_at = step.due.as_ref().map(|d| self.env.cal.add(clock, d.value));
         self.emit(EventKind::StepEntered { run, step: step.name.clone(), parent, due_at, reviewers, needed });
         run
+    }
+
+    /// When the step's clock starts: entry, or the date in its `clock_from:` field (a date at the
+    /// local time of day of entry, a datetime at its instant).
+    fn clock_start(&self, step: &Step) -> chrono::DateTime<chrono::Utc> {
+        let now = self.env.now;
+        let Some(field) = &step.clock_from else { return now };
+        let Some(v) = self.st.form.get(&field.value).and_then(|v| v.as_str()) else { return now };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+            return t.with_timezone(&chrono::Utc);
+        }
+        let Ok(day) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") else { return now };
+        let time = now.with_timezone(&chrono_tz::Asia::Shanghai).time();
+        use chrono::TimeZone as _;
+        chrono_tz::Asia::Shanghai
+            .from_local_datetime(&day.and_time(time))
+            .earliest()
+            .map_or(now, |t| t.with_timezone(&chrono::Utc))
     }
 
     fn enter_task_step(
@@ -160,14 +186,20 @@ impl<'e, 'a> Machine<'e, 'a> {
         kind: TaskKind,
         parent: Option<(RunId, String)>,
         from: Option<RunId>,
+        gate: bool,
     ) {
         let pol = self.policies(step);
+        // Behind a gate, skipping or auto-approving one's own task would walk around it: forbid.
+        let self_approval = match pol.self_approval {
+            SelfApproval::Skip | SelfApproval::AutoApprove if gate => SelfApproval::Forbid,
+            other => other,
+        };
         let mut reviewers = self.resolve(&spec.who);
         let mut notes = Vec::new();
         let submitter = self.st.submitter.id.clone();
         let mut self_auto = false;
         if reviewers.contains(&submitter) {
-            match pol.self_approval {
+            match self_approval {
                 SelfApproval::Allow => {}
                 SelfApproval::Skip => notes.push(PolicyNote::SelfSkipped),
                 SelfApproval::AutoApprove => {
@@ -363,14 +395,17 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
-        let now = self.env.now;
+        let now = self.clock_start(step);
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
+        let working = step.due.as_ref().is_some_and(|d| d.value.unit == crate::duration::DurationUnit::WorkingDays);
         let mut reminders: Vec<Reminder> = step.remind.iter().map(|r| r.value).collect();
         if reminders.is_empty() && due_at.is_some() {
             reminders = vec![Reminder::Percent(50), Reminder::Percent(100)];
         }
         for (i, r) in reminders.iter().enumerate() {
             let (at, percent) = match (r, due_at) {
+                // A share of a working-day deadline is a share of its working time, on a working day.
+                (Reminder::Percent(p), Some(due)) if working => (self.env.cal.working_share(now, due, *p), Some(*p)),
                 (Reminder::Percent(p), Some(due)) => {
                     let span = (due - now).num_seconds() * i64::from(*p) / 100;
                     (now + chrono::Duration::seconds(span), Some(*p))

@@ -398,6 +398,24 @@ fn dedupe_approves_the_same_person_on_the_next_step() {
 }
 
 #[test]
+fn a_percentage_reminder_falls_at_that_share_of_the_working_time() {
+    // given a 3wd step entered on Friday 21 Nov 2025 at 17:00 (due Wednesday 17:00); elapsed time
+    // put the 50% reminder at Monday 05:00 and 25% on Saturday
+    let yaml = one_step(&format!("    approve: {{ who: {} }}\n    due: 3wd\n    remind: [25%, 50%]", who(&["a"])));
+    let def = def(&yaml);
+    let (dir, cal) = (People::new(), WorkCalendar::builtin());
+    let friday = Utc.with_ymd_and_hms(2025, 11, 21, 9, 0, 0).unwrap();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: friday };
+    let st = submit(&env, "R1", "j", Channel::Api, &json!({ "title": "测试申请" })).unwrap().state;
+    let run = st.active_runs().next().unwrap().id;
+    // then: 30 working hours (08:00–18:00), 25% = 7.5h → Monday 14:30, 50% = 15h → Tuesday 12:00
+    let sh = |d, h, m| Utc.with_ymd_and_hms(2025, 11, d, h, m, 0).unwrap() - chrono::Duration::hours(8);
+    assert_eq!(st.runs[&run].due_at, Some(sh(26, 17, 0)));
+    assert_eq!(st.timers[&format!("{run}:remind:0")].at, sh(24, 14, 30));
+    assert_eq!(st.timers[&format!("{run}:remind:1")].at, sh(25, 12, 0));
+}
+
+#[test]
 fn reminders_then_escalation_then_auto_action_in_working_days() {
     let yaml = one_step(&format!(
         "    approve: {{ who: {} }}\n    due: 2wd\n    remind: [50%, 100%]\n    escalate:\n      - {{ after: 3wd, to: {{ person: b }} }}\n      - {{ after: 5wd, action: approve }}",
@@ -753,4 +771,26 @@ fn resubmit_recomputes_title_and_need_to_know_once_sensitive_always() {
     assert!(r.st.need_to_know, "once need-to-know, always");
     assert_eq!(r.st.title, "事件（normal）");
     r.replays();
+}
+
+#[test]
+fn a_step_behind_a_switch_is_never_passed_automatically() {
+    // given a definition whose policies would dedupe and auto-approve the submitter everywhere
+    let yaml = format!(
+        "key: t\nversion: 1\nname: {{ zh: 测试, en: T }}\nform:\n  title: {{ type: text }}\nstart: one\npolicies: {{ dedupe: true, self_approval: auto_approve }}\nsteps:\n  one:\n    approve: {{ who: {} }}\n    next: {{ approve: gate }}\n  gate:\n    switch: {{ \"form.title == 'x'\": two, else: two }}\n  two:\n    approve: {{ who: {} }}\n    next: {{ approve: done }}\n  done: {{ end: approved }}\n",
+        who(&["a"]),
+        who(&["a", "j"])
+    );
+    let mut r = Run::start(&yaml, People::new(), "j");
+    // when a approves the first step
+    r.approve("a");
+    // then behind the gate a is asked again (no dedupe) and the submitter j is taken off (no
+    // auto-approval of their own task): a person decides
+    assert_eq!(r.open().into_iter().map(|(_, p)| p).collect::<Vec<_>>(), ["a"]);
+    assert!(!r.events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::PolicyApplied { note: PolicyNote::Deduped { .. } | PolicyNote::SelfAutoApproved, .. }
+    )));
+    r.approve("a");
+    assert_eq!(r.status(), Status::Finished(crate::model::Outcome::Approved));
 }

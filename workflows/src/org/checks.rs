@@ -22,8 +22,131 @@ fn finding(code: &'static str, severity: Severity, subject: &str, zh: String, en
     OrgFinding { code, severity, subject: subject.to_string(), message: Label::new(zh, en) }
 }
 
-/// Runs every check on `day`.
+/// The thresholds and windows of the org checks and the periodic duties (domain.md §3). Every
+/// one is a [default] of domain.md, so a school sets its own in the daemon's `[duties]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckSettings {
+    /// M2: a liaison ledger with no entry for more than this many days is stale, and its liaison
+    /// is told once per such period (default 60, domain.md §3 M2 [default]).
+    pub ledger_silent_days: u32,
+    /// M3: least share, in percent, of school SU staff who came from a department SU (default 50,
+    /// the policy's 一般不少于50%; a warning).
+    pub school_staff_from_departments_percent: u32,
+    /// M3: least share, in percent, of a department SU's staff who are class or branch cadres
+    /// (default 50, the policy's 原则上不少于50%; a warning).
+    pub department_staff_cadres_percent: u32,
+    /// M4: onboarding is due this many calendar months after the appointment (default 1, the
+    /// policy's 一个月内).
+    pub onboarding_months: u32,
+    /// M4: the new staff member is reminded from this day after the appointment (default 21).
+    pub onboarding_reminder_day: u32,
+    /// M4: the department SUs are reminded to file their training plan in the first this many
+    /// days of each semester (1 September and 1 March; default 21).
+    pub training_filing_days: u32,
+    /// M9: the department SU work reports are asked for from this day (`MM-DD`, default
+    /// `11-15`)…
+    pub annual_report_from: String,
+    /// … to this day (`MM-DD`, default `12-15`, the internal deadline).
+    pub annual_report_to: String,
+    /// M9: the school SU is reminded of the federation summary from this day (`MM-DD`, default
+    /// `11-15`)…
+    pub federation_summary_from: String,
+    /// … to this day (`MM-DD`, default `12-31`, the policy's send-by date).
+    pub federation_summary_to: String,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        Self {
+            ledger_silent_days: 60,
+            school_staff_from_departments_percent: 50,
+            department_staff_cadres_percent: 50,
+            onboarding_months: 1,
+            onboarding_reminder_day: 21,
+            training_filing_days: 21,
+            annual_report_from: "11-15".into(),
+            annual_report_to: "12-15".into(),
+            federation_summary_from: "11-15".into(),
+            federation_summary_to: "12-31".into(),
+        }
+    }
+}
+
+impl CheckSettings {
+    /// Every problem with the values, naming the key (for a start-up error).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, v) in [
+            ("school_staff_from_departments_percent", self.school_staff_from_departments_percent),
+            ("department_staff_cadres_percent", self.department_staff_cadres_percent),
+        ] {
+            if v > 100 {
+                out.push(format!("{key} = {v}: a share in percent is at most 100"));
+            }
+        }
+        for (key, v) in [
+            ("ledger_silent_days", self.ledger_silent_days),
+            ("onboarding_months", self.onboarding_months),
+            ("onboarding_reminder_day", self.onboarding_reminder_day),
+        ] {
+            if v == 0 {
+                out.push(format!("{key} = 0: must be at least 1"));
+            }
+        }
+        if self.training_filing_days > 31 {
+            out.push(format!("training_filing_days = {}: at most 31", self.training_filing_days));
+        }
+        for (key, v) in [
+            ("annual_report_from", &self.annual_report_from),
+            ("annual_report_to", &self.annual_report_to),
+            ("federation_summary_from", &self.federation_summary_from),
+            ("federation_summary_to", &self.federation_summary_to),
+        ] {
+            if month_day(v).is_none() {
+                out.push(format!("{key} = \"{v}\": write a day of the year as MM-DD, e.g. 11-15"));
+            }
+        }
+        out
+    }
+
+    /// Whether `day` is in the M9 window of department work reports.
+    pub fn in_annual_report_window(&self, day: NaiveDate) -> bool {
+        in_window(day, &self.annual_report_from, &self.annual_report_to)
+    }
+
+    /// Whether `day` is in the M9 window of the federation summary.
+    pub fn in_federation_window(&self, day: NaiveDate) -> bool {
+        in_window(day, &self.federation_summary_from, &self.federation_summary_to)
+    }
+
+    /// Whether `have` of `total` people reach `percent`.
+    fn reaches(have: usize, total: usize, percent: u32) -> bool {
+        have * 100 >= total * percent as usize
+    }
+}
+
+/// `MM-DD` → (month, day).
+fn month_day(s: &str) -> Option<(u32, u32)> {
+    let (m, d) = s.trim().split_once('-')?;
+    let (m, d): (u32, u32) = (m.parse().ok()?, d.parse().ok()?);
+    NaiveDate::from_ymd_opt(2024, m, d).map(|_| (m, d))
+}
+
+/// `from..=to` in `day`'s year (a window that wraps the new year, e.g. `12-01`..`01-15`, too).
+fn in_window(day: NaiveDate, from: &str, to: &str) -> bool {
+    let (Some(a), Some(b)) = (month_day(from), month_day(to)) else { return false };
+    let md = (day.month(), day.day());
+    if a <= b { a <= md && md <= b } else { md >= a || md <= b }
+}
+
+/// Runs every check on `day` with the default thresholds.
 pub fn check_org(org: &Org, day: NaiveDate) -> Vec<OrgFinding> {
+    check_org_with(org, day, &CheckSettings::default())
+}
+
+/// Runs every check on `day` with the thresholds of `cfg`.
+pub fn check_org_with(org: &Org, day: NaiveDate, cfg: &CheckSettings) -> Vec<OrgFinding> {
     let dir = OrgDirectory::new(org.clone());
     let mut out = Vec::new();
     let school_su = |role: fn(Role) -> bool| -> BTreeSet<String> {
@@ -92,14 +215,15 @@ pub fn check_org(org: &Org, day: NaiveDate) -> Vec<OrgFinding> {
         }
     }
     for l in &current {
-        if l.last_ledger_entry.is_none_or(|d| (day - d).num_days() > 60) {
+        let days = cfg.ledger_silent_days;
+        if l.last_ledger_entry.is_none_or(|d| (day - d).num_days() > i64::from(days)) {
             let subject = l.department.clone().or_else(|| l.class.clone()).unwrap_or_default();
             out.push(finding(
                 "m2_ledger_stale",
                 Severity::Warning,
                 &subject,
-                format!("{} 联系 {subject} 的工作台账已超过60天没有记录", l.person),
-                format!("{}'s ledger for {subject} has no entry in 60 days", l.person),
+                format!("{} 联系 {subject} 的工作台账已超过{days}天没有记录", l.person),
+                format!("{}'s ledger for {subject} has no entry in {days} days", l.person),
             ));
         }
     }
@@ -120,26 +244,31 @@ pub fn check_org(org: &Org, day: NaiveDate) -> Vec<OrgFinding> {
     let school_staff: BTreeMap<&String, &Vec<&Post>> =
         school_staff.iter().filter(|(p, _)| dir.person(p).is_some_and(|x| x.class.is_some())).collect();
     let from_su = school_staff.values().filter(|posts| posts.iter().any(|p| p.from_department_su)).count();
-    if !school_staff.is_empty() && from_su * 2 < school_staff.len() {
+    let pct = cfg.school_staff_from_departments_percent;
+    if !school_staff.is_empty() && !CheckSettings::reaches(from_su, school_staff.len(), pct) {
         out.push(finding(
             "m3_school_su_from_departments",
             Severity::Warning,
             "school_su",
-            format!("校学生会工作人员中来自院系学生会的仅 {from_su}/{}，一般不少于50%", school_staff.len()),
-            format!("only {from_su} of {} school SU staff come from department SUs (50% expected)", school_staff.len()),
+            format!("校学生会工作人员中来自院系学生会的仅 {from_su}/{}，一般不少于{pct}%", school_staff.len()),
+            format!(
+                "only {from_su} of {} school SU staff come from department SUs ({pct}% expected)",
+                school_staff.len()
+            ),
         ));
     }
+    let pct = cfg.department_staff_cadres_percent;
     for d in &org.departments {
         let s = staff(&format!("department_su@{}", d.code));
         let cadre = s.keys().filter(|p| dir.submitter_info(p, day).is_some_and(|i| i.is_class_cadre)).count();
-        if !s.is_empty() && cadre * 2 < s.len() {
+        if !s.is_empty() && !CheckSettings::reaches(cadre, s.len(), pct) {
             out.push(finding(
                 "m3_department_su_cadres",
                 Severity::Warning,
                 &d.code,
-                format!("{}学生会工作人员中班团干部仅 {cadre}/{}，原则上不少于50%", d.name.zh, s.len()),
+                format!("{}学生会工作人员中班团干部仅 {cadre}/{}，原则上不少于{pct}%", d.name.zh, s.len()),
                 format!(
-                    "{}: only {cadre} of {} department SU staff are class or branch cadres (50% expected)",
+                    "{}: only {cadre} of {} department SU staff are class or branch cadres ({pct}% expected)",
                     d.name.en,
                     s.len()
                 ),
@@ -171,7 +300,7 @@ pub fn check_org(org: &Org, day: NaiveDate) -> Vec<OrgFinding> {
         if !su || matches!(p.role, Role::Advisor | Role::SecretaryGeneral) && p.body == "school_su" {
             continue;
         }
-        let due = p.from.checked_add_months(chrono::Months::new(1)).unwrap_or(p.from);
+        let due = p.from.checked_add_months(chrono::Months::new(cfg.onboarding_months)).unwrap_or(p.from);
         if p.onboarded.is_none() && day > due {
             out.push(finding(
                 "m4_onboarding_overdue",

@@ -260,3 +260,27 @@ fn a_deeply_nested_org_file_is_refused_not_overflowing() {
     let e = run(format!("people: {}{}\n", "[".repeat(250), "]".repeat(250))).unwrap_err();
     assert!(e[0].message.contains("nested more than 64 levels"), "{e:?}");
 }
+
+#[test]
+fn the_check_thresholds_are_settings() {
+    let org = demo_directory().org().clone();
+    let codes = |cfg: &checks::CheckSettings| -> Vec<(&'static str, String)> {
+        checks::check_org_with(&org, today(), cfg).into_iter().map(|f| (f.code, f.subject)).collect()
+    };
+    // econ's department SU is at 40% cadres: a warning at 50%, none at 40%
+    let lenient = checks::CheckSettings { department_staff_cadres_percent: 40, ..Default::default() };
+    assert!(codes(&Default::default()).contains(&("m3_department_su_cadres", "econ".into())));
+    assert!(!codes(&lenient).iter().any(|c| c.0 == "m3_department_su_cadres"));
+    // 35 school SU staff, 20 from departments (57%): fine at 50%, a warning at 60%
+    let strict = checks::CheckSettings { school_staff_from_departments_percent: 60, ..Default::default() };
+    assert!(!codes(&Default::default()).iter().any(|c| c.0 == "m3_school_su_from_departments"));
+    let found = checks::check_org_with(&org, today(), &strict);
+    let f = found.iter().find(|f| f.code == "m3_school_su_from_departments").expect("60% not reached");
+    assert!(f.message.zh.ends_with("一般不少于60%"), "{}", f.message.zh);
+    // a longer ledger window: math's silent ledger is no longer stale
+    let patient = checks::CheckSettings { ledger_silent_days: 10_000, ..Default::default() };
+    assert!(!codes(&patient).iter().any(|c| c.0 == "m2_ledger_stale"));
+    // two months to onboard: the planted overdue onboardings are not overdue yet
+    let two = checks::CheckSettings { onboarding_months: 12, ..Default::default() };
+    assert!(!codes(&two).iter().any(|c| c.0 == "m4_onboarding_overdue"));
+}

@@ -46,6 +46,7 @@ pub const STEP_KEYS: &[&str] = &[
     "escalate",
     "policies",
     "next",
+    "clock_from",
 ];
 /// Keys of `approve:` / `acknowledge:`.
 pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];

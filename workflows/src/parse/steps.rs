@@ -42,6 +42,20 @@ impl Reader<'_> {
             }
             None => Vec::new(),
         };
+        let clock_from = m.get("clock_from").and_then(|n| {
+            let s = self.text(n, "clock_from")?;
+            match s.strip_prefix("form.") {
+                Some(f) => Some(Spanned::new(f.to_string(), yaml::pos(n))),
+                None => {
+                    self.err(
+                        "bad_value",
+                        yaml::pos(n),
+                        format!("`clock_from:` must name a date field as form.<field>, found `{s}`"),
+                    );
+                    None
+                }
+            }
+        });
         let policies = m.get("policies").map(|n| self.policies(n)).unwrap_or_default();
         let next = m.get("next").map(|n| self.next(n)).unwrap_or_default();
         let join_node = m.get("join");
@@ -99,7 +113,18 @@ impl Reader<'_> {
             self.err("unknown_key", p, "`join:` belongs to a `parallel` step");
         }
         self.done(&m, STEP_KEYS);
-        Some(Step { name: name.to_string(), label, kind: kind?, due, remind, escalate, policies, next, pos })
+        Some(Step {
+            name: name.to_string(),
+            label,
+            kind: kind?,
+            due,
+            remind,
+            escalate,
+            clock_from,
+            policies,
+            next,
+            pos,
+        })
     }
 
     fn task(&mut self, node: &Node, what: &str) -> Option<TaskSpec> {

@@ -138,3 +138,19 @@ fn parser_and_validator_problems_come_together_sorted() {
         ["unknown_role", "bad_duration", "unknown_key", "unknown_step", "unreachable_step", "unreachable_step"]
     );
 }
+
+#[test]
+fn clock_from_names_a_date_field() {
+    let ok = def(&format!(
+        "  s:\n    approve: {{ who: submitter }}\n    clock_from: form.when\n    due: 1mo\n    next: done\n{OK_END}"
+    ));
+    assert!(!diags(&ok).iter().any(|d| matches!(d.0, "type_mismatch" | "unknown_field" | "bad_value")));
+    let text =
+        def(&format!("  s:\n    approve: {{ who: submitter }}\n    clock_from: form.budget\n    next: done\n{OK_END}"));
+    assert_eq!(diags(&text)[0], ("type_mismatch", Pos::new(13, 17)));
+    let unknown =
+        def(&format!("  s:\n    approve: {{ who: submitter }}\n    clock_from: form.nope\n    next: done\n{OK_END}"));
+    assert_eq!(diags(&unknown)[0], ("unknown_field", Pos::new(13, 17)));
+    let bad = def(&format!("  s:\n    approve: {{ who: submitter }}\n    clock_from: when\n    next: done\n{OK_END}"));
+    assert_eq!(diags(&bad)[0], ("bad_value", Pos::new(13, 17)));
+}

@@ -54,6 +54,7 @@ pub(super) fn step(name: &str, label: Option<(&str, &str)>, kind: StepKind, next
         due: None,
         remind: Vec::new(),
         escalate: Vec::new(),
+        clock_from: None,
         policies: Default::default(),
         next,
         pos: Pos::default(),
