@@ -61,15 +61,7 @@ impl Machine<'_, '_> {
             Visibility::NeedToKnow => true,
             Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &info),
         };
-        // Titles read as people write them (zh-CN): enum labels, dates, names — not codes.
-        let shown: serde_json::Map<String, serde_json::Value> = form
-            .iter()
-            .map(|(k, v)| {
-                let text = crate::form::display_value(def.field(k), v, crate::catalog::Lang::Zh, env.dir);
-                (k.clone(), serde_json::Value::String(text))
-            })
-            .collect();
-        let title = compose_title(def.title.as_deref(), &shown, &def.name.zh);
+        let title = people_title(def, &form, env.dir);
         self.emit(EventKind::Submitted {
             request: request_id.to_string(),
             key: def.key.clone(),
@@ -314,7 +306,7 @@ impl Machine<'_, '_> {
                 Visibility::NeedToKnow => true,
                 Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &self.st.submitter),
             };
-        let title = compose_title(def.title.as_deref(), &form, &def.name.zh);
+        let title = people_title(def, &form, self.env.dir);
         // Routing decided on the old form that the new form decides otherwise runs again.
         let restarts = self.invalidated_routes(&self.st.form.clone(), &form);
         let suspended: Vec<(RunId, String, Context)> = self
@@ -537,6 +529,24 @@ impl Machine<'_, '_> {
             }
         }
     }
+}
+
+/// The request's title as people read it (zh-CN): the definition's title template filled with
+/// enum labels, dates and names, not codes. Submit and resubmit both use it, so a resubmitted form
+/// gives the title a new submission of it would.
+fn people_title(
+    def: &crate::model::Definition,
+    form: &serde_json::Map<String, serde_json::Value>,
+    dir: &dyn crate::org::Directory,
+) -> String {
+    let shown: serde_json::Map<String, serde_json::Value> = form
+        .iter()
+        .map(|(k, v)| {
+            let text = crate::form::display_value(def.field(k), v, crate::catalog::Lang::Zh, dir);
+            (k.clone(), serde_json::Value::String(text))
+        })
+        .collect();
+    compose_title(def.title.as_deref(), &shown, &def.name.zh)
 }
 
 /// Fills `{form.x}` placeholders of a title template; the default is the form's `title` field.
