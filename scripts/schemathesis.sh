@@ -67,7 +67,7 @@ env -u LIANDONG_ENV \
   LIANDONG__JOBS__DUTIES=false \
   LIANDONG__LOG__LEVEL=warn \
   LIANDONG__SEED__DEMO=true \
-  "$ROOT/target/debug/liandong" serve </dev/null >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
+  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/liandong" serve </dev/null >"$TMP/daemon.out" 2>"$TMP/daemon.err" &
 DAEMON_PID=$!
 
 BASE=

@@ -299,3 +299,35 @@ pub async fn duty_notice<C: ConnectionTrait>(
 ) -> Result<Option<crate::entity::workflow::duty_notice::Model>, StoreError> {
     Ok(crate::entity::workflow::duty_notice::Entity::find_by_id(key.to_string()).one(db).await?)
 }
+
+/// Writes (or moves) one pending timer `(request, id)` due at `due_at` (ms since the epoch) with
+/// its JSON `kind`, in the caller's transaction: a timer set again with the same id replaces the
+/// old one (a new due time, pending again), so a command or a delegation never leaves two.
+pub async fn upsert_timer<C: ConnectionTrait>(
+    db: &C,
+    request: &str,
+    id: &str,
+    due_at: i64,
+    kind: String,
+) -> Result<(), StoreError> {
+    use sea_orm::Set;
+    use sea_orm::sea_query::OnConflict;
+    let row = timer::ActiveModel {
+        request_id: Set(request.to_string()),
+        timer_id: Set(id.to_string()),
+        due_at: Set(due_at),
+        kind: Set(kind),
+        status: Set("pending".into()),
+        claimed_by: Set(None),
+        claimed_at: Set(None),
+    };
+    timer::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([timer::Column::RequestId, timer::Column::TimerId])
+                .update_columns([timer::Column::DueAt, timer::Column::Status, timer::Column::Kind])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}

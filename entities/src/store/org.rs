@@ -4,7 +4,7 @@
 use super::StoreError;
 use crate::entity::org::*;
 use crate::entity::workflow::timer;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -165,22 +165,8 @@ pub async fn add_delegation<C: ConnectionTrait>(db: &C, d: &workflows::org::Dele
         org_delegation::ActiveModel { from_person: Set(d.from.clone()), data: Set(json(d)), ..Default::default() }
             .insert(db)
             .await?;
-    let t = timer::ActiveModel {
-        request_id: Set(String::new()),
-        timer_id: Set(format!("{DELEGATION_TIMER}{}", row.id)),
-        due_at: Set(d.ends.timestamp_millis()),
-        kind: Set(serde_json::json!({ "type": "delegation_end", "delegation": row.id }).to_string()),
-        status: Set("pending".into()),
-        claimed_by: Set(None),
-        claimed_at: Set(None),
-    };
-    timer::Entity::insert(t)
-        .on_conflict(
-            OnConflict::columns([timer::Column::RequestId, timer::Column::TimerId])
-                .update_columns([timer::Column::DueAt, timer::Column::Status, timer::Column::Kind])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
+    let kind = serde_json::json!({ "type": "delegation_end", "delegation": row.id }).to_string();
+    super::jobs::upsert_timer(db, "", &format!("{DELEGATION_TIMER}{}", row.id), d.ends.timestamp_millis(), kind)
         .await?;
     Ok(row.id)
 }

@@ -244,23 +244,8 @@ async fn save_after<C: ConnectionTrait>(
                 notices.push(super::jobs::notification(&key, &st.id, to, &template, lang, task.map(|t| t as i32), now));
             }
             Effect::ScheduleTimer(t) => {
-                let row = timer::ActiveModel {
-                    request_id: Set(st.id.clone()),
-                    timer_id: Set(t.id.clone()),
-                    due_at: Set(millis(t.at)),
-                    kind: Set(serde_json::to_string(&t.kind).unwrap_or_default()),
-                    status: Set("pending".into()),
-                    claimed_by: Set(None),
-                    claimed_at: Set(None),
-                };
-                timer::Entity::insert(row)
-                    .on_conflict(
-                        OnConflict::columns([timer::Column::RequestId, timer::Column::TimerId])
-                            .update_columns([timer::Column::DueAt, timer::Column::Status, timer::Column::Kind])
-                            .to_owned(),
-                    )
-                    .exec_without_returning(db)
-                    .await?;
+                let kind = serde_json::to_string(&t.kind).unwrap_or_default();
+                super::jobs::upsert_timer(db, &st.id, &t.id, millis(t.at), kind).await?;
             }
             Effect::CancelTimer { .. } => {}
         }
