@@ -76,7 +76,7 @@ impl Browser {
             });
         let url = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::new();
-        for _ in 0..200 {
+        for _ in 0..1200 {
             if let Ok(r) = client.get(format!("{url}/status")).send().await
                 && r.status().is_success()
                 && r.json::<serde_json::Value>().await.is_ok_and(|v| v["value"]["ready"] == true)
@@ -164,7 +164,7 @@ impl Window {
             .unwrap();
     }
 
-    /// Waits (up to 10 s) until the page's text contains `what`; panics with the text otherwise.
+    /// Waits (up to 60 s, for a loaded two-core CI machine) until the page's text contains `what`; panics with the text otherwise.
     pub async fn wait_for_text(&self, what: &str) -> String {
         let mut text = String::new();
         for _ in 0..100 {

@@ -220,7 +220,7 @@ impl TestApp {
         }
     }
 
-    /// Waits (up to 10 s) until every notification has gone through a delivery job that apalis
+    /// Waits (up to 60 s: a loaded two-core CI machine) until every notification has gone through a delivery job that apalis
     /// records as done; panics otherwise.
     pub async fn wait_for_delivery_jobs(&self) {
         let sql = format!(
@@ -228,7 +228,7 @@ impl TestApp {
              AND j.status = 'Done' AND j.idempotency_key LIKE o.idempotency_key || '#%')",
             self.jobs_table()
         );
-        for _ in 0..200 {
+        for _ in 0..1200 {
             if self.count(&sql).await == 0 {
                 return;
             }
@@ -237,9 +237,9 @@ impl TestApp {
         panic!("some notifications have no delivery job done: {}", self.count(&sql).await);
     }
 
-    /// Waits (up to 10 s) until `pred` holds for the mail sent so far.
+    /// Waits (up to 60 s: a loaded two-core CI machine) until `pred` holds for the mail sent so far.
     pub async fn wait_for_mail(&self, pred: impl Fn(&[lettre::Message]) -> bool) -> Vec<lettre::Message> {
-        for _ in 0..200 {
+        for _ in 0..1200 {
             let sent = self.mail.lock().map(|m| m.clone()).unwrap_or_default();
             if pred(&sent) {
                 return sent;

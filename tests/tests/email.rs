@@ -42,7 +42,7 @@ async fn rig(backend: Backend, name: &str, extra: Vec<(String, String)>) -> Rig 
 }
 
 impl Rig {
-    /// Waits (up to 10 s) for a mail to `to` whose subject starts with `tag`, the `nth` such.
+    /// Waits (up to 60 s, for a loaded two-core CI machine) for a mail to `to` whose subject starts with `tag`, the `nth` such.
     async fn mail(&self, to: &str, tag: &str, nth: usize) -> Received {
         let mut got = self.mails_where(nth + 1, |m| m.to.iter().any(|t| t == to) && subject(m).starts_with(tag)).await;
         got.swap_remove(nth)
@@ -55,7 +55,7 @@ impl Rig {
 
     /// At least `n` received mails matching `pick`, in order (delivery is asynchronous: waits).
     async fn mails_where(&self, n: usize, pick: impl Fn(&Received) -> bool) -> Vec<Received> {
-        for _ in 0..200 {
+        for _ in 0..1200 {
             let got: Vec<Received> = self.sink.received.lock().unwrap().iter().filter(|m| pick(m)).cloned().collect();
             if got.len() >= n {
                 return got;
@@ -117,7 +117,7 @@ impl Rig {
 
     /// Waits until the request's status is `status`.
     async fn wait_status(&self, id: &str, status: &str) -> Value {
-        for _ in 0..200 {
+        for _ in 0..1200 {
             let r = self.request(id).await;
             if r["status"] == status {
                 return r;
@@ -133,7 +133,7 @@ impl Rig {
     }
 
     async fn wait_attempts(&self, outcome: &str, n: i64) {
-        for _ in 0..200 {
+        for _ in 0..1200 {
             if self.attempts(outcome).await >= n {
                 return;
             }
@@ -660,7 +660,7 @@ async fn mail_actions(r: &Rig) -> Vec<Value> {
 
 /// Waits for a logged mail action whose reason starts with `reason`.
 async fn wait_reason(r: &Rig, reason: &str) -> Value {
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if let Some(a) =
             mail_actions(r).await.into_iter().find(|a| a["reason"].as_str().unwrap_or("").starts_with(reason))
         {

@@ -278,7 +278,7 @@ async fn smtp_speaks_what_a_relay_speaks(backend: Backend) {
         let n = app.count(&format!("SELECT COUNT(*) AS n FROM inbound_mail WHERE rcpt = '{r}'")).await;
         assert_eq!(n, 1, "{r}");
     }
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if app.count("SELECT COUNT(*) AS n FROM mail_actions WHERE outcome = 'decided'").await >= 2 {
             break;
         }
@@ -482,7 +482,7 @@ async fn postfix_relays_utf8_replies_with_long_lines_to_the_listener() {
         postfix.send_raw(&envelope, raw.as_bytes()).await.expect("Postfix takes the reply");
     }
     let mut kept = 0;
-    for _ in 0..200 {
+    for _ in 0..1200 {
         kept = app.count(&format!("SELECT COUNT(*) AS n FROM inbound_mail WHERE rcpt = '{reply}'")).await;
         if kept == 2 {
             break;

@@ -134,7 +134,7 @@ async fn three_daemons_on_one_postgres_share_the_work_once() {
         let row = db.query_one_raw(q(sql)).await.unwrap().unwrap();
         row.try_get::<i64>("", "n").unwrap()
     };
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if count("SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'").await == 0
             && count("SELECT COUNT(*) AS n FROM timers WHERE status = 'claimed' OR (status = 'pending' AND due_at = 0)")
                 .await
@@ -203,7 +203,7 @@ async fn mail_goes_out_over_real_smtp_and_a_bounce_is_final() {
     let id = r["id"].as_str().unwrap().to_string();
     // the two liaisons' mails arrive over SMTP: headers, both parts, zh-CN, the link
     let mut got = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..1200 {
         got = sink.received.lock().unwrap().clone();
         if got.len() >= 2 {
             break;
@@ -319,7 +319,7 @@ async fn greylisted_mail_is_retried_with_backoff(backend: Backend) {
         app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
     assert_eq!(status, 201);
     let mut got = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..1200 {
         got = sink.received.lock().unwrap().clone();
         if got.iter().any(|m| m.to.iter().any(|t| t.starts_with("tempfail"))) {
             break;

@@ -226,7 +226,7 @@ async fn delegation_end_gives_tasks_back(backend: Backend) {
     let done = format!(
         "SELECT COUNT(*) AS n FROM timers WHERE request_id = '' AND timer_id = 'delegation:{did}' AND status = 'done'"
     );
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if app.count(&done).await == 1 {
             break;
         }

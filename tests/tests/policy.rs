@@ -114,7 +114,7 @@ async fn the_duty_notices_sent_at_start_are_counted() {
     .await;
     let due = workflows::duties::due_with(&app.app.org(), today(), &app.app.duties).len() as i64;
     let mut m = String::new();
-    for _ in 0..200 {
+    for _ in 0..1200 {
         m = metrics(&app).await;
         if metric(&m, "liandong_duty_runs_total") >= Some(1.0) {
             break;
