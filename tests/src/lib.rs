@@ -194,6 +194,20 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Submits `form` to `workflow` as the holder of `token`; asserts 201 and returns the new
+    /// request as the API answered it.
+    pub async fn submit(&self, token: &str, workflow: &str, form: Value) -> Value {
+        let (status, r) =
+            self.post(token, "/api/v1/requests", serde_json::json!({ "workflow": workflow, "form": form })).await;
+        assert_eq!(status, 201, "submit {workflow}: {r}");
+        r
+    }
+
+    /// The request `id` as the admin sees it (`GET /api/v1/requests/{id}`).
+    pub async fn request(&self, id: &str) -> Value {
+        self.get(&self.admin_token, &format!("/api/v1/requests/{id}")).await.1
+    }
+
     /// The org chart as the admin API exports it (YAML).
     pub async fn org_yaml(&self) -> String {
         let r = self.http.get(format!("{}/api/v1/org", self.base)).bearer_auth(&self.admin_token).send().await.unwrap();

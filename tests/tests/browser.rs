@@ -19,10 +19,7 @@ fn shots() -> &'static str {
 async fn submit(app: &TestApp, title: &str) -> String {
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": title, "body": "本学期调整了工作部门设置。" });
-    let (status, r) =
-        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
-    assert_eq!(status, 201, "{r}");
-    r["id"].as_str().unwrap().to_string()
+    app.submit(&president, "major_matter_report", form).await["id"].as_str().unwrap().to_string()
 }
 
 /// (recipient, subject, text part, HTML part) of a mail from the memory transport.

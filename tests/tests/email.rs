@@ -71,16 +71,11 @@ impl Rig {
     async fn submit(&self, kind: &str, title: &str) -> String {
         let president = self.app.token_for(dp::CS_SU_PRESIDENT).await;
         let form = json!({ "kind": kind, "matter_type": "reform_progress", "title": title, "body": "本学期调整了工作部门设置。" });
-        let (status, r) = self
-            .app
-            .post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form }))
-            .await;
-        assert_eq!(status, 201, "{r}");
-        r["id"].as_str().unwrap().to_string()
+        self.app.submit(&president, "major_matter_report", form).await["id"].as_str().unwrap().to_string()
     }
 
     async fn request(&self, id: &str) -> Value {
-        self.app.get(&self.app.admin_token, &format!("/api/v1/requests/{id}")).await.1
+        self.app.request(id).await
     }
 
     async fn events(&self, id: &str) -> Vec<Value> {

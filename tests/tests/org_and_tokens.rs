@@ -160,10 +160,6 @@ async fn the_new_routes_are_described_with_their_statuses() {
     app.stop().await;
 }
 
-async fn request(app: &TestApp, id: &str) -> Value {
-    app.get(&app.admin_token, &format!("/api/v1/requests/{id}")).await.1
-}
-
 fn open_task<'a>(r: &'a Value, step: &str) -> &'a Value {
     r["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == step).unwrap_or_else(|| panic!("{step}: {r}"))
 }
@@ -173,9 +169,7 @@ fn open_task<'a>(r: &'a Value, step: &str) -> &'a Value {
 async fn sensitive_report(app: &TestApp, president: &str) -> String {
     let mut form = m1_form();
     form["matter_type"] = json!("sensitive_incident");
-    let (s, r) =
-        app.post(president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
-    assert_eq!(s, 201, "{r}");
+    let r = app.submit(president, "major_matter_report", form).await;
     assert_eq!(r["need_to_know"], true);
     r["id"].as_str().unwrap().to_string()
 }
@@ -206,7 +200,7 @@ async fn delegation_end_gives_tasks_back(backend: Backend) {
     let did = d["id"].as_i64().unwrap();
     assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM timers WHERE request_id = '' AND timer_id = 'delegation:{did}' AND status = 'pending'")).await, 1);
     let id = sensitive_report(&app, &president).await;
-    let r = request(&app, &id).await;
+    let r = app.request(&id).await;
     let t = open_task(&r, "league_review");
     assert_eq!(
         (t["assignee"].as_str(), t["on_behalf_of"].as_str()),
@@ -232,7 +226,7 @@ async fn delegation_end_gives_tasks_back(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let back = request(&app, &id).await;
+    let back = app.request(&id).await;
     assert_eq!(open_task(&back, "league_review")["assignee"], dp::CS_LEAGUE_SECRETARY, "{back}");
     let t = open_task(&back, "league_review");
     assert!(t["on_behalf_of"].is_null(), "{back}");
@@ -282,7 +276,7 @@ async fn delegation_ended_early(backend: Backend) {
     let (_, d) = delegate(&app, &league, dp::CS_LEAGUE_SECRETARY, dp::CS_COUNSELOR_2023, 7).await;
     let did = d["id"].as_i64().unwrap();
     let id = sensitive_report(&app, &president).await;
-    assert_eq!(open_task(&request(&app, &id).await, "league_review")["assignee"], dp::CS_COUNSELOR_2023);
+    assert_eq!(open_task(&app.request(&id).await, "league_review")["assignee"], dp::CS_COUNSELOR_2023);
     let path = format!("/api/v1/org/delegations/{did}");
     let (s, p) = delete(&app, &president, &path).await;
     assert_eq!((s, p["code"].as_str()), (404, Some("not_found")), "a stranger does not see it");
@@ -290,7 +284,7 @@ async fn delegation_ended_early(backend: Backend) {
     assert_eq!((s, p["code"].as_str()), (403, Some("forbidden")), "the delegate cannot end it");
     assert_eq!(delete(&app, &league, "/api/v1/org/delegations/abc").await.0, 400);
     assert_eq!(delete(&app, &league, &path).await.0, 204);
-    let r = request(&app, &id).await;
+    let r = app.request(&id).await;
     let t = open_task(&r, "league_review");
     assert_eq!((t["assignee"].as_str(), t["on_behalf_of"].as_str()), (Some(dp::CS_LEAGUE_SECRETARY), None), "at once");
     assert_eq!(app.get(&counselor, &format!("/api/v1/requests/{id}")).await.0, 404);
@@ -300,7 +294,7 @@ async fn delegation_ended_early(backend: Backend) {
     let (_, d2) = delegate(&app, &league, dp::CS_LEAGUE_SECRETARY, dp::CS_COUNSELOR_2023, 7).await;
     assert_eq!(delete(&app, &app.admin_token, &format!("/api/v1/org/delegations/{}", d2["id"])).await.0, 204);
     let id2 = sensitive_report(&app, &president).await;
-    assert_eq!(open_task(&request(&app, &id2).await, "league_review")["assignee"], dp::CS_LEAGUE_SECRETARY);
+    assert_eq!(open_task(&app.request(&id2).await, "league_review")["assignee"], dp::CS_LEAGUE_SECRETARY);
     app.stop().await;
 }
 
@@ -348,9 +342,7 @@ async fn removing_people_with_open_tasks(backend: Backend) {
     ))
     .await
     .unwrap();
-    let (s, r) =
-        app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": m1_form() })).await;
-    assert_eq!(s, 201);
+    let r = app.submit(&president, "major_matter_report", m1_form()).await;
     let id = r["id"].as_str().unwrap().to_string();
     let page = |id: String| {
         app.http.get(format!("{}/requests/{id}", app.base)).header("cookie", format!("ld_session={session}")).send()
@@ -387,7 +379,7 @@ async fn removing_people_with_open_tasks(backend: Backend) {
     // back to the step's selector, resolved on the new org: the new League secretary
     let (s, body) = put_org(&app, "?move_open_tasks_to=selector", without.clone()).await;
     assert_eq!(s, 200, "{body}");
-    let r = request(&app, &id).await;
+    let r = app.request(&id).await;
     assert_eq!(open_task(&r, "league_review")["assignee"], "T0199", "{r}");
     assert_eq!(r["open_tasks"].as_array().unwrap().iter().filter(|t| t["step"] == "league_review").count(), 1);
     // the person who left: token and session stop working
@@ -396,7 +388,7 @@ async fn removing_people_with_open_tasks(backend: Backend) {
     // to a named person: T0199 leaves again (the original file), their task goes to the counselor
     let (s, body) = put_org(&app, &format!("?move_open_tasks_to=person:{}", dp::CS_COUNSELOR_2023), yaml.clone()).await;
     assert_eq!(s, 200, "{body}");
-    let r = request(&app, &id).await;
+    let r = app.request(&id).await;
     assert_eq!(open_task(&r, "league_review")["assignee"], dp::CS_COUNSELOR_2023, "{r}");
     assert_eq!(
         app.get(&league, "/api/v1/tasks").await.0,

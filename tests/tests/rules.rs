@@ -12,7 +12,7 @@ fn m1_form(matter: &str, title: &str) -> Value {
 
 /// The open task of `step` on request `id`: (task number, assignee).
 async fn open_task(app: &TestApp, id: &str, step: &str) -> (u64, String) {
-    let (_, req) = app.get(&app.admin_token, &format!("/api/v1/requests/{id}")).await;
+    let req = app.request(id).await;
     let t = req["open_tasks"]
         .as_array()
         .unwrap()
@@ -26,14 +26,7 @@ async fn open_task(app: &TestApp, id: &str, step: &str) -> (u64, String) {
 async fn the_submitter_is_never_handed_their_own_request(backend: Backend) {
     let app = spawn(backend, "selfapp").await;
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
-    let (status, r) = app
-        .post(
-            &president,
-            "/api/v1/requests",
-            json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }),
-        )
-        .await;
-    assert_eq!(status, 201, "{r}");
+    let r = app.submit(&president, "major_matter_report", m1_form("reform_progress", "改革推进情况的报告")).await;
     let id = r["id"].as_str().unwrap().to_string();
     let (task, secretary) = open_task(&app, &id, "league_review").await;
     let secretary = app.token_for(&secretary).await;
@@ -68,14 +61,7 @@ async fn a_sensitive_resubmission_becomes_need_to_know(backend: Backend) {
     let app = spawn(backend, "ntk").await;
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;
     let outsider = app.token_for(dp::CS_PARTY_SECRETARY).await;
-    let (status, r) = app
-        .post(
-            &president,
-            "/api/v1/requests",
-            json!({ "workflow": "major_matter_report", "form": m1_form("reform_progress", "改革推进情况的报告") }),
-        )
-        .await;
-    assert_eq!(status, 201, "{r}");
+    let r = app.submit(&president, "major_matter_report", m1_form("reform_progress", "改革推进情况的报告")).await;
     let id = r["id"].as_str().unwrap().to_string();
     let (status, _) = app.get(&outsider, &format!("/api/v1/requests/{id}")).await;
     assert_eq!(status, 200, "an ordinary request is visible to the org");

@@ -1,10 +1,16 @@
 //! Replies: an SMTP listener (`listener`, or an IMAP mailbox, `imap`) receives them; each is kept in
 //! `inbound_mail` before it is acknowledged (a `250` on SMTP, a deletion on IMAP), then read:
 //!
-//! 1. the token from the `reply+<token>@<domain>` address it was sent to;
-//! 2. the sender: its From: must be the token's reviewer's registered address;
-//! 3. authenticity: DKIM and DMARC must pass when `require_dmarc` is on (`auth`);
-//! 4. the first line of the new text decides (`reply`); the rest is the comment.
+//! 1. the token from the `reply+<token>@<domain>` address it was sent to, alive;
+//! 2. machines never decide: automatic mail (RFC 3834 `Auto-Submitted`, `X-Autoreply`,
+//!    `Precedence`, an empty `Return-Path`) is logged and never answered (`screen::automatic`);
+//! 3. the header section is well formed (`screen::header_problem`, RFC 5322 §2.2, §3.6);
+//! 4. the sender: mail-auth's one `From:` (the one DMARC aligns), read the same by mail-parser,
+//!    must be the token's reviewer's registered address;
+//! 5. authenticity: DKIM and DMARC must pass when `require_dmarc` is on (`auth`);
+//! 6. binding: the token is in a signed `To`/`Cc`, or `In-Reply-To`/`References` name the task
+//!    mail (`bound`), so a reply written for one task cannot decide another;
+//! 7. the first line of the new text decides (`reply`); the rest is the comment.
 //!
 //! A refused reply changes nothing and is logged (`mail_actions`, and the log stream); an
 //! authentic reply that says nothing clear gets an answer mail (【未能识别】) and leaves the
