@@ -15,6 +15,7 @@ pub mod graph;
 pub mod model;
 pub mod org;
 pub mod parse;
+pub mod records;
 pub mod simulate;
 pub mod validate;
 pub mod yaml;
