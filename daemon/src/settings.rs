@@ -30,6 +30,26 @@ pub struct Settings {
     /// Thresholds and windows of the org checks and periodic duties (domain.md §3 [default]s).
     #[serde(default)]
     pub duties: workflows::org::checks::CheckSettings,
+    /// The liaisons' work ledger (M2 工作台账).
+    #[serde(default)]
+    pub ledger: Ledger,
+}
+
+/// `[ledger]`: the liaisons' work ledger (M2 工作台账).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ledger {
+    /// Days after writing an entry during which its author may edit it (then 409
+    /// `ledger_entry_locked`: it is a record). 0: never.
+    pub edit_days: u32,
+    /// Longest `problem`, `help` or `resolution`, in characters.
+    pub max_text_chars: u32,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self { edit_days: 7, max_text_chars: 2000 }
+    }
 }
 
 /// `[calendar]`: the State Council's holidays and 调休 days, one YAML file per year.
@@ -393,5 +413,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("calendar.dir") && e.contains("/nonexistent/cal"), "{e}");
+    }
+
+    #[test]
+    fn the_ledger_edit_window_is_a_setting() {
+        let dir = config_dir();
+        let s = Settings::load(&dir, None, None, vec![]).unwrap();
+        assert_eq!(s.ledger, Ledger::default(), "default.toml says the defaults");
+        assert_eq!(s.ledger.edit_days, 7);
+        let s = Settings::load(&dir, None, None, vec![("LIANDONG__LEDGER__EDIT_DAYS".into(), "0".into())]).unwrap();
+        assert_eq!(s.ledger.edit_days, 0);
+        let e = Settings::load(&dir, None, None, vec![("LIANDONG__LEDGER__EDIT_DAYS".into(), "-1".into())]);
+        assert!(e.is_err());
     }
 }

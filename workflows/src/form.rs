@@ -1,7 +1,7 @@
 //! Checking a submitted form against a definition's schema: every broken field at once, with the
 //! field's name and the reason; the result is the normalized form.
 
-use crate::model::{Definition, FieldType, FormField};
+use crate::model::{Computed, Definition, FieldType, FormField};
 use crate::org::Directory;
 use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
@@ -13,7 +13,7 @@ pub struct FieldError {
     /// The field (`""` for the form as a whole).
     pub field: String,
     /// A stable code: `not_an_object`, `unknown_field`, `required`, `wrong_type`, `too_long`,
-    /// `out_of_range`, `not_allowed`, `bad_date`, `unknown_reference`.
+    /// `out_of_range`, `not_allowed`, `bad_date`, `unknown_reference`, `computed`.
     pub code: &'static str,
     /// What is wrong, in plain words.
     pub message: String,
@@ -21,6 +21,33 @@ pub struct FieldError {
 
 fn err(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
     FieldError { field: field.to_string(), code, message: message.into() }
+}
+
+/// The form a submitter sent, with the values the daemon computed put into the definition's
+/// `computed:` fields (`value` gives each). A value the submitter typed into a computed field is
+/// refused (`computed`: Liandong fills it); an empty one (`null`, `""`) is dropped. Anything
+/// that is not an object is returned as it is, for [`check_form`] to refuse.
+pub fn fill_computed(
+    def: &Definition,
+    input: &Value,
+    value: impl Fn(Computed) -> Value,
+) -> Result<Value, Vec<FieldError>> {
+    let Some(obj) = input.as_object() else { return Ok(input.clone()) };
+    let mut out = obj.clone();
+    let mut errors = Vec::new();
+    for f in &def.form {
+        let Some(c) = f.computed else { continue };
+        let typed = obj.get(&f.name).filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()));
+        if typed.is_some() {
+            errors.push(err(
+                &f.name,
+                "computed",
+                format!("`{}` is filled in by Liandong ({}); leave it out", f.name, c.as_str()),
+            ));
+        }
+        out.insert(f.name.clone(), value(c));
+    }
+    if errors.is_empty() { Ok(Value::Object(out)) } else { Err(errors) }
 }
 
 /// Checks `input` against `def.form`; with `dir`, department/class/person/office values must exist.
@@ -291,6 +318,29 @@ mod tests {
             ]
         );
         assert_eq!(errs[1].message, "`title` is longer than 5 characters (7)");
+    }
+
+    #[test]
+    fn computed_fields_are_filled_and_never_typed() {
+        // given the built-in duty review, whose ledger fields the daemon computes
+        let def = crate::builtin::builtin("duty_review").unwrap();
+        let value = |c: Computed| match c {
+            Computed::LedgerEntries => json!(4),
+            Computed::LedgerSummary => json!("计算机学院学生会：4 条"),
+        };
+        // when the submitter leaves them out (or empty), they are filled
+        let f = fill_computed(&def, &json!({ "semester": "秋", "report": "……", "ledger_summary": "" }), value).unwrap();
+        assert_eq!(
+            (f["ledger_entries"].clone(), f["ledger_summary"].clone()),
+            (json!(4), json!("计算机学院学生会：4 条"))
+        );
+        assert!(check_form(&def, &f, None).is_ok());
+        // when they type them, each is refused by name
+        let errs = fill_computed(&def, &json!({ "ledger_entries": 99, "ledger_summary": "很多" }), value).unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(got, [("ledger_entries", "computed"), ("ledger_summary", "computed")]);
+        // not an object: left for check_form
+        assert_eq!(fill_computed(&def, &json!([1]), value).unwrap(), json!([1]));
     }
 
     #[test]

@@ -349,8 +349,33 @@ pub struct FormField {
     pub required: bool,
     /// Display label; defaults to the name.
     pub label: Option<Label>,
+    /// Filled in by the daemon at submit (`computed:`), never typed by the submitter.
+    pub computed: Option<Computed>,
     /// Where it was written.
     pub pos: Pos,
+}
+
+/// What the daemon computes into a form field (`computed:` in the definition) when a request is
+/// submitted or resubmitted, from its own records; the submitter may not type it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Computed {
+    /// `ledger.entries`: how many work-ledger entries (M2 工作台账) the submitter wrote in the
+    /// current semester (an `integer` field).
+    LedgerEntries,
+    /// `ledger.summary`: the submitter's ledger in the current semester per target — entries,
+    /// problems raised, problems solved — as text (a `text` or `longtext` field).
+    LedgerSummary,
+}
+
+impl Computed {
+    /// Every computed source, as written in a definition.
+    pub const ALL: &'static [(&'static str, Computed)] =
+        &[("ledger.entries", Computed::LedgerEntries), ("ledger.summary", Computed::LedgerSummary)];
+
+    /// The name written in a definition (`ledger.entries`).
+    pub fn as_str(self) -> &'static str {
+        Computed::ALL.iter().find(|(_, c)| *c == self).map_or("", |(n, _)| n)
+    }
 }
 
 /// Types of form fields.

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod calendar;
 pub mod definitions;
 pub mod delegations;
+pub mod ledger;
 pub mod org;
 pub mod tokens;
 
@@ -45,6 +46,14 @@ pub enum AppError {
     /// Not allowed for this caller.
     #[error("{0}")]
     Forbidden(String),
+    /// Not allowed for this caller, for a reason with a stable code of its own (403).
+    #[error("{message}")]
+    Refused {
+        /// Stable code (e.g. `not_a_liaison`).
+        code: &'static str,
+        /// Message.
+        message: String,
+    },
     /// No such thing (or not visible to the caller).
     #[error("{0}")]
     NotFound(String),
@@ -117,6 +126,8 @@ pub struct App {
     pub logins: crate::web::limits::LoginLimits,
     /// Thresholds and windows of the org checks and periodic duties (`[duties]`).
     pub duties: workflows::org::checks::CheckSettings,
+    /// The work ledger's edit window and text limit (`[ledger]`).
+    pub ledger: crate::settings::Ledger,
 }
 
 impl App {
@@ -187,6 +198,8 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("there is no published workflow `{key}`")))?;
         let def = self.definition(key, row.version as u32).await?;
+        // Fields the daemon computes (the duty report's ledger) are filled here, never typed.
+        let form = &self.with_computed(&def, &who.person, form).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let out = {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.
@@ -250,7 +263,36 @@ impl App {
 
     /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
     pub async fn command(&self, who: &Principal, id: &str, cmd: Command, meta: Meta) -> Result<Instance, AppError> {
+        let cmd = match cmd {
+            Command::Resubmit { form } => Command::Resubmit { form: self.resubmitted_form(who, id, form).await? },
+            other => other,
+        };
         self.command_using(who, id, cmd, meta, None).await
+    }
+
+    /// The form of a resubmit with the definition's computed fields filled again (the ledger may
+    /// have grown since): the form sent, or the request's own when none is sent. Definitions
+    /// without computed fields pass the form through untouched.
+    async fn resubmitted_form(
+        &self,
+        who: &Principal,
+        id: &str,
+        form: Option<serde_json::Value>,
+    ) -> Result<Option<serde_json::Value>, AppError> {
+        let loaded = self.visible(who, id).await?;
+        let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+        if def.form.iter().all(|f| f.computed.is_none()) || loaded.state.submitter.id != who.person {
+            return Ok(form);
+        }
+        let sent = match form {
+            Some(f) => f,
+            None => {
+                let mut own = loaded.state.form.clone();
+                own.retain(|k, _| def.field(k).is_none_or(|f| f.computed.is_none()));
+                serde_json::Value::Object(own)
+            }
+        };
+        Ok(Some(self.with_computed(&def, &who.person, &sent).await?))
     }
 
     /// Like `command`; with `token` (an action token's hash), the token is used up in the same

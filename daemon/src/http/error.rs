@@ -116,6 +116,9 @@ impl IntoResponse for ApiError {
                     problem(status, code, "Invalid input", &message, serde_json::to_value(fields).unwrap_or_default())
                 }
                 AppError::Forbidden(m) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", &m, json!([])),
+                AppError::Refused { code, message } => {
+                    problem(StatusCode::FORBIDDEN, code, "Forbidden", &message, json!([]))
+                }
                 AppError::NotFound(m) => problem(StatusCode::NOT_FOUND, "not_found", "Not Found", &m, json!([])),
                 AppError::Conflict { code, message } => {
                     problem(StatusCode::CONFLICT, code, "Conflict", &message, json!([]))

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod docs;
 mod error;
+mod ledger;
 pub mod metrics;
 mod org;
 mod requests;
@@ -29,6 +30,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(ledger::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

@@ -1,9 +1,10 @@
 //! Typed store functions over the entities: connecting (with SQLite's durability settings),
-//! the org, definitions, requests with their events, tasks, outbox and timers.
+//! the org, definitions, requests with their events, tasks, outbox and timers, the work ledger.
 
 pub mod actions;
 pub mod definitions;
 pub mod jobs;
+pub mod ledger;
 pub mod org;
 pub mod requests;
 pub mod web;

@@ -6,7 +6,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 fn field(name: &str, ty: FieldType) -> FormField {
-    FormField { name: name.into(), ty, required: false, label: None, pos: Pos::new(1, 1) }
+    FormField { name: name.into(), ty, required: false, label: None, computed: None, pos: Pos::new(1, 1) }
 }
 
 fn form() -> Vec<FormField> {

@@ -1,7 +1,7 @@
 //! The `form:` section: typed fields of a request.
 
 use super::{FIELD_KEYS, Reader};
-use crate::model::{FieldType, FormField};
+use crate::model::{Computed, FieldType, FormField};
 use crate::yaml;
 use marked_yaml::Node;
 use std::collections::BTreeMap;
@@ -55,7 +55,8 @@ impl Reader<'_> {
         let min_node = m.get("min");
         let of_node = m.get("of");
         let labels_node = m.get("labels");
-        let mut allowed: Vec<&str> = vec!["type", "required", "label"];
+        let computed_node = m.get("computed");
+        let mut allowed: Vec<&str> = vec!["type", "required", "label", "computed"];
         let ty = match ty_name.as_str() {
             "text" | "longtext" => {
                 allowed.push("max");
@@ -135,7 +136,37 @@ impl Reader<'_> {
                 );
             }
         }
+        let computed = computed_node.and_then(|n| self.computed(&name, &ty, n));
         self.done(&m, FIELD_KEYS);
-        Some(FormField { name, ty, required, label, pos })
+        Some(FormField { name, ty, required, label, computed, pos })
+    }
+
+    /// `computed: ledger.entries`: a known source whose value fits the field's type.
+    fn computed(&mut self, name: &str, ty: &FieldType, node: &Node) -> Option<Computed> {
+        let text = self.text(node, "computed")?;
+        let names: Vec<&str> = Computed::ALL.iter().map(|(n, _)| *n).collect();
+        let Some((_, c)) = Computed::ALL.iter().find(|(n, _)| *n == text) else {
+            let hint = yaml::closest(&text, &names).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            self.err(
+                "bad_value",
+                yaml::pos(node),
+                format!("`{text}` is not something Liandong computes ({}){hint}", names.join(", ")),
+            );
+            return None;
+        };
+        let fits = match c {
+            Computed::LedgerEntries => matches!(ty, FieldType::Integer { .. }),
+            Computed::LedgerSummary => matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. }),
+        };
+        if !fits {
+            let want = if *c == Computed::LedgerEntries { "an integer" } else { "a text or longtext" };
+            self.err(
+                "bad_value",
+                yaml::pos(node),
+                format!("`{name}` is computed as `{text}`, which needs {want} field"),
+            );
+            return None;
+        }
+        Some(*c)
     }
 }

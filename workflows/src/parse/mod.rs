@@ -53,7 +53,7 @@ pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];
 /// Keys of `notify:`.
 pub const NOTIFY_KEYS: &[&str] = &["who"];
 /// Keys of a form field.
-pub const FIELD_KEYS: &[&str] = &["type", "required", "label", "max", "min", "of", "labels", "multi"];
+pub const FIELD_KEYS: &[&str] = &["type", "required", "label", "max", "min", "of", "labels", "multi", "computed"];
 /// Keys of a selector.
 pub const SELECTOR_KEYS: &[&str] =
     &["body", "of", "roles", "code", "division", "liaison_of", "up_until", "person", "field"];

@@ -240,3 +240,23 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn computed_fields_name_a_known_source_that_fits_their_type() {
+    let src = |field: &str| {
+        format!("key: t\nversion: 1\nname: T\nform:\n  n: {field}\nstart: a\nsteps:\n  a: {{ end: approved }}\n")
+    };
+    // a known source on a fitting field
+    let p = parse_definition(&src("{ type: integer, computed: ledger.entries }"));
+    assert!(p.diagnostics.is_empty(), "{:#?}", p.diagnostics);
+    assert_eq!(p.definition.unwrap().form[0].computed, Some(crate::model::Computed::LedgerEntries));
+    // an unknown one, with a suggestion
+    let p = parse_definition(&src("{ type: integer, computed: ledger.entrys }"));
+    let d = &p.diagnostics[0];
+    assert_eq!((d.code, d.pos), ("bad_value", Pos::new(5, 33)));
+    assert!(d.message.contains("did you mean `ledger.entries`"), "{}", d.message);
+    // a summary does not fit an integer
+    let p = parse_definition(&src("{ type: integer, computed: ledger.summary }"));
+    assert_eq!(p.diagnostics[0].code, "bad_value");
+    assert!(p.diagnostics[0].message.contains("text or longtext"), "{}", p.diagnostics[0].message);
+}
