@@ -88,8 +88,8 @@ log "daemon at $BASE"
 
 # --- Data to reach past 404s and 403s ------------------------------------------------------------
 # A member token (2023010201: president of the cs department SU, M2 liaison of class cs-2022-1), a
-# running request they submitted, and a running request of the cs-2022-1 class monitor whose
-# "contact_ack" task is the member's to acknowledge.
+# running request they submitted, a running request of the cs-2022-1 class monitor whose
+# "contact_ack" task is the member's to acknowledge, and a ledger entry the member wrote.
 json_field() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1], {}, {"d": d}))' "$1"; }
 post() { # post TOKEN PATH BODY -> the response body; fails on a non-2xx
   curl -sS --fail-with-body -X POST "$BASE$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3"
@@ -103,6 +103,11 @@ ASSIGNED=$(post "$MONITOR" /api/v1/requests \
 REQUEST_IDS=$(printf '%s\n%s\n' "$OWN" "$ASSIGNED" | "$PY" -c 'import json,sys; print(", ".join(json.dumps(json.loads(l)["id"]) for l in sys.stdin))')
 TASKS=$(printf '%s\n%s\n' "$OWN" "$ASSIGNED" | "$PY" -c 'import json,sys; print(", ".join(sorted({str(t["task"]) for l in sys.stdin for t in json.loads(l)["open_tasks"]}, key=int)))')
 log "seeded requests $REQUEST_IDS (open tasks $TASKS)"
+# A work-ledger entry of the member (a department SU leader: every class of cs is theirs, M2).
+LEDGER_ID=$(post "$MEMBER" /api/v1/ledger \
+  "{\"target\":{\"kind\":\"class\",\"id\":\"cs-2022-1\"},\"date\":\"$(TZ=Asia/Shanghai date +%F)\",\"mode\":\"visit\",\"problem\":\"班级活动场地不足\"}" \
+  | json_field 'd["id"]')
+log "seeded ledger entry $LEDGER_ID"
 
 # Real identifiers are used for half of the generated values of these path parameters.
 cat >"$TMP/schemathesis.toml" <<EOF
@@ -110,6 +115,7 @@ cat >"$TMP/schemathesis.toml" <<EOF
 request_ids = { values = [$REQUEST_IDS] }
 task_ids = { values = [$TASKS] }
 people = { values = ["2023010201", "T0102", "2023010130"] }
+ledger_ids = { values = ["$LEDGER_ID"] }
 
 [[operations]]
 include-path-regex = '^/api/v1/requests/\{id\}(/events|/withdraw|/resubmit|/comments)?$'
@@ -118,6 +124,10 @@ parameters = { "path.id" = { dictionary = "request_ids", probability = 0.5 } }
 [[operations]]
 include-path-regex = '^/api/v1/requests/\{id\}/tasks/\{task\}'
 parameters = { "path.id" = { dictionary = "request_ids", probability = 0.5 }, "path.task" = { dictionary = "task_ids", probability = 0.5 } }
+
+[[operations]]
+include-path = "/api/v1/ledger/{id}"
+parameters = { "path.id" = { dictionary = "ledger_ids", probability = 0.5 } }
 
 [[operations]]
 include-path = "/api/v1/org/people/{id}"

@@ -496,3 +496,8 @@ async fn the_ledger_routes_are_described_with_their_statuses() {
     assert!(doc["paths"]["/api/v1/ledger/{id}"].get("delete").is_none(), "an entry is a record");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_liaison_writes_an_entry_mariadb() {
+    a_liaison_writes_an_entry(Backend::Mariadb).await;
+}
