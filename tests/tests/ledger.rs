@@ -467,6 +467,72 @@ async fn the_duty_report_carries_the_ledger(backend: Backend) {
     app.stop().await;
 }
 
+/// A report returned to its submitter is resubmitted with the ledger as it stands then: the
+/// computed fields are filled again, whether a form is sent or not.
+async fn a_resubmitted_report_carries_the_ledger_of_then(backend: Backend) {
+    let app = liandong_tests::spawn(backend, "ledger_resubmit").await;
+    // given a duty review whose panel may return the report
+    let v1 = workflows::builtin::BUILTIN.iter().find(|(f, _)| *f == "duty_review.yaml").unwrap().1;
+    let v2 = v1.replace(
+        "next: { approve: publish, reject: publish_unsatisfactory }",
+        "next: { approve: publish, reject: publish_unsatisfactory, return: submitter }",
+    );
+    assert_ne!(v1, v2);
+    let (status, body) = app.post(&app.admin_token, "/api/v1/definitions", json!({ "yaml": v2 })).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = app.post(&app.admin_token, "/api/v1/definitions/duty_review/2/publish", json!({})).await;
+    assert_eq!(status, 200);
+    let president = app.token_for(dp::SCHOOL_SU_PRESIDENT).await;
+    write(&app, &president, entry("department", "cs", today(), "visit", "", "")).await;
+    let r = app.submit(&president, "duty_review", json!({ "semester": "本学期", "report": "……" })).await;
+    assert_eq!((r["version"].as_i64(), r["form"]["ledger_entries"].as_i64()), (Some(2), Some(1)));
+    let id = r["id"].as_str().unwrap().to_string();
+    let return_it = |r: Value| {
+        let (app, id) = (&app, &id);
+        async move {
+            let task = &r["open_tasks"][0];
+            let reviewer = app.token_for(task["assignee"].as_str().unwrap()).await;
+            let path = format!("/api/v1/requests/{id}/tasks/{}/decision", task["task"]);
+            let (status, r) = app.post(&reviewer, &path, json!({ "decision": "return", "comment": "请补充" })).await;
+            assert_eq!((status, r["status"].as_str()), (200, Some("returned")), "{r}");
+        }
+    };
+    // when it is returned, and the president writes another entry before resubmitting
+    return_it(r).await;
+    write(&app, &president, entry("department", "fl", today(), "phone", "问题", "")).await;
+    let path = format!("/api/v1/requests/{id}/resubmit");
+    let (status, r) =
+        app.post(&president, &path, json!({ "form": { "semester": "本学期", "report": "补充后" } })).await;
+    // then the resubmitted report counts both
+    assert_eq!((status, r["form"]["ledger_entries"].as_i64()), (200, Some(2)), "{r}");
+    assert!(r["form"]["ledger_summary"].as_str().unwrap().contains("外国语学院学生会：1条，反映问题1个"), "{r}");
+    // and typing them on a resubmit is refused too
+    return_it(r).await;
+    let (status, p) = app
+        .post(&president, &path, json!({ "form": { "semester": "本学期", "report": "……", "ledger_entries": 9 } }))
+        .await;
+    assert_eq!((status, p["errors"][0]["code"].as_str()), (422, Some("computed")), "{p}");
+    // a resubmit without a form keeps the text and fills the ledger again
+    write(&app, &president, entry("department", "cs", today(), "meeting", "", "")).await;
+    let (status, r) = app.post(&president, &path, json!({})).await;
+    assert_eq!(
+        (status, r["form"]["ledger_entries"].as_i64(), r["form"]["report"].as_str()),
+        (200, Some(3), Some("补充后")),
+        "{r}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_resubmitted_report_carries_the_ledger_of_then_sqlite() {
+    a_resubmitted_report_carries_the_ledger_of_then(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_resubmitted_report_carries_the_ledger_of_then_postgres() {
+    a_resubmitted_report_carries_the_ledger_of_then(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn the_duty_report_carries_the_ledger_sqlite() {
     the_duty_report_carries_the_ledger(Backend::Sqlite).await;
