@@ -141,6 +141,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
             settings.server.login_asks_total,
         ),
         duties: settings.duties.clone(),
+        ended_post_tasks: settings.org.ended_post_tasks()?,
     });
     if let Some(w) = app.calendar_warning() {
         tracing::warn!(warning = %w, "working-day calendar");

@@ -117,6 +117,9 @@ pub struct App {
     pub logins: crate::web::limits::LoginLimits,
     /// Thresholds and windows of the org checks and periodic duties (`[duties]`).
     pub duties: workflows::org::checks::CheckSettings,
+    /// Where the daily check sends the open tasks of posts whose `to:` date passed
+    /// (`[org] ended_post_tasks`).
+    pub ended_post_tasks: engine::Reassign,
 }
 
 impl App {
