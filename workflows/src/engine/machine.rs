@@ -260,12 +260,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         posts.retain(|p, _| reviewers.contains(p));
         let run = self.open_run(step, parent, reviewers.clone(), needed, posts.clone());
         if rungs_done > 0 {
-            self.emit(EventKind::Escalated {
-                run,
-                rung: rungs_done - 1,
-                to: reviewers.clone(),
-                posts: posts.clone(),
-            });
+            self.emit(EventKind::Escalated { run, rung: rungs_done - 1, to: reviewers.clone(), posts: posts.clone() });
         }
         let skip = notes.iter().any(|n| matches!(n, PolicyNote::SelfSkipped | PolicyNote::EmptySkipped));
         for note in notes {

@@ -78,8 +78,7 @@ impl Machine<'_, '_> {
             .st
             .open_tasks()
             .filter_map(|t| {
-                let departed =
-                    gone.contains(&t.assignee) || t.on_behalf_of.as_ref().is_some_and(|p| gone.contains(p));
+                let departed = gone.contains(&t.assignee) || t.on_behalf_of.as_ref().is_some_and(|p| gone.contains(p));
                 let ended = post_ended(t.post.as_ref(), reviewer_of(t), self.env.dir, day);
                 (departed || ended).then(|| (t.clone(), ended && !departed))
             })
@@ -142,7 +141,8 @@ impl Machine<'_, '_> {
         let keep = |p: &PersonId| self.may_take(t.run, p, away) && !asked.contains(p);
         let step = self.step_of(t.run);
         let rungs = run.map_or(0, |r| r.escalated_rungs);
-        let rung = step.and_then(|s| rungs.checked_sub(1).and_then(|i| s.escalate.get(i))).filter(|r| r.action.is_none());
+        let rung =
+            step.and_then(|s| rungs.checked_sub(1).and_then(|i| s.escalate.get(i))).filter(|r| r.action.is_none());
         let who = match (rung, step.map(|s| &s.kind)) {
             (Some(r), _) => r.to.clone(),
             (None, Some(StepKind::Approve(spec)) | Some(StepKind::Acknowledge(spec))) => spec.who.clone(),
@@ -213,11 +213,7 @@ mod tests {
     }
 
     fn president_post() -> crate::org::PostRef {
-        crate::org::PostRef {
-            body: "department_su@cs".into(),
-            role: crate::catalog::Role::President,
-            division: None,
-        }
+        crate::org::PostRef { body: "department_su@cs".into(), role: crate::catalog::Role::President, division: None }
     }
 
     #[test]
@@ -249,17 +245,30 @@ mod tests {
         assert_eq!(now_open[0].post, Some(president_post()), "through the same post");
         // the old holder is told it moved, the new one gets the task mail
         let told = |who: &str, tpl: Template| {
-            moved.effects.iter().any(|e| matches!(e, Effect::Notify { to, template, .. } if to == who && *template == tpl))
+            moved
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::Notify { to, template, .. } if to == who && *template == tpl))
         };
-        assert!(told(dp::CS_SU_PRESIDENT, Template::TaskMoved) && told(dp::CS_SU_VICE_PRESIDENT, Template::TaskAssigned));
+        assert!(
+            told(dp::CS_SU_PRESIDENT, Template::TaskMoved) && told(dp::CS_SU_VICE_PRESIDENT, Template::TaskAssigned)
+        );
         // the events rebuild the state, and nothing moves twice
         let all: Vec<Event> = out.events.iter().chain(moved.events.iter()).cloned().collect();
         assert_eq!(Instance::replay(&all), moved.state);
         let again = reassign_ended_posts(&env, &moved.state, &Reassign::Selector).unwrap();
         assert!(again.events.is_empty());
         // the old president, still in the org, has no seat left on the step
-        assert!(handle(&env, &moved.state, dp::CS_SU_PRESIDENT, Channel::Api, Command::Approve { task: t.id, comment: None })
-            .is_err());
+        assert!(
+            handle(
+                &env,
+                &moved.state,
+                dp::CS_SU_PRESIDENT,
+                Channel::Api,
+                Command::Approve { task: t.id, comment: None }
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -189,7 +189,9 @@ impl PostRef {
 
     /// Whether `person` holds this post (any term of it) on `day` in `dir`.
     pub fn held_by(&self, person: &str, dir: &dyn Directory, day: NaiveDate) -> bool {
-        dir.posts_of(person, day).iter().any(|p| p.body == self.body && p.role == self.role && p.division == self.division)
+        dir.posts_of(person, day)
+            .iter()
+            .any(|p| p.body == self.body && p.role == self.role && p.division == self.division)
     }
 }
 

@@ -23,11 +23,7 @@ pub fn resolve_all(sels: &[Selector], ctx: &ResolveCtx, dir: &dyn Directory) -> 
 /// The people several selectors find, in order, without duplicates, each with the post that
 /// made them found (the first one, when several did): `None` for a person named by id, e-mail or
 /// form field, or the submitter.
-pub fn resolve_all_seats(
-    sels: &[Selector],
-    ctx: &ResolveCtx,
-    dir: &dyn Directory,
-) -> Vec<(PersonId, Option<PostRef>)> {
+pub fn resolve_all_seats(sels: &[Selector], ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<(PersonId, Option<PostRef>)> {
     let mut out: Vec<(PersonId, Option<PostRef>)> = Vec::new();
     for s in sels {
         for (p, post) in resolve_seats(s, ctx, dir) {
@@ -94,7 +90,9 @@ pub fn resolve_seats(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> V
                 let liaisons = dir.liaisons_of(&dept, ctx.day);
                 let leaders: Vec<(&str, PostRef)> = liaisons
                     .iter()
-                    .filter_map(|l| school_su_leader_post(&l.person, ctx.day, dir).map(|post| (l.person.as_str(), post)))
+                    .filter_map(|l| {
+                        school_su_leader_post(&l.person, ctx.day, dir).map(|post| (l.person.as_str(), post))
+                    })
                     .collect();
                 if leaders.is_empty() {
                     if let Some(su) = dir.body(BodyKind::SchoolSu, &Scope::School, None) {
