@@ -85,14 +85,27 @@ impl App {
         if (!open.is_empty() || !ended.is_empty()) && move_open_tasks.is_none() {
             return Err(AppError::Invalid {
                 code: "open_tasks_of_removed_people",
-                message: format!(
-                    "{} open task(s) are held by (or on behalf of) people the import removes, and {} through a post \
-                     that is not theirs on {day} in the new org (the post ended); say where they go \
-                     (move_open_tasks_to=selector: the step's reviewers again; move_open_tasks_to=person:ID); \
-                     nothing was imported",
-                    open.len(),
-                    ended.len()
-                ),
+                message: {
+                    let mut why = Vec::new();
+                    if !open.is_empty() {
+                        why.push(format!(
+                            "{} open task(s) are held by (or on behalf of) people the import removes",
+                            open.len()
+                        ));
+                    }
+                    if !ended.is_empty() {
+                        why.push(format!(
+                            "{} open task(s) are held through a post that is not their holder's on {day} in the new \
+                             org (the post ended)",
+                            ended.len()
+                        ));
+                    }
+                    format!(
+                        "{}; say where they go (move_open_tasks_to=selector: the step's reviewers again; \
+                         move_open_tasks_to=person:ID); nothing was imported",
+                        why.join("; ")
+                    )
+                },
                 fields: open
                     .iter()
                     .map(|t| {
