@@ -218,5 +218,12 @@ pub fn cancelled(r: CancelReason, lang: Lang) -> &'static str {
                 "the delegation ended; it went back to the person who delegated"
             }
         }
+        CancelReason::PostEnded => {
+            if zh {
+                "审批人的任职已结束，已改由他人办理"
+            } else {
+                "the reviewer's post ended; it moved to someone else"
+            }
+        }
     }
 }

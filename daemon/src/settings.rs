@@ -33,6 +33,9 @@ pub struct Settings {
     /// The liaisons' work ledger (M2 工作台账).
     #[serde(default)]
     pub ledger: Ledger,
+    /// The org's posts.
+    #[serde(default)]
+    pub org: OrgSettings,
 }
 
 /// `[ledger]`: the liaisons' work ledger (M2 工作台账).
@@ -49,6 +52,34 @@ pub struct Ledger {
 impl Default for Ledger {
     fn default() -> Self {
         Self { edit_days: 7, max_text_chars: 2000 }
+    }
+}
+
+/// `[org]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrgSettings {
+    /// Where the daily check sends the open tasks of a post whose `to:` date has passed (issue
+    /// 10): `selector` (the step's reviewers again, on today's org: the post's successor) or
+    /// `person:<id>`.
+    pub ended_post_tasks: String,
+}
+
+impl Default for OrgSettings {
+    fn default() -> Self {
+        Self { ended_post_tasks: "selector".into() }
+    }
+}
+
+impl OrgSettings {
+    /// `ended_post_tasks` read, or what is wrong with it.
+    pub fn ended_post_tasks(&self) -> Result<workflows::engine::Reassign> {
+        crate::app::App::parse_move_open_tasks(&self.ended_post_tasks).map_err(|_| {
+            anyhow::anyhow!(
+                "bad setting org.ended_post_tasks `{}`: say `selector` or `person:<id>`",
+                self.ended_post_tasks
+            )
+        })
     }
 }
 
@@ -330,6 +361,7 @@ impl Settings {
         let s = cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))?;
         let problems = s.duties.problems();
         anyhow::ensure!(problems.is_empty(), "bad setting duties: {}", problems.join("; "));
+        s.org.ended_post_tasks()?;
         Ok(s)
     }
 
@@ -383,6 +415,10 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("SOMETIMES") || e.contains("sqlite_synchronous"), "{e}");
+        let e = Settings::load(&dir, None, None, vec![("LIANDONG__ORG__ENDED_POST_TASKS".into(), "nobody".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("org.ended_post_tasks") && e.contains("nobody"), "{e}");
         let _ = std::fs::remove_file(tmp);
     }
 
@@ -391,6 +427,7 @@ mod tests {
         let dir = config_dir();
         let s = Settings::load(&dir, None, None, vec![]).unwrap();
         assert_eq!(s.duties, workflows::org::checks::CheckSettings::default(), "default.toml says the defaults");
+        assert_eq!(s.org.ended_post_tasks().unwrap(), workflows::engine::Reassign::Selector);
         let s = Settings::load(
             &dir,
             None,

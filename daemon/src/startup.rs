@@ -142,6 +142,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         ),
         duties: settings.duties.clone(),
         ledger: settings.ledger.clone(),
+        ended_post_tasks: settings.org.ended_post_tasks()?,
     });
     if let Some(w) = app.calendar_warning() {
         tracing::warn!(warning = %w, "working-day calendar");

@@ -413,3 +413,298 @@ async fn removing_people_with_open_tasks_says_where_the_tasks_go_on_sqlite() {
 async fn removing_people_with_open_tasks_says_where_the_tasks_go_on_postgres() {
     removing_people_with_open_tasks(Backend::Postgres).await;
 }
+
+/// A school project offered to the CS department SU: its first task (`department_accepts`) is the
+/// CS SU president's, through the post `department_su@cs/president`.
+async fn undertaking(app: &TestApp) -> (String, u64) {
+    let school = app.token_for(dp::SCHOOL_SU_PRESIDENT).await;
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(90);
+    let form = json!({ "title": "校园十佳歌手大赛", "department": "cs", "event_date": day.to_string(), "plan": "初赛、复赛、决赛三轮。" });
+    let r = app.submit(&school, "activity_undertaking", form).await;
+    let id = r["id"].as_str().unwrap().to_string();
+    let t = open_task(&r, "department_accepts");
+    assert_eq!(t["assignee"], dp::CS_SU_PRESIDENT, "{r}");
+    (id, t["task"].as_u64().unwrap())
+}
+
+/// The org as exported, changed by `edit`, as an org file.
+async fn edited_org(app: &TestApp, edit: impl FnOnce(&mut workflows::org::Org)) -> String {
+    let mut org = workflows::org::file::load_org(&app.org_yaml().await).expect("the export loads");
+    edit(&mut org);
+    workflows::org::file::dump_org(&org)
+}
+
+/// The text part of the `nth` mail to `to` whose subject starts with `tag` (memory transport).
+async fn mail_text(app: &TestApp, to: &str, tag: &str, nth: usize) -> String {
+    let pick = |sent: &[lettre::Message]| -> Vec<String> {
+        sent.iter()
+            .filter(|m| m.envelope().to().iter().any(|a| a.to_string() == to))
+            .filter_map(|m| {
+                let raw = m.formatted();
+                let p = mail_parser::MessageParser::default().parse(&raw)?;
+                p.subject().is_some_and(|s| s.starts_with(tag)).then(|| p.body_text(0).unwrap_or_default().to_string())
+            })
+            .collect()
+    };
+    let sent = app.wait_for_mail(|s| pick(s).len() > nth).await;
+    pick(&sent).swap_remove(nth)
+}
+
+/// The path of the mail's one-click link for `action`.
+fn action_link(text: &str, action: &str) -> String {
+    let start = text.find("/a/").unwrap_or_else(|| panic!("no action link in:\n{text}"));
+    let rest = &text[start..];
+    let suffix = format!("?do={action}");
+    rest.split_whitespace()
+        .map(|w| w.split(['"', '<', '>', ')', '）']).next().unwrap_or_default())
+        .find(|w| w.starts_with("/a/") && w.ends_with(&suffix))
+        .or_else(|| {
+            text.split_whitespace().filter_map(|w| w.find("/a/").map(|i| &w[i..])).find(|w| w.ends_with(&suffix))
+        })
+        .unwrap_or_else(|| panic!("no {action} link in:\n{text}"))
+        .to_string()
+}
+
+/// The old holder's link: it shows why the task is gone and has no form to decide with; a POST
+/// decides nothing.
+async fn link_is_dead(app: &TestApp, path: &str) {
+    let r = app.http.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let page = r.text().await.unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("审批人的任职已结束") && !page.contains("name=\"csrf\""), "{page}");
+    let r = app.http.post(format!("{}{path}", app.base)).form(&[("decision", "approve")]).send().await.unwrap();
+    assert!(r.status().is_client_error(), "a dead link decides nothing: {}", r.status());
+}
+
+fn mail_of(person: &str) -> String {
+    format!("{person}@stu.nanyue.edu.cn")
+}
+
+/// (a) An import that gives the CS SU presidency to the vice-president, while the old president
+/// stays (as vice-president): refused with the task listed; told `selector`, the new president
+/// holds the task and the old president's link no longer decides.
+async fn an_import_that_ends_a_post(backend: Backend) {
+    let app = spawn(backend, "post_import").await;
+    let (id, n) = undertaking(&app).await;
+    let old_link = action_link(&mail_text(&app, &mail_of(dp::CS_SU_PRESIDENT), "【待审批】", 0).await, "approve");
+    let yaml = app.org_yaml().await;
+    let swapped = edited_org(&app, |org| {
+        for p in org.posts.iter_mut().filter(|p| p.body == "department_su@cs") {
+            if p.person == dp::CS_SU_PRESIDENT && p.role == workflows::catalog::Role::President {
+                p.person = dp::CS_SU_VICE_PRESIDENT.into();
+            } else if p.person == dp::CS_SU_VICE_PRESIDENT && p.role == workflows::catalog::Role::VicePresident {
+                p.person = dp::CS_SU_PRESIDENT.into();
+            }
+        }
+    })
+    .await;
+    let (s, problem) = put_org(&app, "", swapped.clone()).await;
+    assert_eq!((s, problem["code"].as_str()), (422, Some("open_tasks_of_removed_people")), "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or_default().contains("post ended"), "{problem}");
+    let listed = problem["errors"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["code"], "post_ended");
+    assert_eq!(listed[0]["field"], format!("requests/{id}/tasks/{n}"));
+    let msg = listed[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&id)
+            && msg.contains("department_accepts")
+            && msg.contains(dp::CS_SU_PRESIDENT)
+            && msg.contains("department_su@cs/president"),
+        "{msg}"
+    );
+    assert_eq!(app.org_yaml().await, yaml, "nothing was imported");
+    assert_eq!(open_task(&app.request(&id).await, "department_accepts")["assignee"], dp::CS_SU_PRESIDENT);
+    // the step's selector on the new org: the new president
+    let (s, body) = put_org(&app, "?move_open_tasks_to=selector", swapped).await;
+    assert_eq!(s, 200, "{body}");
+    let r = app.request(&id).await;
+    let tasks: Vec<&Value> =
+        r["open_tasks"].as_array().unwrap().iter().filter(|t| t["step"] == "department_accepts").collect();
+    assert_eq!(tasks.len(), 1, "{r}");
+    assert_eq!(tasks[0]["assignee"], dp::CS_SU_VICE_PRESIDENT, "{r}");
+    // the new president got the task mail; the old one's link is dead
+    task_mail_queued(&app, &id, tasks[0]["task"].as_u64().unwrap(), dp::CS_SU_VICE_PRESIDENT).await;
+    link_is_dead(&app, &old_link).await;
+    let (_, events) = app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await;
+    let cancelled = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["type"] == "task_cancelled" && e["kind"]["task"] == n)
+        .unwrap_or_else(|| panic!("{events}"))
+        .clone();
+    assert_eq!(
+        (cancelled["kind"]["reason"].as_str(), cancelled["actor"]["type"].as_str()),
+        (Some("post_ended"), Some("system")),
+        "{cancelled}"
+    );
+    // the old president cannot decide it, the new one can
+    let old = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let new = app.token_for(dp::CS_SU_VICE_PRESIDENT).await;
+    let m = tasks[0]["task"].as_u64().unwrap();
+    let decide = format!("/api/v1/requests/{id}/tasks/{m}/decision");
+    let (s, _) = app.post(&old, &decide, json!({ "decision": "approve" })).await;
+    assert!(s == 403 || s == 404, "the old president: {s}");
+    let (s, b) = app.post(&new, &decide, json!({ "decision": "approve" })).await;
+    assert_eq!(s, 200, "{b}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_import_that_gives_a_post_to_someone_else_moves_its_tasks_on_sqlite() {
+    an_import_that_ends_a_post(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_import_that_gives_a_post_to_someone_else_moves_its_tasks_on_postgres() {
+    an_import_that_ends_a_post(Backend::Postgres).await;
+}
+
+/// The CS SU presidency ends today (`to:`) and the vice-president's starts tomorrow: the import
+/// moves nothing (the post still holds today).
+async fn presidency_handed_over_tomorrow(app: &TestApp) {
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let yaml = edited_org(app, |org| {
+        let i = org
+            .posts
+            .iter()
+            .position(|p| p.body == "department_su@cs" && p.role == workflows::catalog::Role::President)
+            .expect("a CS SU president");
+        org.posts[i].to = Some(today);
+        let mut next = org.posts[i].clone();
+        next.person = dp::CS_SU_VICE_PRESIDENT.into();
+        next.from = today + chrono::Duration::days(1);
+        next.to = None;
+        org.posts.push(next);
+    })
+    .await;
+    let (s, body) = put_org(app, "", yaml).await;
+    assert_eq!(s, 200, "the post holds today: nothing to move yet: {body}");
+}
+
+/// (b) A post whose `to:` date has passed: the daily check (here the look a daemon takes at
+/// start, and two more by hand) gives its task to the post's successor, the old holder's link
+/// dies, the successor gets the task mail; nothing moves twice.
+async fn a_posts_end_date_passing(backend: Backend) {
+    let app = spawn(backend, "post_ends").await;
+    let (id, n) = undertaking(&app).await;
+    let old_link = action_link(&mail_text(&app, &mail_of(dp::CS_SU_PRESIDENT), "【待审批】", 0).await, "approve");
+    presidency_handed_over_tomorrow(&app).await;
+    assert_eq!(daemon::jobs::posts::on(&app.app, chrono::Utc::now()).await.unwrap(), 0, "today the post holds");
+    assert_eq!(open_task(&app.request(&id).await, "department_accepts")["assignee"], dp::CS_SU_PRESIDENT);
+    // Days later: the presidency ended yesterday and the successor's began today (the org as that
+    // import left it, written straight to the database); a daemon started now looks at once.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let mut org = workflows::org::file::load_org(&app.org_yaml().await).expect("the export loads");
+    for p in
+        org.posts.iter_mut().filter(|p| p.body == "department_su@cs" && p.role == workflows::catalog::Role::President)
+    {
+        if p.person == dp::CS_SU_PRESIDENT {
+            p.to = Some(today - chrono::Duration::days(1));
+        } else {
+            p.from = today;
+        }
+    }
+    entities::store::org::replace_org(&app.app.db, &org, |_, _| {}).await.unwrap();
+    let other = liandong_tests::spawn_beside(&app).await;
+    // and by hand, at the same time, twice
+    let (a, b) = tokio::join!(
+        daemon::jobs::posts::on(&other.app, chrono::Utc::now()),
+        daemon::jobs::posts::on(&other.app, chrono::Utc::now())
+    );
+    assert!(a.unwrap() + b.unwrap() <= 1);
+    let mut r = app.request(&id).await;
+    for _ in 0..1200 {
+        if open_task(&r, "department_accepts")["assignee"] == dp::CS_SU_VICE_PRESIDENT {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        r = app.request(&id).await;
+    }
+    let tasks: Vec<&Value> =
+        r["open_tasks"].as_array().unwrap().iter().filter(|t| t["step"] == "department_accepts").collect();
+    assert_eq!(tasks.len(), 1, "{r}");
+    assert_eq!(tasks[0]["assignee"], dp::CS_SU_VICE_PRESIDENT, "the successor holds it: {r}");
+    let events = format!("SELECT COUNT(*) AS n FROM events WHERE request_id = '{id}'");
+    let before = app.count(&events).await;
+    assert_eq!(daemon::jobs::posts::on(&other.app, chrono::Utc::now()).await.unwrap(), 0, "again: nothing");
+    assert_eq!(app.count(&events).await, before);
+    let (_, evs) = app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await;
+    let moves: Vec<&Value> = evs.as_array().unwrap().iter().filter(|e| e["kind"]["type"] == "task_cancelled").collect();
+    assert_eq!(moves.len(), 1, "moved once: {evs}");
+    assert_eq!(
+        (&moves[0]["kind"]["task"], moves[0]["kind"]["reason"].as_str(), moves[0]["actor"]["type"].as_str()),
+        (&json!(n), Some("post_ended"), Some("system"))
+    );
+    link_is_dead(&app, &old_link).await;
+    task_mail_queued(&app, &id, tasks[0]["task"].as_u64().unwrap(), dp::CS_SU_VICE_PRESIDENT).await;
+    other.stop().await;
+    app.stop().await;
+}
+
+/// The new holder's task mail (【待审批】) was queued with the move, in its transaction (the mail
+/// tests follow such a row to the inbox).
+async fn task_mail_queued(app: &TestApp, request: &str, task: u64, to: &str) {
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM outbox WHERE request_id = '{request}' AND task_no = {task} \
+         AND recipient = '{to}' AND template = 'task_assigned'"
+    );
+    assert_eq!(app.count(&sql).await, 1, "the task mail to {to}");
+}
+
+#[tokio::test]
+async fn a_posts_end_date_passing_moves_its_tasks_to_the_successor_once_on_sqlite() {
+    a_posts_end_date_passing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_posts_end_date_passing_moves_its_tasks_to_the_successor_once_on_postgres() {
+    a_posts_end_date_passing(Backend::Postgres).await;
+}
+
+/// (c) A task given by transfer stays with its receiver when the receiver's (unrelated) post
+/// ends: no post made them its reviewer.
+async fn a_transferred_task_stays(backend: Backend) {
+    let app = spawn(backend, "post_transfer").await;
+    let (id, n) = undertaking(&app).await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let (s, b) = app
+        .post(
+            &president,
+            &format!("/api/v1/requests/{id}/tasks/{n}/transfer"),
+            json!({ "to": dp::RIGHTS_DIVISION_HEAD }),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let r = app.request(&id).await;
+    assert_eq!(open_task(&r, "department_accepts")["assignee"], dp::RIGHTS_DIVISION_HEAD, "{r}");
+    // the receiver's school SU post ends today; the CS presidency moves on tomorrow too
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let yaml = edited_org(&app, |org| {
+        for p in org.posts.iter_mut().filter(|p| p.person == dp::RIGHTS_DIVISION_HEAD) {
+            p.to = Some(today);
+        }
+    })
+    .await;
+    let (s, body) = put_org(&app, "", yaml).await;
+    assert_eq!(s, 200, "{body}");
+    presidency_handed_over_tomorrow(&app).await;
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    assert_eq!(daemon::jobs::posts::on(&app.app, tomorrow).await.unwrap(), 0);
+    let after = app.request(&id).await;
+    assert_eq!(open_task(&after, "department_accepts")["assignee"], dp::RIGHTS_DIVISION_HEAD, "{after}");
+    assert_eq!(after["open_tasks"], r["open_tasks"], "nothing moved");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_transferred_task_stays_when_the_receivers_post_ends_on_sqlite() {
+    a_transferred_task_stays(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_transferred_task_stays_when_the_receivers_post_ends_on_postgres() {
+    a_transferred_task_stays(Backend::Postgres).await;
+}

@@ -128,6 +128,9 @@ pub struct App {
     pub duties: workflows::org::checks::CheckSettings,
     /// The work ledger's edit window and text limit (`[ledger]`).
     pub ledger: crate::settings::Ledger,
+    /// Where the daily check sends the open tasks of posts whose `to:` date passed
+    /// (`[org] ended_post_tasks`).
+    pub ended_post_tasks: engine::Reassign,
 }
 
 impl App {

@@ -1,5 +1,6 @@
 //! Org use cases: import the whole org (all-or-nothing, every problem listed; people removed give
-//! up their open tasks and credentials), export it.
+//! up their open tasks and credentials, people whose post ends give up the tasks it gave them),
+//! export it; the daily move of the tasks of posts whose `to:` date passed.
 
 use super::{App, AppError, Principal, definitions::admin};
 use entities::sea_orm::TransactionTrait;
@@ -29,9 +30,12 @@ impl App {
     /// Replaces the org with the YAML `text`; on any problem nothing is imported and every
     /// problem is listed with its line:col. People who are no longer in it lose their API tokens
     /// and web sessions in the same transaction. When they hold open tasks (or tasks are held on
-    /// their behalf), the import is refused (422 `open_tasks_of_removed_people`, one entry per
-    /// task: request, step, person) unless `move_open_tasks` says where the tasks go; they are
-    /// then moved in the same transaction, by the system.
+    /// their behalf), or someone holds an open task through a post (`Task::post`) that is not
+    /// theirs on the import day in the new org (the post is gone, went to someone else, or its
+    /// `to:` date passed), the import is refused (422 `open_tasks_of_removed_people`, one entry
+    /// per task: request, step, person; code `open_task`, or `post_ended` naming the post) unless
+    /// `move_open_tasks` says where the tasks go; they are then moved in the same transaction, by
+    /// the system (issue 10).
     pub async fn import_org(
         &self,
         who: &Principal,
@@ -60,6 +64,15 @@ impl App {
             self.org().org().people.iter().filter(|p| dir.person(&p.id).is_none()).map(|p| p.id.clone()).collect();
         let gone_list: Vec<String> = gone.iter().cloned().collect();
         let open = store::requests::open_tasks_of_any(&self.db, &gone_list).await?;
+        // Tasks a post gave to someone who stays, but not in that post on the import day (issue 10).
+        let now = chrono::Utc::now();
+        let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let ended: Vec<store::requests::PostedTask> = store::requests::open_tasks_with_posts(&self.db)
+            .await?
+            .into_iter()
+            .filter(|t| !open.iter().any(|o| o.request_id == t.task.request_id && o.task_no == t.task.task_no))
+            .filter(|t| engine::post_ended(Some(&t.post), t.reviewer(), &dir, day))
+            .collect();
         if let Some(Reassign::Person(p)) = &move_open_tasks
             && dir.person(p).is_none()
         {
@@ -69,15 +82,30 @@ impl App {
                 fields: vec![],
             });
         }
-        if !open.is_empty() && move_open_tasks.is_none() {
+        if (!open.is_empty() || !ended.is_empty()) && move_open_tasks.is_none() {
             return Err(AppError::Invalid {
                 code: "open_tasks_of_removed_people",
-                message: format!(
-                    "{} open task(s) are held by (or on behalf of) people the import removes; say where they go \
-                     (move_open_tasks_to=selector: the step's reviewers again; move_open_tasks_to=person:ID); \
-                     nothing was imported",
-                    open.len()
-                ),
+                message: {
+                    let mut why = Vec::new();
+                    if !open.is_empty() {
+                        why.push(format!(
+                            "{} open task(s) are held by (or on behalf of) people the import removes",
+                            open.len()
+                        ));
+                    }
+                    if !ended.is_empty() {
+                        why.push(format!(
+                            "{} open task(s) are held through a post that is not their holder's on {day} in the new \
+                             org (the post ended)",
+                            ended.len()
+                        ));
+                    }
+                    format!(
+                        "{}; say where they go (move_open_tasks_to=selector: the step's reviewers again; \
+                         move_open_tasks_to=person:ID); nothing was imported",
+                        why.join("; ")
+                    )
+                },
                 fields: open
                     .iter()
                     .map(|t| {
@@ -94,11 +122,23 @@ impl App {
                             ),
                         }
                     })
+                    .chain(ended.iter().map(|t| FieldError {
+                        field: format!("requests/{}/tasks/{}", t.task.request_id, t.task.task_no),
+                        code: "post_ended",
+                        message: format!(
+                            "request `{}`, step `{}`: `{}` holds an open task as `{}`, a post that is not theirs on \
+                             {day} in the new org (the post ended)",
+                            t.task.request_id,
+                            t.task.step,
+                            t.reviewer(),
+                            t.post
+                        ),
+                    }))
                     .collect(),
             });
         }
-        let requests: BTreeSet<String> = open.iter().map(|t| t.request_id.clone()).collect();
-        let now = chrono::Utc::now();
+        let requests: BTreeSet<String> =
+            open.iter().map(|t| t.request_id.clone()).chain(ended.iter().map(|t| t.task.request_id.clone())).collect();
         {
             let _turn = self.writing().await;
             let txn = self.db.begin().await?;
@@ -145,6 +185,49 @@ impl App {
             tracing::warn!(error = %e, "giving back tasks of delegations the import removed");
         }
         Ok(imported)
+    }
+
+    /// Moves the open tasks whose qualifying post (`Task::post`) has ended on the day of `now`
+    /// (Asia/Shanghai) — its `to:` date passed — as `[org] ended_post_tasks` says, by the system
+    /// (cancel reason `post_ended` on the request's timeline, the old holder's links die, the new
+    /// reviewer gets the task mail; see `engine::reassign_ended_posts`). One transaction per
+    /// request with the row-version check, so several daemons (or a second run) never move a
+    /// task twice. Returns how many requests changed.
+    pub async fn move_ended_post_tasks(&self, now: chrono::DateTime<chrono::Utc>) -> Result<usize, AppError> {
+        let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let posted = store::requests::open_tasks_with_posts(&self.db).await?;
+        let requests: BTreeSet<String> = {
+            let org = self.org();
+            if let Reassign::Person(p) = &self.ended_post_tasks
+                && org.person(p).is_none()
+            {
+                tracing::warn!(person = %p, "org.ended_post_tasks names a person not in the org; the step's reviewers take the tasks");
+            }
+            posted
+                .into_iter()
+                .filter(|t| engine::post_ended(Some(&t.post), t.reviewer(), org.as_ref(), day))
+                .map(|t| t.task.request_id)
+                .collect()
+        };
+        let mut changed = 0;
+        for request in requests {
+            let r = self
+                .change(&request, None, &Meta::default(), |st, def, org| {
+                    if engine::ended_post_tasks(st, org, day).is_empty() {
+                        return Ok(None);
+                    }
+                    let env = Env { def, dir: org, cal: &self.calendar, now };
+                    let out = engine::reassign_ended_posts(&env, st, &self.ended_post_tasks)?;
+                    Ok((!out.events.is_empty()).then_some(out))
+                })
+                .await;
+            match r {
+                Ok(Some(_)) => changed += 1,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(request = %request, error = %e, "moving the tasks of an ended post"),
+            }
+        }
+        Ok(changed)
     }
 
     /// Reads where the open tasks of removed people go: `selector` (the step's `who:` again, on

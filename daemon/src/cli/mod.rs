@@ -87,8 +87,9 @@ enum OrgCommand {
     Import {
         /// The org file (YAML).
         file: PathBuf,
-        /// Where the open tasks of people the file no longer has go: `selector` (the step's
-        /// reviewers, resolved again) or `person:<id>`. Without it such an import is refused.
+        /// Where the open tasks of people the file no longer has, or of posts it ends, go:
+        /// `selector` (the step's reviewers, resolved again) or `person:<id>`. Without it such
+        /// an import is refused.
         #[arg(long, value_name = "selector|person:ID")]
         move_open_tasks_to: Option<String>,
     },

@@ -28,7 +28,8 @@ async fn export(
     Ok(([(header::CONTENT_TYPE, "application/yaml; charset=utf-8")], yaml))
 }
 
-/// `?move_open_tasks_to=selector|person:<id>`: where the open tasks of people the import removes go.
+/// `?move_open_tasks_to=selector|person:<id>`: where the open tasks of people the import removes, or
+/// of posts it ends (issue 10), go.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ImportQuery {

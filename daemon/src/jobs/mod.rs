@@ -4,6 +4,8 @@
 //! - **delivery** (`delivery`, `queue`): a relay hands due outbox rows to an apalis queue in the
 //!   same database; the `Deliver` worker sends each mail, retried with exponential backoff;
 //! - **periodic duties** (`duties`): an apalis-cron schedule in Asia/Shanghai;
+//! - **ended posts** (`posts`): on the same schedule, the open tasks of posts whose `to:` date
+//!   passed move to the post's successor (or as `[org] ended_post_tasks` says);
 //! - **timers** (`timers`): reminders, escalation rungs and auto-actions, polled from the
 //!   `timers` table every poll interval (apalis's delayed jobs can run a heartbeat late, and
 //!   store their time in whole seconds).
@@ -13,6 +15,7 @@
 
 pub mod delivery;
 pub mod duties;
+pub mod posts;
 pub mod queue;
 pub mod timers;
 
@@ -131,6 +134,7 @@ pub fn spawn(app: Arc<App>, cfg: Config, stop: watch::Receiver<bool>) -> Vec<tok
     if cfg.duties {
         monitor = duties::register(monitor, app.clone(), cfg.duties_schedule.clone(), &name);
     }
+    monitor = posts::register(monitor, app.clone(), cfg.duties_schedule.clone(), &name);
     let mut handles = Vec::new();
     let mut stopped = stop.clone();
     handles.push(tokio::spawn(async move {

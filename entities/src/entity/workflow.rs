@@ -115,6 +115,9 @@ pub mod task {
         pub created_at: i64,
         /// Column `due_at`.
         pub due_at: Option<i64>,
+        /// Column `post`: the post that made the reviewer one, as JSON (`workflows::org::PostRef`);
+        /// null for a task given by name.
+        pub post: Option<String>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.

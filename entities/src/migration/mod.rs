@@ -8,6 +8,7 @@ mod m20251125_000003_mail_actions;
 mod m20251125_000004_request_last_hash;
 mod m20261129_000101_idempotency_hash;
 mod m20261129_000301_ledger;
+mod m20261129_000501_task_post;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000004_request_last_hash::Migration),
             Box::new(m20261129_000101_idempotency_hash::Migration),
             Box::new(m20261129_000301_ledger::Migration),
+            Box::new(m20261129_000501_task_post::Migration),
         ]
     }
 }

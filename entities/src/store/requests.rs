@@ -218,6 +218,7 @@ async fn save_after<C: ConnectionTrait>(
                 round: Set(t.round as i32),
                 created_at: Set(millis(t.created_at)),
                 due_at: Set(t.due_at.map(millis)),
+                post: Set(t.post.as_ref().and_then(|p| serde_json::to_string(p).ok())),
             }
         })
         .collect();
@@ -398,6 +399,42 @@ pub async fn open_tasks_of_any<C: ConnectionTrait>(db: &C, people: &[String]) ->
     out.sort_by(|a, b| (a.created_at, &a.request_id, a.task_no).cmp(&(b.created_at, &b.request_id, b.task_no)));
     out.dedup_by(|a, b| a.request_id == b.request_id && a.task_no == b.task_no);
     Ok(out)
+}
+
+/// An open task with the post that made its reviewer one (issue 10).
+#[derive(Debug, Clone)]
+pub struct PostedTask {
+    /// The task's row.
+    pub task: task::Model,
+    /// Its qualifying post.
+    pub post: workflows::org::PostRef,
+}
+
+impl PostedTask {
+    /// The reviewer the task asks: the person a delegate stands in for, else the assignee.
+    pub fn reviewer(&self) -> &str {
+        self.task.on_behalf_of.as_deref().unwrap_or(&self.task.assignee)
+    }
+}
+
+/// Open tasks that a post made their reviewer's (selector or escalation rung), oldest first.
+/// A row whose `post` does not read (not written by this version) is left out.
+pub async fn open_tasks_with_posts<C: ConnectionTrait>(db: &C) -> Result<Vec<PostedTask>, StoreError> {
+    let rows = task::Entity::find()
+        .filter(task::Column::State.eq("open"))
+        .filter(task::Column::Post.is_not_null())
+        .order_by_asc(task::Column::CreatedAt)
+        .order_by_asc(task::Column::RequestId)
+        .order_by_asc(task::Column::TaskNo)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|t| {
+            let post = serde_json::from_str(t.post.as_deref()?).ok()?;
+            Some(PostedTask { task: t, post })
+        })
+        .collect())
 }
 
 /// When the row was last changed.

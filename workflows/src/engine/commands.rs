@@ -367,7 +367,8 @@ impl Machine<'_, '_> {
         self.notify(&t.assignee, Template::TaskMoved, Some(task));
         let original = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
         self.emit(EventKind::ReviewerAdded { run: t.run, person: to.clone(), after: Some(original) });
-        self.create_task(t.run, &to, t.kind);
+        // Given by name: no post makes `to` a reviewer (a post's end does not move it).
+        self.create_task(t.run, &to, t.kind, None);
         Ok(())
     }
 
@@ -404,7 +405,7 @@ impl Machine<'_, '_> {
         let after = t.on_behalf_of.clone().unwrap_or(t.assignee.clone());
         self.emit(EventKind::ReviewerAdded { run: t.run, person: person.clone(), after: Some(after) });
         if !sequence {
-            self.create_task(t.run, &person, t.kind);
+            self.create_task(t.run, &person, t.kind, None);
         }
         Ok(())
     }
@@ -465,11 +466,7 @@ impl Machine<'_, '_> {
             self.complete(run, result);
             return;
         }
-        let ctx_people = {
-            let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-            let ctx = ResolveCtx { submitter: &self.st.submitter, form: &self.st.form, day };
-            resolve_all(&r.to, &ctx, self.env.dir)
-        };
+        let (ctx_people, mut posts) = self.resolve_seats(&r.to);
         // The step's self-approval policy holds on every rung, as when the step was entered.
         let submitter = self.st.submitter.id.clone();
         let mut ctx_people = ctx_people;
@@ -492,7 +489,7 @@ impl Machine<'_, '_> {
                 SelfApproval::AutoApprove => self_auto = true,
             }
         }
-        let to = if ctx_people.is_empty() {
+        let to: Vec<crate::org::PersonId> = if ctx_people.is_empty() {
             self.env.dir.admins().into_iter().map(|p| p.id.clone()).filter(|p| *p != submitter).collect()
         } else {
             ctx_people
@@ -515,9 +512,10 @@ impl Machine<'_, '_> {
             _ => TaskKind::Approve,
         };
         self.cancel_tasks(run, CancelReason::Escalated);
-        self.emit(EventKind::Escalated { run, rung, to: to.clone() });
+        posts.retain(|p, _| to.contains(p));
+        self.emit(EventKind::Escalated { run, rung, to: to.clone(), posts: posts.clone() });
         for p in &to {
-            let task = self.create_task(run, p, kind);
+            let task = self.create_task(run, p, kind, posts.get(p).cloned());
             if self_auto && *p == submitter {
                 self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfAutoApproved });
                 self.emit_as(

@@ -3,7 +3,7 @@
 use crate::catalog::Lang;
 use crate::duration::DurationSpec;
 use crate::model::{AutoAction, Outcome, StepName};
-use crate::org::{PersonId, SubmitterInfo};
+use crate::org::{PersonId, PostRef, SubmitterInfo};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +97,9 @@ pub enum CancelReason {
     Transferred,
     /// It was held by a delegate whose delegation ended; it went back to the person away.
     DelegationEnded,
+    /// The post that made its reviewer one ended (its `to:` date passed, or an import gave it to
+    /// someone else); it moved, by the system (issue 10).
+    PostEnded,
 }
 
 /// How a step ended.
@@ -303,6 +306,10 @@ pub enum EventKind {
         reviewers: Vec<PersonId>,
         /// The number of approvals needed (quorum), if it applies.
         needed: Option<u32>,
+        /// The post that made each reviewer one (those the `who:` selector found through a
+        /// post); absent on events older than the field.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        posts: std::collections::BTreeMap<PersonId, PostRef>,
     },
     /// A switch took a route.
     Routed {
@@ -327,6 +334,12 @@ pub enum EventKind {
         kind: TaskKind,
         /// Due time.
         due_at: Option<DateTime<Utc>>,
+        /// The post that made the reviewer (the assignee, or whom they stand in for) one, when
+        /// the task comes from the step's `who:` selector or an escalation rung; `None` for a task
+        /// given by name (a transfer, an added reviewer, an admin's move, the admins as fallback)
+        /// and on events older than the field. When the post ends, the task moves (issue 10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post: Option<PostRef>,
     },
     /// A reviewer (or a policy) decided a task.
     TaskDecided {
@@ -384,6 +397,9 @@ pub enum EventKind {
         rung: usize,
         /// The new reviewers.
         to: Vec<PersonId>,
+        /// The post that made each new reviewer one (see `StepEntered::posts`).
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        posts: std::collections::BTreeMap<PersonId, PostRef>,
     },
     /// The last rung decided by itself.
     AutoActed {

@@ -8,8 +8,9 @@ use crate::model::{
     EmptyAssignee, Join, Mode, Next, Outcome, Policies, Quorum, Reminder, SelfApproval, Step, StepKind, StepName,
     TaskSpec,
 };
-use crate::org::PersonId;
-use crate::org::resolve::{ResolveCtx, resolve_all};
+use crate::org::resolve::{ResolveCtx, resolve_all, resolve_all_seats};
+use crate::org::{PersonId, PostRef};
+use std::collections::BTreeMap;
 
 /// One command's worth of work on a copy of the state.
 pub(super) struct Machine<'e, 'a> {
@@ -75,6 +76,19 @@ impl<'e, 'a> Machine<'e, 'a> {
         resolve_all(who, &ctx, self.env.dir)
     }
 
+    /// `resolve`, with the post that made each person found (see `resolve_all_seats`), as the
+    /// people in order and the posts by person.
+    pub(super) fn resolve_seats(&self, who: &[crate::model::Selector]) -> (Vec<PersonId>, BTreeMap<PersonId, PostRef>) {
+        let ctx = ResolveCtx {
+            submitter: &self.st.submitter,
+            form: &self.st.form,
+            day: self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive(),
+        };
+        let seats = resolve_all_seats(who, &ctx, self.env.dir);
+        let posts = seats.iter().filter_map(|(p, post)| post.clone().map(|x| (p.clone(), x))).collect();
+        (seats.into_iter().map(|(p, _)| p).collect(), posts)
+    }
+
     /// Enters step `name` inside `parent`, coming from run `from` (for dedupe).
     pub(super) fn enter(&mut self, name: &str, parent: Option<(RunId, String)>, from: Option<RunId>) {
         if self.st.is_finished() {
@@ -97,7 +111,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from, gate),
             StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from, gate),
             StepKind::Notify { who } => {
-                let run = self.open_run(step, parent, Vec::new(), None);
+                let run = self.open_run(step, parent, Vec::new(), None, BTreeMap::new());
                 let to = self.resolve(who);
                 for p in &to {
                     self.notify(p, Template::Copied, None);
@@ -106,7 +120,7 @@ impl<'e, 'a> Machine<'e, 'a> {
                 self.complete(run, StepResult::Approved);
             }
             StepKind::Parallel { branches, .. } => {
-                let run = self.open_run(step, parent, Vec::new(), None);
+                let run = self.open_run(step, parent, Vec::new(), None, BTreeMap::new());
                 let names: Vec<String> = branches.iter().map(|(b, _)| b.clone()).collect();
                 self.emit(EventKind::ParallelOpened { run, branches: names });
                 for (b, start) in branches {
@@ -116,7 +130,7 @@ impl<'e, 'a> Machine<'e, 'a> {
                 }
             }
             StepKind::Switch { cases, default } => {
-                let run = self.open_run(step, parent.clone(), Vec::new(), None);
+                let run = self.open_run(step, parent.clone(), Vec::new(), None, BTreeMap::new());
                 let hit = cases
                     .iter()
                     .find(|(e, _)| e.eval_bool(&self.st.form, &self.st.submitter))
@@ -139,7 +153,7 @@ impl<'e, 'a> Machine<'e, 'a> {
                 }
             }
             StepKind::End(outcome) => {
-                let run = self.open_run(step, parent.clone(), Vec::new(), None);
+                let run = self.open_run(step, parent.clone(), Vec::new(), None, BTreeMap::new());
                 let result = if *outcome == Outcome::Approved { StepResult::Approved } else { StepResult::Rejected };
                 self.emit(EventKind::StepCompleted { run, result });
                 self.end_path(parent, *outcome);
@@ -153,11 +167,12 @@ impl<'e, 'a> Machine<'e, 'a> {
         parent: Option<(RunId, String)>,
         reviewers: Vec<PersonId>,
         needed: Option<u32>,
+        posts: BTreeMap<PersonId, PostRef>,
     ) -> RunId {
         let run = self.next_id();
         let clock = self.clock_start(step);
         let due_at = step.due.as_ref().map(|d| self.env.cal.add(clock, d.value));
-        self.emit(EventKind::StepEntered { run, step: step.name.clone(), parent, due_at, reviewers, needed });
+        self.emit(EventKind::StepEntered { run, step: step.name.clone(), parent, due_at, reviewers, needed, posts });
         run
     }
 
@@ -194,7 +209,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             SelfApproval::Skip | SelfApproval::AutoApprove if gate => SelfApproval::Forbid,
             other => other,
         };
-        let mut reviewers = self.resolve(&spec.who);
+        let (mut reviewers, mut posts) = self.resolve_seats(&spec.who);
         let mut notes = Vec::new();
         let submitter = self.st.submitter.id.clone();
         let mut self_auto = false;
@@ -218,11 +233,12 @@ impl<'e, 'a> Machine<'e, 'a> {
                 EmptyAssignee::Skip => notes.push(PolicyNote::EmptySkipped),
                 EmptyAssignee::Admin => {
                     reviewers = self.admins();
+                    posts.clear();
                     notes.push(if reviewers.is_empty() { PolicyNote::EmptySkipped } else { PolicyNote::EmptyToAdmins });
                 }
                 EmptyAssignee::Escalate => {
                     let rung = step.escalate.iter().position(|r| r.action.is_none());
-                    reviewers = rung.map(|i| self.resolve(&step.escalate[i].to)).unwrap_or_default();
+                    (reviewers, posts) = rung.map(|i| self.resolve_seats(&step.escalate[i].to)).unwrap_or_default();
                     if reviewers.is_empty() {
                         reviewers = self.admins();
                     } else {
@@ -241,9 +257,10 @@ impl<'e, 'a> Machine<'e, 'a> {
             Mode::Quorum(Quorum::Percent(p)) => Some(((reviewers.len() as u32 * p).div_ceil(100)).max(1)),
             _ => None,
         };
-        let run = self.open_run(step, parent, reviewers.clone(), needed);
+        posts.retain(|p, _| reviewers.contains(p));
+        let run = self.open_run(step, parent, reviewers.clone(), needed, posts.clone());
         if rungs_done > 0 {
-            self.emit(EventKind::Escalated { run, rung: rungs_done - 1, to: reviewers.clone() });
+            self.emit(EventKind::Escalated { run, rung: rungs_done - 1, to: reviewers.clone(), posts: posts.clone() });
         }
         let skip = notes.iter().any(|n| matches!(n, PolicyNote::SelfSkipped | PolicyNote::EmptySkipped));
         for note in notes {
@@ -271,7 +288,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             _ => first,
         };
         for p in &first {
-            let task = self.create_task(run, p, kind);
+            let task = self.create_task(run, p, kind, posts.get(p).cloned());
             if self_auto && *p == submitter {
                 self.auto_decide(task, Decision::Approve);
             } else if dedupe_from.contains(p) {
@@ -357,8 +374,10 @@ impl<'e, 'a> Machine<'e, 'a> {
 
     /// Creates a task for `person` (or their active delegate) and tells them. A delegate who is the
     /// submitter, where the step does not allow self-approval, is passed over: the task stays with
-    /// `person` (recorded as a policy note).
-    pub(super) fn create_task(&mut self, run: RunId, person: &str, kind: TaskKind) -> TaskId {
+    /// `person` (recorded as a policy note). `post` is the post that made `person` a reviewer
+    /// (selector or escalation rung), `None` for a task given by name; a delegate holds the task
+    /// on `person`'s post.
+    pub(super) fn create_task(&mut self, run: RunId, person: &str, kind: TaskKind, post: Option<PostRef>) -> TaskId {
         let delegate = self.env.dir.delegate_of(person, &self.env.def.key, self.env.now).map(|d| d.to.clone());
         let delegate = match delegate {
             Some(d) if d == self.st.submitter.id && !self.self_allowed(run) => {
@@ -381,7 +400,7 @@ impl<'e, 'a> Machine<'e, 'a> {
             None => (person.to_string(), None),
         };
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
-        self.emit(EventKind::TaskCreated { task, run, assignee: assignee.clone(), on_behalf_of, kind, due_at });
+        self.emit(EventKind::TaskCreated { task, run, assignee: assignee.clone(), on_behalf_of, kind, due_at, post });
         let template = match kind {
             TaskKind::Approve => Template::TaskAssigned,
             TaskKind::Acknowledge => Template::AckRequested,
@@ -532,7 +551,8 @@ impl<'e, 'a> Machine<'e, 'a> {
                     let next = r.reviewers.iter().find(|p| !asked.contains(p)).cloned();
                     match next {
                         Some(p) => {
-                            self.create_task(run, &p, kind);
+                            let post = self.st.runs.get(&run).and_then(|r| r.posts.get(&p).cloned());
+                            self.create_task(run, &p, kind, post);
                             None
                         }
                         None if approvals > 0 => Some(ok),

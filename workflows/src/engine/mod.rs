@@ -12,7 +12,7 @@ pub mod state;
 mod tests;
 
 pub use events::*;
-pub use reassign::Reassign;
+pub use reassign::{Reassign, ended_post_tasks, post_ended, reviewer_of};
 pub use state::{Instance, RunStatus, Status, StepRun, Task, TaskState};
 
 use crate::calendar::WorkCalendar;
@@ -251,8 +251,10 @@ pub fn return_delegated(
     Ok(m.finish())
 }
 
-/// Moves the open tasks held by (or on behalf of) the people in `gone` — who left the org — as
-/// `to` says, as the system. Nothing to move: no events.
+/// Moves, as `to` says and as the system, the open tasks held by (or on behalf of) the people in
+/// `gone` — who left the org — and those whose qualifying post (the one that made their reviewer
+/// one, `Task::post`) is no longer held on `env.now`'s day (Asia/Shanghai) in `env.dir`: its
+/// `to:` date passed, or an import gave it to someone else (issue 10). Nothing to move: no events.
 pub fn reassign_departed(
     env: &Env<'_>,
     state: &Instance,
@@ -265,4 +267,11 @@ pub fn reassign_departed(
     let mut m = Machine::new(env, state.clone(), Actor::System, Channel::System);
     m.reassign(gone, to);
     Ok(m.finish())
+}
+
+/// Moves the open tasks whose qualifying post has ended on `env.now`'s day (see
+/// `reassign_departed`), as `to` says, as the system: the daily check of posts' `to:` dates.
+/// Nothing to move (run it again: nothing moves twice): no events.
+pub fn reassign_ended_posts(env: &Env<'_>, state: &Instance, to: &Reassign) -> Result<Output, EngineError> {
+    reassign_departed(env, state, &std::collections::BTreeSet::new(), to)
 }

@@ -2,7 +2,7 @@
 
 use super::events::*;
 use crate::model::{Outcome, StepName};
-use crate::org::{PersonId, SubmitterInfo};
+use crate::org::{PersonId, PostRef, SubmitterInfo};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,6 +59,10 @@ pub struct StepRun {
     pub status: RunStatus,
     /// Branch name → outcome, for a parallel run.
     pub branches: BTreeMap<String, Option<Outcome>>,
+    /// The post that made each reviewer one (entry or the last rung climbed), for the tasks a
+    /// sequence creates later.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub posts: BTreeMap<PersonId, PostRef>,
 }
 
 /// A task: one person asked to decide or acknowledge.
@@ -82,6 +86,10 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     /// Due at.
     pub due_at: Option<DateTime<Utc>>,
+    /// The post that made the reviewer (`on_behalf_of`, else `assignee`) one; `None` for a task
+    /// given by name. See `EventKind::TaskCreated::post`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostRef>,
     /// Where it stands.
     pub state: TaskState,
 }
@@ -227,7 +235,7 @@ impl Instance {
             | EventKind::AutoActed { .. }
             | EventKind::LoopStopped { .. }
             | EventKind::DeliveryFailed { .. } => {}
-            EventKind::StepEntered { run, step, parent, due_at, reviewers, needed } => {
+            EventKind::StepEntered { run, step, parent, due_at, reviewers, needed, posts } => {
                 self.last_id = self.last_id.max(*run);
                 self.runs.insert(
                     *run,
@@ -242,10 +250,11 @@ impl Instance {
                         escalated_rungs: 0,
                         status: RunStatus::Active,
                         branches: BTreeMap::new(),
+                        posts: posts.clone(),
                     },
                 );
             }
-            EventKind::TaskCreated { task, run, assignee, on_behalf_of, kind, due_at } => {
+            EventKind::TaskCreated { task, run, assignee, on_behalf_of, kind, due_at, post } => {
                 self.last_id = self.last_id.max(*task);
                 let step = self.runs.get(run).map(|r| r.step.clone()).unwrap_or_default();
                 self.viewers.insert(assignee.clone());
@@ -264,6 +273,7 @@ impl Instance {
                         round: self.round,
                         created_at: ev.at,
                         due_at: *due_at,
+                        post: post.clone(),
                         state: TaskState::Open,
                     },
                 );
@@ -299,10 +309,11 @@ impl Instance {
                 self.viewers.extend(to.iter().cloned());
             }
             EventKind::Reminded { .. } => {}
-            EventKind::Escalated { run, rung, to } => {
+            EventKind::Escalated { run, rung, to, posts } => {
                 if let Some(r) = self.runs.get_mut(run) {
                     r.escalated_rungs = rung + 1;
                     r.reviewers.clone_from(to);
+                    r.posts.clone_from(posts);
                     r.needed = None;
                 }
             }

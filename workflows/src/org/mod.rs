@@ -165,6 +165,47 @@ impl Post {
     }
 }
 
+/// Which post made a person a reviewer of a task: the post's body, role and work division (a
+/// post is named by these, not by its term, so a new term of the same post still counts). Recorded
+/// on tasks that come from a step's `who:` selector or an escalation rung; when the person no
+/// longer holds such a post (its `to:` date passed, or an import moved it to someone else), the
+/// task moves (issue 10).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PostRef {
+    /// Body id, e.g. `department_su@cs`.
+    pub body: String,
+    /// Role.
+    pub role: Role,
+    /// Work division, for SU division posts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division: Option<String>,
+}
+
+impl PostRef {
+    /// The reference to `post`.
+    pub fn of(post: &Post) -> Self {
+        Self { body: post.body.clone(), role: post.role, division: post.division.clone() }
+    }
+
+    /// Whether `person` holds this post (any term of it) on `day` in `dir`.
+    pub fn held_by(&self, person: &str, dir: &dyn Directory, day: NaiveDate) -> bool {
+        dir.posts_of(person, day)
+            .iter()
+            .any(|p| p.body == self.body && p.role == self.role && p.division == self.division)
+    }
+}
+
+impl std::fmt::Display for PostRef {
+    /// `body/role` or `body/role/division`, e.g. `department_su@cs/president`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.body, self.role.as_str())?;
+        if let Some(d) = &self.division {
+            write!(f, "/{d}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A liaison assignment (M2): a school SU leader or member linked to a department SU or a key class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

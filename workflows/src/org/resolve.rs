@@ -1,6 +1,6 @@
 //! Turning an assignee selector into people: index look-ups on the `Directory`, never a scan.
 
-use super::{Directory, PersonId, Scope, SubmitterInfo};
+use super::{Directory, PersonId, PostRef, Scope, SubmitterInfo};
 use crate::catalog::{BodyKind, Level, Role};
 use crate::model::{ScopeRef, Selector, SelectorKind};
 use chrono::NaiveDate;
@@ -17,11 +17,18 @@ pub struct ResolveCtx<'a> {
 
 /// The people several selectors find, in order, without duplicates.
 pub fn resolve_all(sels: &[Selector], ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<PersonId> {
-    let mut out: Vec<PersonId> = Vec::new();
+    resolve_all_seats(sels, ctx, dir).into_iter().map(|(p, _)| p).collect()
+}
+
+/// The people several selectors find, in order, without duplicates, each with the post that
+/// made them found (the first one, when several did): `None` for a person named by id, e-mail or
+/// form field, or the submitter.
+pub fn resolve_all_seats(sels: &[Selector], ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<(PersonId, Option<PostRef>)> {
+    let mut out: Vec<(PersonId, Option<PostRef>)> = Vec::new();
     for s in sels {
-        for p in resolve(s, ctx, dir) {
-            if !out.contains(&p) {
-                out.push(p);
+        for (p, post) in resolve_seats(s, ctx, dir) {
+            if !out.iter().any(|(o, _)| *o == p) {
+                out.push((p, post));
             }
         }
     }
@@ -30,10 +37,16 @@ pub fn resolve_all(sels: &[Selector], ctx: &ResolveCtx, dir: &dyn Directory) -> 
 
 /// The people one selector finds, in post order, without duplicates.
 pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<PersonId> {
-    let mut out: Vec<PersonId> = Vec::new();
-    let mut push = |p: &str| {
-        if !out.iter().any(|o| o == p) {
-            out.push(p.to_string());
+    resolve_seats(sel, ctx, dir).into_iter().map(|(p, _)| p).collect()
+}
+
+/// The people one selector finds, in post order, without duplicates, each with the post that made
+/// them found (see `resolve_all_seats`).
+pub fn resolve_seats(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<(PersonId, Option<PostRef>)> {
+    let mut out: Vec<(PersonId, Option<PostRef>)> = Vec::new();
+    let mut push_as = |p: &str, post: Option<PostRef>| {
+        if !out.iter().any(|(o, _)| o == p) {
+            out.push((p.to_string(), post));
         }
     };
     match &sel.kind {
@@ -42,7 +55,7 @@ pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<Per
                 let Some(b) = dir.body(*body, &scope, scope_code.as_deref()) else { continue };
                 for post in dir.holders(&b.id, roles, ctx.day) {
                     if division.as_ref().is_none_or(|d| post.division.as_deref() == Some(d.as_str())) {
-                        push(&post.person);
+                        push_as(&post.person, Some(PostRef::of(post)));
                     }
                 }
             }
@@ -51,43 +64,45 @@ pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<Per
             // A class's contact person: a department SU leader linked to the class; else the department SU presidium.
             let Some(class) = ctx.submitter.class.as_deref().and_then(|c| dir.class(c)) else { return out };
             let su = format!("department_su@{}", class.department);
+            // The post that makes a liaison a department SU leader.
             let leader = |p: &str| {
                 dir.posts_of(p, ctx.day)
-                    .iter()
-                    .any(|x| x.body == su && (x.role.is_presidium() || x.role == Role::DivisionHead))
+                    .into_iter()
+                    .find(|x| x.body == su && (x.role.is_presidium() || x.role == Role::DivisionHead))
+                    .map(PostRef::of)
             };
-            let contacts: Vec<String> = dir
+            let contacts: Vec<(String, PostRef)> = dir
                 .liaisons_of(&class.code, ctx.day)
                 .iter()
-                .filter(|l| leader(&l.person))
-                .map(|l| l.person.clone())
+                .filter_map(|l| leader(&l.person).map(|post| (l.person.clone(), post)))
                 .collect();
             if contacts.is_empty() {
                 let presidium = [Role::President, Role::VicePresident, Role::ExecutivePresident];
                 for post in dir.holders(&su, &presidium, ctx.day) {
-                    push(&post.person);
+                    push_as(&post.person, Some(PostRef::of(post)));
                 }
             } else {
-                contacts.iter().for_each(|p| push(p));
+                contacts.into_iter().for_each(|(p, post)| push_as(&p, Some(post)));
             }
         }
         SelectorKind::LiaisonOf(of) => {
             for dept in departments(of, ctx, dir) {
                 let liaisons = dir.liaisons_of(&dept, ctx.day);
-                let leaders: Vec<&str> = liaisons
+                let leaders: Vec<(&str, PostRef)> = liaisons
                     .iter()
-                    .filter(|l| is_school_su_leader(&l.person, ctx.day, dir))
-                    .map(|l| l.person.as_str())
+                    .filter_map(|l| {
+                        school_su_leader_post(&l.person, ctx.day, dir).map(|post| (l.person.as_str(), post))
+                    })
                     .collect();
                 if leaders.is_empty() {
                     if let Some(su) = dir.body(BodyKind::SchoolSu, &Scope::School, None) {
                         let presidium = [Role::President, Role::VicePresident, Role::ExecutivePresident];
                         for post in dir.holders(&su.id, &presidium, ctx.day) {
-                            push(&post.person);
+                            push_as(&post.person, Some(PostRef::of(post)));
                         }
                     }
                 } else {
-                    leaders.into_iter().for_each(&mut push);
+                    leaders.into_iter().for_each(|(p, post)| push_as(p, Some(post)));
                 }
             }
         }
@@ -112,7 +127,7 @@ pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<Per
                     for kind in bodies.iter().filter(|b| b.levels().contains(&l)) {
                         if let Some(b) = dir.body(*kind, &scope, None) {
                             for post in dir.holders(&b.id, roles, ctx.day) {
-                                push(&post.person);
+                                push_as(&post.person, Some(PostRef::of(post)));
                                 found = true;
                             }
                         }
@@ -126,26 +141,28 @@ pub fn resolve(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<Per
         }
         SelectorKind::Person(p) => {
             if let Some(person) = dir.person(p).or_else(|| dir.person_by_email(p)) {
-                push(&person.id);
+                push_as(&person.id, None);
             }
         }
         SelectorKind::Field(f) => {
             for v in field_codes(ctx, f) {
                 if let Some(person) = dir.person(&v).or_else(|| dir.person_by_email(&v)) {
-                    push(&person.id);
+                    push_as(&person.id, None);
                 }
             }
         }
-        SelectorKind::Submitter => push(&ctx.submitter.id),
+        SelectorKind::Submitter => push_as(&ctx.submitter.id, None),
     }
     out
 }
 
-/// A school SU presidium member or division head on `day` (who may be an M2 liaison of a department).
-fn is_school_su_leader(person: &str, day: NaiveDate, dir: &dyn Directory) -> bool {
+/// The post that makes `person` a school SU presidium member or division head on `day` (who may
+/// be an M2 liaison of a department), if any.
+fn school_su_leader_post(person: &str, day: NaiveDate, dir: &dyn Directory) -> Option<PostRef> {
     dir.posts_of(person, day)
-        .iter()
-        .any(|p| p.body == BodyKind::SchoolSu.as_str() && (p.role.is_presidium() || p.role == Role::DivisionHead))
+        .into_iter()
+        .find(|p| p.body == BodyKind::SchoolSu.as_str() && (p.role.is_presidium() || p.role == Role::DivisionHead))
+        .map(PostRef::of)
 }
 
 /// The text values of a form field (one value or a list).
