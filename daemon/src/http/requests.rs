@@ -22,6 +22,7 @@ pub fn router() -> Router<State> {
         .route("/api/v1/requests/{id}/comments", post(comment))
         .route("/api/v1/requests/{id}/tasks/{task}/decision", post(decide))
         .route("/api/v1/requests/{id}/tasks/{task}/acknowledge", post(acknowledge))
+        .route("/api/v1/requests/{id}/tasks/{task}/extension", post(extend))
         .route("/api/v1/requests/{id}/tasks/{task}/transfer", post(transfer))
         .route("/api/v1/requests/{id}/tasks/{task}/reviewers", post(add_reviewer))
         .route("/api/v1/tasks", get(my_tasks))
@@ -200,25 +201,20 @@ async fn comment(
     run(&app, &who, &id, Command::Comment { text: body.text }, &headers, client).await
 }
 
-/// What a reviewer decides.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Verdict {
-    Approve,
-    Reject,
-    Return,
-}
-
-/// A decision.
+/// A decision: `approve`, `reject`, `return`, or the name of one of the step's named options
+/// (`options:`, e.g. `merge`); `fields` fills the step's (or the option's) decision form.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Decide {
-    decision: Verdict,
+    decision: String,
     #[serde(default)]
     comment: Option<String>,
     /// For a return: an earlier step instead of the definition's target.
     #[serde(default)]
     to: Option<String>,
+    /// The decision form's values (the step's `fields:`, or the option's).
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 async fn decide(
@@ -229,12 +225,45 @@ async fn decide(
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Decide>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    let cmd = match body.decision {
-        Verdict::Approve => Command::Approve { task, comment: body.comment },
-        Verdict::Reject => Command::Reject { task, comment: body.comment },
-        Verdict::Return => Command::Return { task, comment: body.comment, to: body.to },
+    let fields = body.fields.unwrap_or_default();
+    let cmd = match body.decision.as_str() {
+        "acknowledge" | "extend" => {
+            return Err(crate::app::AppError::Invalid {
+                code: "bad_decision",
+                message: format!(
+                    "`{}` has its own route: POST .../tasks/{task}/{}",
+                    body.decision,
+                    if body.decision == "extend" { "extension" } else { "acknowledge" }
+                ),
+                fields: vec![],
+            }
+            .into());
+        }
+        "return" => Command::Return { task, comment: body.comment, to: body.to },
+        d => crate::app::actions::command_named(d, task, body.comment, fields),
     };
     run(&app, &who, &id, cmd, &headers, client).await
+}
+
+/// An extension (`extension:` of the step): the reason, optional.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Extend {
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// The task's assignee asks for more time; the step's due time moves (409 `extension_exhausted`
+/// when none is left).
+async fn extend(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<Extend>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Extend { task, comment: body.comment }, &headers, client).await
 }
 
 /// An acknowledgement with an optional comment.
@@ -243,6 +272,9 @@ async fn decide(
 struct Ack {
     #[serde(default)]
     comment: Option<String>,
+    /// The decision form's values (the step's `fields:`, e.g. a rating).
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 async fn acknowledge(
@@ -253,7 +285,8 @@ async fn acknowledge(
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Ack>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Acknowledge { task, comment: body.comment }, &headers, client).await
+    let cmd = crate::app::actions::command_named("acknowledge", task, body.comment, body.fields.unwrap_or_default());
+    run(&app, &who, &id, cmd, &headers, client).await
 }
 
 /// A transfer (转交).

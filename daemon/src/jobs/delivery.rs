@@ -230,6 +230,11 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
         content.note = Some(reply_hint_note(lang));
         return send(mail::render_unclear(lang, &content, &first_line), None).await;
     }
+    if row.template.starts_with("reply_on_page:") {
+        // the answer to a reply approving a step that asks for fields: decide it on the page
+        content.note = Some(reply_hint_note(lang));
+        return send(mail::render_on_page(lang, &content), None).await;
+    }
     let template: Template =
         serde_json::from_value(serde_json::Value::String(row.template.clone())).map_err(|e| perm(e.to_string()))?;
     let mut reply_to = None;

@@ -59,6 +59,12 @@ pub struct StepRun {
     pub status: RunStatus,
     /// Branch name → outcome, for a parallel run.
     pub branches: BTreeMap<String, Option<Outcome>>,
+    /// Extensions taken on this run (`extension:`).
+    #[serde(default)]
+    pub extensions: u32,
+    /// The named option that decided the run, if one did.
+    #[serde(default)]
+    pub option: Option<String>,
 }
 
 /// A task: one person asked to decide or acknowledge.
@@ -226,6 +232,7 @@ impl Instance {
             | EventKind::Commented { .. }
             | EventKind::AutoActed { .. }
             | EventKind::LoopStopped { .. }
+            | EventKind::VisitsExhausted { .. }
             | EventKind::DeliveryFailed { .. } => {}
             EventKind::StepEntered { run, step, parent, due_at, reviewers, needed } => {
                 self.last_id = self.last_id.max(*run);
@@ -242,6 +249,8 @@ impl Instance {
                         escalated_rungs: 0,
                         status: RunStatus::Active,
                         branches: BTreeMap::new(),
+                        extensions: 0,
+                        option: None,
                     },
                 );
             }
@@ -268,7 +277,8 @@ impl Instance {
                     },
                 );
             }
-            EventKind::TaskDecided { task, decision, comment } => {
+            EventKind::TaskDecided { task, decision, comment, option, fields } => {
+                self.apply_decision_details(*task, option.as_deref(), fields.as_ref());
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.state = TaskState::Decided {
                         decision: *decision,
@@ -299,6 +309,7 @@ impl Instance {
                 self.viewers.extend(to.iter().cloned());
             }
             EventKind::Reminded { .. } => {}
+            EventKind::Extended { run, due_at, count, .. } => self.apply_extension(*run, *due_at, *count),
             EventKind::Escalated { run, rung, to } => {
                 if let Some(r) = self.runs.get_mut(run) {
                     r.escalated_rungs = rung + 1;
@@ -370,6 +381,35 @@ impl Instance {
                     }
                 }
             }
+        }
+    }
+
+    /// A decision's filled fields join the form; a named option is noted on its run.
+    fn apply_decision_details(
+        &mut self,
+        task: TaskId,
+        option: Option<&str>,
+        fields: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) {
+        if let Some(f) = fields {
+            self.form.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let Some(o) = option
+            && let Some(run) = self.tasks.get(&task).map(|t| t.run)
+            && let Some(r) = self.runs.get_mut(&run)
+        {
+            r.option = Some(o.to_string());
+        }
+    }
+
+    /// An extension moves the run's due time and its open tasks'.
+    fn apply_extension(&mut self, run: RunId, due_at: DateTime<Utc>, count: u32) {
+        if let Some(r) = self.runs.get_mut(&run) {
+            r.due_at = Some(due_at);
+            r.extensions = count;
+        }
+        for t in self.tasks.values_mut().filter(|t| t.run == run && t.state == TaskState::Open) {
+            t.due_at = Some(due_at);
         }
     }
 
