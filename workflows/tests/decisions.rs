@@ -248,7 +248,11 @@ fn the_committee_merges_into_another_proposal_and_the_request_ends_merged() {
     };
     assert_eq!(errs[0].field, "merged_into");
     // An option the step does not have is refused.
-    assert!(w.act(&st, &member, decide(task, "postpone", None, json!({})), monday()).is_err());
+    let Err(EngineError::InvalidForm(errs)) = w.act(&st, &member, decide(task, "postpone", None, json!({})), monday())
+    else {
+        panic!("an unknown option must be refused");
+    };
+    assert_eq!((errs[0].field.as_str(), errs[0].code), ("decision", "unknown_decision"));
     // A rejection needs a reason here.
     let Err(EngineError::InvalidForm(errs)) = w.act(&st, &member, Command::Reject { task, comment: None }, monday())
     else {

@@ -38,11 +38,15 @@ impl Machine<'_, '_> {
                 let Some(o) = spec.option(&name) else {
                     let mut names: Vec<&str> = vec!["approve", "reject", "return"];
                     names.extend(spec.options.iter().map(|o| o.name.as_str()));
-                    return Err(EngineError::NotAllowed(format!(
-                        "step `{}` has no decision `{name}` (decisions: {})",
-                        step.name,
-                        names.join(", ")
-                    )));
+                    return Err(EngineError::InvalidForm(vec![FieldError {
+                        field: "decision".into(),
+                        code: "unknown_decision",
+                        message: format!(
+                            "step `{}` has no decision `{name}` (decisions: {})",
+                            step.name,
+                            names.join(", ")
+                        ),
+                    }]));
                 };
                 (name, o.fields.as_slice())
             }
