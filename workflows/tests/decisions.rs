@@ -34,10 +34,12 @@ fn a_selector_reading_a_field_no_earlier_step_fills_is_an_error_at_its_place() {
     );
     let d = codes_at(&src);
     assert!(d.contains(&("field_not_filled".into(), 10, 21)), "{d:?}");
-    // Filled first, read after: fine.
-    let ok = src
-        .replace("of: form.office", "of: school")
-        .replace("who: submitter }\n    fields", "who: submitter }\n    fields");
+    // Filled first (at `a` too), read after: fine.
+    let ok = src.replace(
+        "a: { approve: { who: submitter }, next:",
+        "a: { approve: { who: submitter }, fields: { office: { type: office } }, next:",
+    );
+    assert_ne!(ok, src);
     assert!(!codes_at(&ok).iter().any(|(c, ..)| c == "field_not_filled"));
 }
 
