@@ -482,6 +482,7 @@ async fn a_reply_cannot_fill_a_decision_form_and_is_told_to_use_the_page() {
     // The school SU classifies by choosing offices: a reply saying 同意 cannot choose them.
     let head = org.person(dp::RIGHTS_DIVISION_HEAD).unwrap().email.clone();
     let m = r.mail(&head, "【待审批】", 0).await;
+    assert!(text(&m).contains("此环节办理时需填写：主办部门"), "the task mail says so: {}", text(&m));
     reply_to_mail(&r, &m, "同意", false).await;
     let answer = r.mail(&head, "【请在页面办理】", 0).await;
     let t = text(&answer);
