@@ -271,3 +271,83 @@ fn the_committee_merges_into_another_proposal_and_the_request_ends_merged() {
     assert!(st.open_tasks().next().is_none(), "the other committee members' tasks are closed");
     assert_eq!(Instance::replay(&events), st);
 }
+
+// --- generic definitions ---
+
+fn custom(steps: &str) -> Definition {
+    let src = format!(
+        "key: t\nversion: 1\nname: 测试\nform:\n  title: {{ type: text }}\npolicies: {{ dedupe: false }}\nstart: a\nsteps:\n{steps}"
+    );
+    let checked = check_source(&src);
+    checked.definition.unwrap_or_else(|| panic!("{:?}", checked.diagnostics))
+}
+
+#[test]
+fn a_bounded_loop_runs_its_step_max_times_then_goes_on() {
+    let def = custom(
+        "  a:\n    approve: { who: { person: T0102 } }\n    fields: { again: { type: bool, required: true } }\n    \
+         visits: { max: 2, then: ok }\n    next: { approve: s, reject: no }\n  \
+         s:\n    switch:\n      \"form.again == true\": a\n      else: ok\n  \
+         ok: { end: approved }\n  no: { end: rejected }\n",
+    );
+    let (dir, cal) = (demo_directory(), WorkCalendar::builtin());
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
+    let out = engine::submit(&env, "L1", dp::CS_SU_PRESIDENT, Channel::Api, &json!({ "title": "循环" })).unwrap();
+    let (mut st, mut events) = (out.state, out.events);
+    let mut asked = 0;
+    loop {
+        let Some(t) = st.open_tasks().next().cloned() else { break };
+        asked += 1;
+        assert!(asked <= 2, "the loop must stop");
+        let cmd = decide(t.id, "approve", None, json!({ "again": true }));
+        let out = engine::handle(&env, &st, &t.assignee, Channel::Api, cmd).unwrap();
+        events.extend(out.events);
+        st = out.state;
+    }
+    assert_eq!(asked, 2, "`a` ran twice although every answer asked for it again");
+    assert_eq!(st.status, engine::Status::Finished(Outcome::Approved));
+    assert!(
+        events.iter().any(
+            |e| matches!(&e.kind, EventKind::VisitsExhausted { step, visits: 2, to } if step == "a" && to == "ok")
+        )
+    );
+    assert_eq!(Instance::replay(&events), st);
+}
+
+#[test]
+fn a_return_to_the_submitter_keeps_what_reviewers_filled() {
+    let def = custom(
+        "  a:\n    approve: { who: { person: T0102 } }\n    fields: { note: { type: text, required: true } }\n    \
+         next: { approve: b, reject: no }\n  \
+         b:\n    approve: { who: { person: T0102 } }\n    next: { approve: ok, reject: no, return: submitter }\n  \
+         ok: { end: approved }\n  no: { end: rejected }\n",
+    );
+    let (dir, cal) = (demo_directory(), WorkCalendar::builtin());
+    let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
+    let out = engine::submit(&env, "L2", dp::CS_SU_PRESIDENT, Channel::Api, &json!({ "title": "旧" })).unwrap();
+    let t = out.state.open_tasks().next().unwrap().clone();
+    let out = engine::handle(
+        &env,
+        &out.state,
+        &t.assignee,
+        Channel::Api,
+        decide(t.id, "approve", None, json!({ "note": "已核实" })),
+    )
+    .unwrap();
+    let t = out.state.open_tasks().next().unwrap().clone();
+    let ret = Command::Return { task: t.id, comment: Some("标题有误".into()), to: None };
+    let out = engine::handle(&env, &out.state, &t.assignee, Channel::Api, ret).unwrap();
+    let resubmit = Command::Resubmit { form: Some(json!({ "title": "新" })) };
+    let out = engine::handle(&env, &out.state, dp::CS_SU_PRESIDENT, Channel::Api, resubmit).unwrap();
+    assert_eq!(out.state.form["title"], "新");
+    assert_eq!(out.state.form["note"], "已核实", "the reviewer's note stays");
+    // A submitter cannot fill a reviewer's field.
+    let dir2 = demo_directory();
+    let env2 = Env { def: &def, dir: &dir2, cal: &cal, now: monday() };
+    let Err(EngineError::InvalidForm(errs)) =
+        engine::submit(&env2, "L3", dp::CS_SU_PRESIDENT, Channel::Api, &json!({ "title": "x", "note": "自填" }))
+    else {
+        panic!("a step field in the submit form must be refused");
+    };
+    assert_eq!((errs[0].field.as_str(), errs[0].code), ("note", "unknown_field"));
+}
