@@ -93,6 +93,8 @@ async fn classify_extend_and_rate(backend: Backend) {
     // The school SU's rights division classifies: the lead office is required when approving.
     let (task, head) = open_task(&app, &id, "classify").await;
     assert_eq!(head, dp::RIGHTS_DIVISION_HEAD);
+    let shown = app.request(&id).await["open_tasks"][0].clone();
+    assert_eq!(shown["fields"], json!(["lead_office", "co_offices"]), "the API says what the task asks for: {shown}");
     let (status, body) = decide(&app, &head, &id, task, json!({ "decision": "approve" })).await;
     assert_eq!((status, body["code"].as_str()), (422, Some("invalid_form")), "{body}");
     assert_eq!(body["errors"][0]["field"], "lead_office", "{body}");
@@ -129,12 +131,18 @@ async fn classify_extend_and_rate(backend: Backend) {
     let before = due(&app.request(&id).await);
     let head_token = app.token_for(&head).await;
     let path = format!("/api/v1/requests/{id}/tasks/{lead_task}/extension");
+    let shown = app.request(&id).await["open_tasks"].as_array().unwrap().clone();
+    let lead_shown = shown.iter().find(|t| t["step"] == "lead_reply").unwrap();
+    assert_eq!(lead_shown["extensions_left"], 1, "{lead_shown}");
     let (status, body) = app.post(&head_token, &path, json!({})).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")), "only the office asks: {body}");
     let lead_token = app.token_for(&lead).await;
     let (status, body) = app.post(&lead_token, &path, json!({ "comment": "需与教务处协调开放时间" })).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(due(&body) - before, chrono::Duration::days(30), "30 days + 30 = the policy's 60");
+    let lead_view =
+        |req: &Value| req["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == "lead_reply").unwrap().clone();
+    assert_eq!(lead_view(&body)["extensions_left"], 0, "{body}");
     let (status, body) = app.post(&lead_token, &path, json!({ "comment": "再延期" })).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("extension_exhausted")), "{body}");
     assert_eq!(due(&app.request(&id).await) - before, chrono::Duration::days(30), "refused: nothing moved");
@@ -190,6 +198,8 @@ async fn merge_into_another(backend: Backend) {
     let second = second["id"].as_str().unwrap().to_string();
     pass(&app, &second, "department_review").await;
     let (task, member) = open_task(&app, &second, "committee_review").await;
+    let shown = app.request(&second).await["open_tasks"][0].clone();
+    assert_eq!(shown["decisions"], json!(["approve", "reject", "return", "merge", "convert"]), "{shown}");
     // The request merged into must exist.
     let (status, body) = decide(
         &app,

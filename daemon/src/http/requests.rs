@@ -47,6 +47,15 @@ struct TaskView {
     assignee_name: String,
     on_behalf_of: Option<String>,
     due_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What the task takes at `.../decision` (or `.../acknowledge`): approve, reject, return or
+    /// acknowledge, then the step's named options.
+    decisions: Vec<String>,
+    /// The decision form: the fields the step's reviewer fills (`fields:` of the step and of its
+    /// options), by name.
+    fields: Vec<String>,
+    /// Extensions still open to the assignee on this visit of the step (`extension:`), if it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions_left: Option<u32>,
 }
 
 /// A request as the API shows it.
@@ -66,8 +75,15 @@ struct RequestView {
     open_tasks: Vec<TaskView>,
 }
 
-fn view(app: &State, st: &Instance) -> RequestView {
+/// The request as the API shows it, with what its open tasks take (from its definition).
+async fn view_of(app: &State, st: &Instance) -> RequestView {
+    let def = app.definition(&st.key, st.version).await.ok();
+    view(app, st, def.as_deref())
+}
+
+fn view(app: &State, st: &Instance, def: Option<&workflows::model::Definition>) -> RequestView {
     let org = app.org();
+    let step_of = |t: &workflows::engine::Task| def.and_then(|d| d.step(&t.step));
     let status = match st.status {
         Status::Finished(o) => o.as_str().to_string(),
         Status::Running => "running".into(),
@@ -97,6 +113,21 @@ fn view(app: &State, st: &Instance) -> RequestView {
                 assignee_name: org.person(&t.assignee).map(|p| p.name.clone()).unwrap_or_default(),
                 on_behalf_of: t.on_behalf_of.clone(),
                 due_at: t.due_at,
+                decisions: crate::app::actions::allowed(t.kind)
+                    .iter()
+                    .map(|d| crate::web::links::decision_value(*d).to_string())
+                    .chain(step_of(t).into_iter().flat_map(|s| s.decision.options.iter().map(|o| o.name.clone())))
+                    .collect(),
+                fields: step_of(t)
+                    .into_iter()
+                    .flat_map(|s| {
+                        s.decision.fields.iter().chain(s.decision.options.iter().flat_map(|o| o.fields.iter()))
+                    })
+                    .map(|f| f.name.clone())
+                    .collect(),
+                extensions_left: step_of(t)
+                    .and_then(|s| s.decision.extension.as_ref())
+                    .map(|x| x.max.saturating_sub(st.runs.get(&t.run).map_or(0, |r| r.extensions))),
             })
             .collect(),
     }
@@ -110,7 +141,7 @@ async fn submit(
     Json(body): Json<Submit>,
 ) -> Result<(StatusCode, axum::Json<RequestView>), ApiError> {
     let st = app.submit(&who, &body.workflow, &body.form, meta(&headers, client, true)).await?;
-    Ok((StatusCode::CREATED, axum::Json(view(&app, &st))))
+    Ok((StatusCode::CREATED, axum::Json(view_of(&app, &st).await)))
 }
 
 async fn show(
@@ -119,7 +150,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
     let loaded = app.visible(&who, &id).await?;
-    Ok(axum::Json(view(&app, &loaded.state)))
+    Ok(axum::Json(view_of(&app, &loaded.state).await))
 }
 
 async fn events(
@@ -151,7 +182,7 @@ async fn run(
     client: ClientAddr,
 ) -> Result<axum::Json<RequestView>, ApiError> {
     let st = app.command(who, id, cmd, meta(headers, client, false)).await?;
-    Ok(axum::Json(view(app, &st)))
+    Ok(axum::Json(view_of(app, &st).await))
 }
 
 async fn withdraw(
