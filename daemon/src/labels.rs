@@ -255,3 +255,27 @@ pub fn cancelled(r: CancelReason, lang: Lang) -> &'static str {
         }
     }
 }
+
+/// A duration of a definition as people read it: 30天, 5个工作日, 2小时 / 30 days, 5 working days.
+pub fn duration(d: workflows::duration::DurationSpec, lang: Lang) -> String {
+    use workflows::duration::DurationUnit as U;
+    let n = d.amount;
+    if lang == Lang::Zh {
+        match d.unit {
+            U::Minutes => format!("{n}分钟"),
+            U::Hours => format!("{n}小时"),
+            U::Days => format!("{n}天"),
+            U::WorkingDays => format!("{n}个工作日"),
+            U::Months => format!("{n}个月"),
+        }
+    } else {
+        let (one, many) = match d.unit {
+            U::Minutes => ("minute", "minutes"),
+            U::Hours => ("hour", "hours"),
+            U::Days => ("day", "days"),
+            U::WorkingDays => ("working day", "working days"),
+            U::Months => ("month", "months"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+}

@@ -58,6 +58,30 @@ async fn accepted(app: &TestApp, delegate: &str, title: &str) -> String {
     id
 }
 
+/// The text part of the first mail to `person` whose subject starts with `tag` and names `title`.
+async fn mail_to(app: &TestApp, person: &str, tag: &str, title: &str) -> String {
+    let email = demo_directory().person(person).unwrap().email.clone();
+    let read = |m: &lettre::Message| {
+        let p = mail_parser::MessageParser::default()
+            .parse(&m.formatted())
+            .map(|p| (p.subject().unwrap_or_default().to_string(), p.body_text(0).unwrap_or_default().to_string()));
+        let to = m.envelope().to().iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        (to, p.unwrap_or_default())
+    };
+    let pick = |sent: &[lettre::Message]| {
+        sent.iter().map(read).find(|(to, (s, _))| to.contains(&email) && s.starts_with(tag) && s.contains(title))
+    };
+    let sent = app.wait_for_mail(|s| pick(s).is_some()).await;
+    pick(&sent).unwrap().1.1
+}
+
+/// The page behind the mail's `/a/…?do=approve` link.
+async fn link_page(app: &TestApp, mail: &str) -> String {
+    let start = mail.find(&format!("{}/a/", app.base)).expect("a link in the mail");
+    let url: String = mail[start..].chars().take_while(|c| !c.is_whitespace() && !"\"'<>）)".contains(*c)).collect();
+    app.http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 async fn events(app: &TestApp, id: &str) -> Vec<Value> {
     app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await.1.as_array().unwrap().clone()
 }
@@ -131,6 +155,10 @@ async fn classify_extend_and_rate(backend: Backend) {
     let before = due(&app.request(&id).await);
     let head_token = app.token_for(&head).await;
     let path = format!("/api/v1/requests/{id}/tasks/{lead_task}/extension");
+    // The lead office's task mail leads to a page offering the extension.
+    let mail = mail_to(&app, &lead, "【待审批】", "关于延长图书馆开放时间的提案").await;
+    let page = link_page(&app, &mail).await;
+    assert!(page.contains("申请延期（30天）"), "{page}");
     let shown = app.request(&id).await["open_tasks"].as_array().unwrap().clone();
     let lead_shown = shown.iter().find(|t| t["step"] == "lead_reply").unwrap();
     assert_eq!(lead_shown["extensions_left"], 1, "{lead_shown}");
@@ -143,6 +171,9 @@ async fn classify_extend_and_rate(backend: Backend) {
     let lead_view =
         |req: &Value| req["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == "lead_reply").unwrap().clone();
     assert_eq!(lead_view(&body)["extensions_left"], 0, "{body}");
+    let page = link_page(&app, &mail).await;
+    assert!(!page.contains("申请延期（30天）"), "no extension left: {page}");
+    assert!(page.contains("申请延期 30天，办理时限延至"), "the extension is on the page's history: {page}");
     let (status, body) = app.post(&lead_token, &path, json!({ "comment": "再延期" })).await;
     assert_eq!((status, body["code"].as_str()), (409, Some("extension_exhausted")), "{body}");
     assert_eq!(due(&app.request(&id).await) - before, chrono::Duration::days(30), "refused: nothing moved");

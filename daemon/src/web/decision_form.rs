@@ -108,8 +108,8 @@ pub fn buttons(def: Option<&Definition>, st: &Instance, task: &Task, lang: Lang,
     if let Some(x) = &step.decision.extension {
         let taken = st.runs.get(&task.run).map_or(0, |r| r.extensions);
         if taken < x.max {
-            let label =
-                if zh { format!("申请延期（{}）", x.by.value) } else { format!("Ask for {} more", x.by.value) };
+            let by = crate::labels::duration(x.by.value, lang);
+            let label = if zh { format!("申请延期（{by}）") } else { format!("Ask for {by} more") };
             out.push(
                 context! { value => "extend", class => "extend", label => label, chosen => false, novalidate => true },
             );

@@ -329,6 +329,7 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                 }
                 EventKind::Extended { due_at, by, .. } => {
                     let due = crate::labels::deadline(*due_at, lang);
+                    let by = crate::labels::duration(*by, lang);
                     if zh {
                         format!("{who} 申请延期 {by}，办理时限延至 {due}")
                     } else {
