@@ -12,7 +12,9 @@ pub fn form_fields(
     lang: Lang,
     org: &dyn workflows::org::Directory,
 ) -> Vec<(String, String)> {
-    let declared = def.map(|d| d.form.as_slice()).unwrap_or_default();
+    // Submit fields, then what reviewers filled at steps (offices chosen, a rating).
+    let all = def.map(|d| d.all_fields()).unwrap_or_default();
+    let declared = all.as_slice();
     let mut out: Vec<(String, String)> = declared
         .iter()
         .filter_map(|f| form.get(&f.name).map(|v| (f, v)))
@@ -71,6 +73,13 @@ pub fn decision(d: Decision, lang: Lang) -> &'static str {
                 "Acknowledged"
             }
         }
+        Decision::Option => {
+            if zh {
+                "选择办理选项"
+            } else {
+                "Chose an option"
+            }
+        }
     }
 }
 
@@ -106,6 +115,32 @@ pub fn verb(d: Decision, lang: Lang) -> &'static str {
                 "Acknowledge"
             }
         }
+        Decision::Option => {
+            if zh {
+                "选择"
+            } else {
+                "Choose"
+            }
+        }
+    }
+}
+
+/// What a decision reads as on a timeline: the step's option label for a named option
+/// (并案处理), else [`decision`].
+pub fn decision_named(
+    def: Option<&workflows::model::Definition>,
+    step: &str,
+    d: Decision,
+    option: Option<&str>,
+    lang: Lang,
+) -> String {
+    match option {
+        Some(o) => def
+            .and_then(|def| def.step(step))
+            .and_then(|s| s.decision.option(o))
+            .and_then(|o| o.label.as_ref())
+            .map_or_else(|| o.to_string(), |l| l.get(lang).to_string()),
+        None => decision(d, lang).to_string(),
     }
 }
 
@@ -225,5 +260,29 @@ pub fn cancelled(r: CancelReason, lang: Lang) -> &'static str {
                 "the reviewer's post ended; it moved to someone else"
             }
         }
+    }
+}
+
+/// A duration of a definition as people read it: 30天, 5个工作日, 2小时 / 30 days, 5 working days.
+pub fn duration(d: workflows::duration::DurationSpec, lang: Lang) -> String {
+    use workflows::duration::DurationUnit as U;
+    let n = d.amount;
+    if lang == Lang::Zh {
+        match d.unit {
+            U::Minutes => format!("{n}分钟"),
+            U::Hours => format!("{n}小时"),
+            U::Days => format!("{n}天"),
+            U::WorkingDays => format!("{n}个工作日"),
+            U::Months => format!("{n}个月"),
+        }
+    } else {
+        let (one, many) = match d.unit {
+            U::Minutes => ("minute", "minutes"),
+            U::Hours => ("hour", "hours"),
+            U::Days => ("day", "days"),
+            U::WorkingDays => ("working day", "working days"),
+            U::Months => ("month", "months"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
     }
 }

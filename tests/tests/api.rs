@@ -519,6 +519,7 @@ async fn operations_endpoints_and_the_api_description() {
         "/api/v1/requests/{id}/comments",
         "/api/v1/requests/{id}/tasks/{task}/decision",
         "/api/v1/requests/{id}/tasks/{task}/acknowledge",
+        "/api/v1/requests/{id}/tasks/{task}/extension",
         "/api/v1/requests/{id}/tasks/{task}/transfer",
         "/api/v1/requests/{id}/tasks/{task}/reviewers",
         "/api/v1/tasks",

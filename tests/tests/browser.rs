@@ -529,3 +529,57 @@ async fn an_expired_link_says_so_without_the_later_history() {
     assert!(!page.contains("后来补充的机密说明") && !page.contains("本学期调整了工作部门设置"), "{page}");
     app.stop().await;
 }
+
+/// Approves every open task of `step` of request `id` through the API.
+async fn pass_step(app: &TestApp, id: &str, step: &str) {
+    loop {
+        let req = app.request(id).await;
+        let Some(t) = req["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == step).cloned() else {
+            return;
+        };
+        let token = app.token_for(t["assignee"].as_str().unwrap()).await;
+        let path = format!("/api/v1/requests/{id}/tasks/{}/decision", t["task"]);
+        let (status, body) = app.post(&token, &path, json!({ "decision": "approve" })).await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_classify_form_on_a_phone_asks_for_the_offices() {
+    use liandong_tests::browser::thirtyfour::prelude::By;
+    use workflows::org::Directory as _;
+    let app = spawn(Backend::Sqlite, "classifyphone").await;
+    let browser = Browser::start(shots()).await;
+    let org = workflows::org::generate::demo_directory();
+    let day = chrono::Local::now().date_naive();
+    let delegate = org.holders("student_congress", &[workflows::catalog::Role::Delegate], day)[0].person.clone();
+    let token = app.token_for(&delegate).await;
+    let form = json!({ "title": "关于延长图书馆开放时间的提案", "area": "study", "body": "……" });
+    let id = app.submit(&token, "proposal_handling", form).await["id"].as_str().unwrap().to_string();
+    pass_step(&app, &id, "department_review").await;
+    pass_step(&app, &id, "committee_review").await;
+    // The rights division head's task mail leads to the classify form.
+    let head = org.person(dp::RIGHTS_DIVISION_HEAD).unwrap().email.clone();
+    let mail = mail_text(&app, &head, "【待审批】", 0).await;
+    let approve = link(&mail, &format!("{}/a/", app.base), "?do=approve");
+    let w = browser.open("classify-phone", PHONE).await;
+    w.goto(&approve).await;
+    let page = w.wait_for_text("主办部门").await;
+    assert!(page.contains("协办部门") && page.contains("校学生会分类交办"), "{page}");
+    assert!(!w.overflows_sideways().await, "the decision form fits a 360 px phone");
+    w.shot("1-classify-form").await;
+    // Approving without a lead office: the browser keeps the form (the field is required).
+    w.click("button[value=approve]").await;
+    assert!(w.text().await.contains("主办部门"));
+    let option = w.driver.find(By::Css("#f-lead_office option[value=library]")).await.expect("the library is a choice");
+    option.click().await.unwrap();
+    w.click("button[value=approve]").await;
+    let done = w.wait_for_text("已办理").await;
+    assert!(done.contains("您已办理：同意"), "{done}");
+    w.shot("2-done").await;
+    let req = app.request(&id).await;
+    assert_eq!(req["form"]["lead_office"], "library", "{req}");
+    assert!(req["open_tasks"].as_array().unwrap().iter().any(|t| t["step"] == "lead_reply"), "{req}");
+    w.close().await;
+    app.stop().await;
+}

@@ -459,6 +459,44 @@ async fn an_unclear_reply_gets_an_answer_and_the_token_lives_on() {
 }
 
 #[tokio::test]
+async fn a_reply_cannot_fill_a_decision_form_and_is_told_to_use_the_page() {
+    use workflows::org::Directory as _;
+    let r = rig(Backend::Sqlite, "mailonpage", vec![]).await;
+    let org = workflows::org::generate::demo_directory();
+    let day = chrono::Local::now().date_naive();
+    let delegate = org.holders("student_congress", &[workflows::catalog::Role::Delegate], day)[0].person.clone();
+    let token = r.app.token_for(&delegate).await;
+    let form = json!({ "title": "关于延长图书馆开放时间的提案", "area": "study", "body": "……" });
+    let id = r.app.submit(&token, "proposal_handling", form).await["id"].as_str().unwrap().to_string();
+    for step in ["department_review", "committee_review"] {
+        loop {
+            let req = r.request(&id).await;
+            let Some(t) = req["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == step).cloned() else {
+                break;
+            };
+            let tok = r.app.token_for(t["assignee"].as_str().unwrap()).await;
+            let path = format!("/api/v1/requests/{id}/tasks/{}/decision", t["task"]);
+            assert_eq!(r.app.post(&tok, &path, json!({ "decision": "approve" })).await.0, 200);
+        }
+    }
+    // The school SU classifies by choosing offices: a reply saying 同意 cannot choose them.
+    let head = org.person(dp::RIGHTS_DIVISION_HEAD).unwrap().email.clone();
+    let m = r.mail(&head, "【待审批】", 0).await;
+    assert!(text(&m).contains("此环节办理时需填写：主办部门"), "the task mail says so: {}", text(&m));
+    reply_to_mail(&r, &m, "同意", false).await;
+    let answer = r.mail(&head, "【请在页面办理】", 0).await;
+    let t = text(&answer);
+    assert!(t.contains("邮件回复无法填写") && t.contains(&format!("/requests/{id}")), "{t}");
+    let req = r.request(&id).await;
+    assert!(
+        req["open_tasks"].as_array().unwrap().iter().any(|t| t["step"] == "classify"),
+        "nothing was decided: {req}"
+    );
+    assert!(req["form"].get("lead_office").is_none());
+    r.app.stop().await;
+}
+
+#[tokio::test]
 async fn links_die_with_their_task_and_expire() {
     let r = rig(Backend::Sqlite, "maillinks", vec![]).await;
     let league = "t0102@nanyue.edu.cn";

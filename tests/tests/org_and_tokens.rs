@@ -151,6 +151,7 @@ async fn the_new_routes_are_described_with_their_statuses() {
         ("/api/v1/org/delegations/{id}", "delete", &["204", "400", "401", "403", "404", "409"][..]),
         ("/api/v1/org", "put", &["200", "401", "403", "422"][..]),
         ("/api/v1/requests", "post", &["201", "422"][..]),
+        ("/api/v1/requests/{id}/tasks/{task}/extension", "post", &["200", "401", "403", "404", "409"][..]),
         ("/metrics", "get", &["200", "401"][..]),
     ] {
         for s in statuses {

@@ -405,7 +405,7 @@ impl Ty {
 fn field_ty(t: &FieldType) -> Ty {
     let multi = |m: bool, t: Ty| if m { Ty::List(Box::new(t)) } else { t };
     match t {
-        FieldType::Text { .. } | FieldType::Longtext { .. } => Ty::Str(None),
+        FieldType::Text { .. } | FieldType::Longtext { .. } | FieldType::Request => Ty::Str(None),
         FieldType::Datetime => Ty::DateTime,
         FieldType::Integer { .. } | FieldType::Number { .. } => Ty::Num,
         FieldType::Bool => Ty::Bool,

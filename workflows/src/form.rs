@@ -56,13 +56,24 @@ pub fn check_form(
     input: &Value,
     dir: Option<&dyn Directory>,
 ) -> Result<Map<String, Value>, Vec<FieldError>> {
+    check_fields(&def.form, input, dir)
+}
+
+/// Checks `input` against `fields` (a submit form, or the fields a reviewer fills at a step: the
+/// same typing); with `dir`, department/class/person/office values must exist. Returns the
+/// non-empty values, checked; errors carry the field name and a stable code.
+pub fn check_fields(
+    fields: &[FormField],
+    input: &Value,
+    dir: Option<&dyn Directory>,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let Some(obj) = input.as_object() else {
         return Err(vec![err("", "not_an_object", "the form must be a JSON object of field: value")]);
     };
     let mut errors = Vec::new();
     for k in obj.keys() {
-        if def.field(k).is_none() {
-            let names: Vec<&str> = def.form.iter().map(|f| f.name.as_str()).collect();
+        if !fields.iter().any(|f| f.name == *k) {
+            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
             errors.push(err(
                 k,
                 "unknown_field",
@@ -71,7 +82,7 @@ pub fn check_form(
         }
     }
     let mut out = Map::new();
-    for f in &def.form {
+    for f in fields {
         let v = obj.get(&f.name).unwrap_or(&Value::Null);
         let empty =
             v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) || v.as_array().is_some_and(Vec::is_empty);
@@ -158,6 +169,16 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
             let d = dir?;
             d.person(s).is_none().then(|| err(name, "unknown_reference", format!("`{name}`: nobody is known as `{s}`")))
         }),
+        FieldType::Request => {
+            let s = v.as_str().ok_or_else(|| wrong("a request id"))?.trim();
+            let ok =
+                !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if ok {
+                Ok(Value::String(s.to_string()))
+            } else {
+                Err(vec![err(name, "bad_reference", format!("`{name}`: `{s}` is not a request id"))])
+            }
+        }
         FieldType::Office { multi } => each(name, v, *multi, |s| {
             let d = dir?;
             let found = [

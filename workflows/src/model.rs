@@ -49,9 +49,28 @@ impl Definition {
     pub fn step(&self, name: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.name == name)
     }
-    /// The form field called `name`.
+    /// The form field called `name`: a submit field, or else a field a step's reviewer fills
+    /// (`fields:` of a step or of one of its options).
     pub fn field(&self, name: &str) -> Option<&FormField> {
-        self.form.iter().find(|f| f.name == name)
+        self.form.iter().find(|f| f.name == name).or_else(|| self.step_fields().find(|f| f.name == name))
+    }
+    /// The fields reviewers fill at steps (`fields:` of steps and of their options), in file order;
+    /// a name filled at several steps appears once per step.
+    pub fn step_fields(&self) -> impl Iterator<Item = &FormField> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.decision.fields.iter().chain(s.decision.options.iter().flat_map(|o| o.fields.iter())))
+    }
+    /// The submit fields followed by the step-filled fields (first of each name): what conditions
+    /// and selectors may read.
+    pub fn all_fields(&self) -> Vec<FormField> {
+        let mut out = self.form.clone();
+        for f in self.step_fields() {
+            if !out.iter().any(|o| o.name == f.name) {
+                out.push(f.clone());
+            }
+        }
+        out
     }
 }
 
@@ -95,6 +114,9 @@ pub struct Step {
     pub policies: PolicyOverrides,
     /// Where to go next.
     pub next: Next,
+    /// The decision form, named options, extension, required comments and visit bound
+    /// (`fields:`, `options:`, `extension:`, `comment_required:`, `visits:`).
+    pub decision: crate::decision::DecisionSpec,
     /// Position of the step's name.
     pub pos: Pos,
 }
@@ -193,6 +215,10 @@ pub enum Outcome {
     Withdrawn,
     /// 退回后放弃
     Abandoned,
+    /// 已并案: merged into another request (a named option's end, e.g. M5's 并案).
+    Merged,
+    /// 已转为建议: converted to another kind of handling (M5: a proposal turned into a suggestion).
+    Converted,
 }
 
 impl Outcome {
@@ -203,6 +229,8 @@ impl Outcome {
             Outcome::Rejected => "rejected",
             Outcome::Withdrawn => "withdrawn",
             Outcome::Abandoned => "abandoned",
+            Outcome::Merged => "merged",
+            Outcome::Converted => "converted",
         }
     }
     /// The zh-CN / en label.
@@ -212,6 +240,8 @@ impl Outcome {
             Outcome::Rejected => Label::new("未通过", "rejected"),
             Outcome::Withdrawn => Label::new("已撤回", "withdrawn"),
             Outcome::Abandoned => Label::new("退回后未再提交", "returned and abandoned"),
+            Outcome::Merged => Label::new("已并案", "merged"),
+            Outcome::Converted => Label::new("已转为建议", "converted to a suggestion"),
         }
     }
 }
@@ -440,6 +470,10 @@ pub enum FieldType {
         /// Several allowed.
         multi: bool,
     },
+    /// The id of another request of this system (e.g. the proposal one is merged into). The form
+    /// check reads its shape; the daemon checks that the request exists and that the person
+    /// filling it may see it.
+    Request,
 }
 
 /// Need-to-know visibility.

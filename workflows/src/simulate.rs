@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// What a reviewer does when the simulator reaches their task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
     /// Approve (or acknowledge, on an acknowledge task).
     Approve,
@@ -20,25 +20,36 @@ pub enum Choice {
     Return,
     /// Do nothing: let the timers run.
     Wait,
+    /// Pick the step's named option (`options:`), e.g. `merge`.
+    Option(String),
 }
 
 impl Choice {
-    /// Parses `approve`/`ack`, `reject`, `return`, `wait`/`timeout`.
+    /// Parses `approve`/`ack`, `reject`, `return`, `wait`/`timeout`, or a named option's name
+    /// (lowercase letters, digits and `_`).
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim() {
             "approve" | "yes" | "ack" | "acknowledge" | "同意" | "已阅" => Some(Choice::Approve),
             "reject" | "no" | "驳回" => Some(Choice::Reject),
             "return" | "退回" => Some(Choice::Return),
             "wait" | "timeout" | "none" => Some(Choice::Wait),
+            o if o.starts_with(|c: char| c.is_ascii_lowercase())
+                && o.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                Some(Choice::Option(o.to_string()))
+            }
             _ => None,
         }
     }
 }
 
 /// Scripted choices by step name, consumed one per visit of the step; the default is approve.
+/// Steps with a decision form (`fields:`) take their values from [`Script::fill`], one object per
+/// visit (the last one repeats).
 #[derive(Debug, Clone, Default)]
 pub struct Script {
     choices: BTreeMap<String, Vec<Choice>>,
+    fields: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Script {
@@ -51,17 +62,42 @@ impl Script {
                 .ok_or_else(|| format!("`{item}`: write step=choice, e.g. league_review=reject"))?;
             let parsed = list
                 .split(',')
-                .map(|c| Choice::parse(c).ok_or_else(|| format!("`{c}`: choose approve, reject, return or wait")))
+                .map(|c| {
+                    Choice::parse(c)
+                        .ok_or_else(|| format!("`{c}`: choose approve, reject, return, wait or an option's name"))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             choices.insert(step.trim().to_string(), parsed);
         }
-        Ok(Self { choices })
+        Ok(Self { choices, fields: BTreeMap::new() })
     }
 
     /// Adds a choice for a step.
     pub fn with(mut self, step: &str, choices: &[Choice]) -> Self {
         self.choices.insert(step.to_string(), choices.to_vec());
         self
+    }
+
+    /// Adds the fields a step's reviewer fills, one object per visit (the last one repeats).
+    pub fn fill(mut self, step: &str, values: &[serde_json::Value]) -> Self {
+        let objs = values.iter().map(|v| v.as_object().cloned().unwrap_or_default()).collect();
+        self.fields.insert(step.to_string(), objs);
+        self
+    }
+
+    /// Parses `step=JSON` items (as given to `--fill`), e.g. `classify={"lead_office":"library"}`;
+    /// a step named twice gets one object per visit.
+    pub fn parse_fills(mut self, items: &[String]) -> Result<Self, String> {
+        for item in items {
+            let (step, json) = item
+                .split_once('=')
+                .ok_or_else(|| format!("`{item}`: write step=JSON, e.g. classify={{\"lead_office\":\"library\"}}"))?;
+            let v: serde_json::Value =
+                serde_json::from_str(json).map_err(|e| format!("`{item}`: the fields are not JSON: {e}"))?;
+            let obj = v.as_object().cloned().ok_or_else(|| format!("`{item}`: the fields must be a JSON object"))?;
+            self.fields.entry(step.trim().to_string()).or_default().push(obj);
+        }
+        Ok(self)
     }
 }
 
@@ -108,12 +144,22 @@ pub fn simulate(
         for (task, step, assignee, kind, run) in open {
             let visit = visit_index(&st, &step, run);
             let choice =
-                script.choices.get(&step).and_then(|c| c.get(visit).or(c.last())).copied().unwrap_or(Choice::Approve);
+                script.choices.get(&step).and_then(|c| c.get(visit).or(c.last())).cloned().unwrap_or(Choice::Approve);
+            let fields = script.fields.get(&step).and_then(|f| f.get(visit).or(f.last())).cloned();
+            let decide = |decision: &str| Command::Decide {
+                task,
+                decision: decision.to_string(),
+                comment: Some(format!("（模拟）{decision}")),
+                fields: fields.clone().unwrap_or_default(),
+            };
             let cmd = match (choice, kind) {
                 (Choice::Wait, _) => continue,
+                (Choice::Option(o), _) => decide(&o),
+                (_, TaskKind::Acknowledge) if fields.is_some() => decide("acknowledge"),
                 (_, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: None },
+                (Choice::Approve, _) if fields.is_some() => decide("approve"),
                 (Choice::Approve, _) => Command::Approve { task, comment: None },
-                (Choice::Reject, _) => Command::Reject { task, comment: None },
+                (Choice::Reject, _) => Command::Reject { task, comment: Some("（模拟）驳回".into()) },
                 (Choice::Return, _) => Command::Return { task, comment: None, to: None },
             };
             *visits.entry(step).or_default() += 1;
@@ -207,12 +253,13 @@ impl Transcript {
                         .unwrap_or_default();
                     Some(format!("  • #{task} {what}: {}{behalf}", who(assignee)))
                 }
-                EventKind::TaskDecided { task, decision, .. } => {
+                EventKind::TaskDecided { task, decision, option, fields, .. } => {
                     let d = match (decision, zh) {
                         (Decision::Approve, true) => "同意",
                         (Decision::Reject, true) => "驳回",
                         (Decision::Return, true) => "退回",
                         (Decision::Acknowledge, true) => "已阅",
+                        (Decision::Option, _) => "",
                         (Decision::Approve, false) => "approved",
                         (Decision::Reject, false) => "rejected",
                         (Decision::Return, false) => "returned",
@@ -223,7 +270,12 @@ impl Transcript {
                         .person_id()
                         .map(who)
                         .unwrap_or_else(|| if zh { "系统".into() } else { "system".into() });
-                    Some(format!("  ✓ #{task} {d} — {by}"))
+                    let d = option.clone().unwrap_or_else(|| d.to_string());
+                    let filled = fields
+                        .as_ref()
+                        .map(|f| format!(" {}", serde_json::Value::Object(f.clone())))
+                        .unwrap_or_default();
+                    Some(format!("  ✓ #{task} {d}{filled} — {by}"))
                 }
                 EventKind::TimerScheduled { timer } => {
                     let what = match &timer.kind {
@@ -268,6 +320,16 @@ impl Transcript {
                     to.iter().map(|p| who(p)).collect::<Vec<_>>().join(", ")
                 )),
                 EventKind::AutoActed { action, .. } => Some(format!("  ⚙ auto {action:?}")),
+                EventKind::Extended { due_at, by, .. } => Some(if zh {
+                    format!("  ⏩ 延期 {by}，新截止 {}", format_local(*due_at, lang))
+                } else {
+                    format!("  ⏩ extended by {by}, now due {}", format_local(*due_at, lang))
+                }),
+                EventKind::VisitsExhausted { step, visits, to } => Some(if zh {
+                    format!("  ◇ {} 已办理 {visits} 次 → {to}", step_label(step))
+                } else {
+                    format!("  ◇ {} ran {visits} times → {to}", step_label(step))
+                }),
                 EventKind::PolicyApplied { note, .. } => Some(format!("  ⓘ {}", note.words(lang))),
                 EventKind::Copied { to, .. } => Some(format!(
                     "  ✉ {} → {}",

@@ -39,6 +39,7 @@ pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> 
     v.timers();
     v.expressions();
     v.selectors();
+    v.decisions();
     v.out
 }
 
@@ -61,6 +62,7 @@ fn edges(step: &Step) -> Vec<&Spanned<StepName>> {
         StepKind::Switch { cases, default } => e.extend(cases.iter().map(|(_, t)| t).chain(default.iter())),
         _ => {}
     }
+    e.extend(decision::edges(step));
     e
 }
 
@@ -326,9 +328,13 @@ impl Validator<'_> {
     fn expressions(&mut self) {
         let def = self.def;
         let mut exprs: Vec<&crate::expr::Expr> = Vec::new();
+        // Switches may read what reviewers filled at earlier steps (checked in `decisions`).
+        let all = def.all_fields();
         for step in &def.steps {
             if let StepKind::Switch { cases, .. } = &step.kind {
-                exprs.extend(cases.iter().map(|(e, _)| e));
+                for (e, _) in cases {
+                    self.out.extend(e.check(&all));
+                }
             }
         }
         if let Visibility::NeedToKnowWhen(e) = &def.visibility {
@@ -418,5 +424,6 @@ pub fn is_error(d: &Diagnostic) -> bool {
     d.severity == Severity::Error
 }
 
+mod decision;
 #[cfg(test)]
 mod tests;

@@ -383,11 +383,13 @@ fn onboarding_of_school_su_staff_climbs_the_school_su() {
 }
 
 #[test]
-fn proposal_goes_to_lead_and_co_offices_in_parallel() {
+fn proposal_goes_to_the_offices_the_school_su_chose_in_parallel() {
     let delegate = holders("student_congress", Role::Delegate)[0].clone();
-    let form = json!({ "title": "关于延长图书馆开放时间的提案", "area": "study", "body": "建议考试周延长至23点。",
-                       "lead_office": "library", "co_offices": ["academic_affairs", "hospital"] });
-    let t = run("proposal_handling", &delegate, form, monday(), Script::default());
+    let form = json!({ "title": "关于延长图书馆开放时间的提案", "area": "study", "body": "建议考试周延长至23点。" });
+    let script = Script::default()
+        .fill("classify", &[json!({ "lead_office": "library", "co_offices": ["academic_affairs", "hospital"] })])
+        .fill("proposer_rating", &[json!({ "rating": "satisfied", "rating_comment": "已延长" })]);
+    let t = run("proposal_handling", &delegate, form, monday(), script);
     let a = asked(&t);
     assert_eq!(a["lead_reply"], holders("functional_office:library", Role::Handler));
     assert_eq!(
@@ -395,20 +397,25 @@ fn proposal_goes_to_lead_and_co_offices_in_parallel() {
         [dp::ACADEMIC_AFFAIRS_HANDLER.to_string(), holders("functional_office:hospital", Role::Handler)[0].clone()]
     );
     assert_eq!(a["compile"], [dp::RIGHTS_DIVISION_HEAD]);
-    assert_eq!(a["proposer_feedback"], [delegate]);
+    assert_eq!(a["proposer_rating"], [delegate]);
+    assert_eq!(t.state.form["lead_office"], "library", "the offices chosen are part of the request's data");
+    assert_eq!(t.state.form["rating"], "satisfied");
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
 }
 
 #[test]
 fn overdue_offices_are_chased_up_to_the_school_leader() {
     let delegate = holders("student_congress", Role::Delegate)[1].clone();
-    let form = json!({ "title": "关于食堂的提案", "area": "health", "body": "……", "lead_office": "logistics" });
+    let form = json!({ "title": "关于食堂的提案", "area": "health", "body": "……" });
     let t = run(
         "proposal_handling",
         &delegate,
         form,
         monday(),
-        Script::default().with("lead_reply", &[Choice::Wait, Choice::Wait, Choice::Approve]),
+        Script::default()
+            .with("lead_reply", &[Choice::Wait, Choice::Wait, Choice::Approve])
+            .fill("classify", &[json!({ "lead_office": "logistics" })])
+            .fill("proposer_rating", &[json!({ "rating": "basically_satisfied" })]),
     );
     let to: Vec<String> = t
         .events
@@ -421,6 +428,42 @@ fn overdue_offices_are_chased_up_to_the_school_leader() {
     assert_eq!(to, [dp::LEAGUE_COMMITTEE_SECRETARY, dp::PARTY_COMMITTEE_DEPUTY]);
     assert!(!asked(&t).contains_key("co_opinions"), "no co-handling office: that branch passes");
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+}
+
+#[test]
+fn an_unsatisfied_proposer_sends_it_back_once_and_the_second_rating_ends_it() {
+    let delegate = holders("student_congress", Role::Delegate)[0].clone();
+    let form = json!({ "title": "关于宿舍热水的提案", "area": "health", "body": "……" });
+    let script = Script::default()
+        .fill("classify", &[json!({ "lead_office": "logistics" })])
+        .fill("proposer_rating", &[json!({ "rating": "unsatisfied", "rating_comment": "未解决" })]);
+    let t = run("proposal_handling", &delegate, form, monday(), script);
+    let entered = |step: &str| {
+        t.events.iter().filter(|e| matches!(&e.kind, EventKind::StepEntered { step: s, .. } if s == step)).count()
+    };
+    assert_eq!(entered("lead_reply"), 2, "handled twice: once, and once more after the unsatisfied rating");
+    assert_eq!(entered("proposer_rating"), 2, "rated twice");
+    assert!(t.events.iter().any(
+        |e| matches!(&e.kind, EventKind::VisitsExhausted { step, visits: 2, to } if step == "handling" && to == "done")
+    ));
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    assert_eq!(t.state.form["rating"], "unsatisfied");
+}
+
+#[test]
+fn the_committee_merges_or_converts_a_proposal() {
+    let delegate = holders("student_congress", Role::Delegate)[0].clone();
+    let form = json!({ "title": "关于食堂的提案", "area": "health", "body": "……" });
+    let merge = Script::default()
+        .with("committee_review", &[Choice::Option("merge".into())])
+        .fill("committee_review", &[json!({ "merged_into": "R-2025-0001" })]);
+    let t = run("proposal_handling", &delegate, form.clone(), monday(), merge);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Merged));
+    assert_eq!(t.state.form["merged_into"], "R-2025-0001");
+    assert!(!asked(&t).contains_key("classify"));
+    let convert = Script::default().with("committee_review", &[Choice::Option("convert".into())]);
+    let t = run("proposal_handling", &delegate, form, monday(), convert);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Converted));
 }
 
 #[test]

@@ -35,17 +35,23 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
             let f = |position: &str| json!({ "candidate": "2023010215", "candidate_name": "某", "position": position, "top_30_percent": true, "no_failed_courses": true, "reasons": "……" });
             (dp::CS_SU_PRESIDENT.into(), f("presidium"), Some(f("division_head")))
         }
-        "proposal_handling" => (
-            delegate,
-            json!({ "title": "提案", "area": "study", "body": "……", "lead_office": "library", "co_offices": ["academic_affairs"] }),
-            None,
-        ),
+        "proposal_handling" => (delegate, json!({ "title": "提案", "area": "study", "body": "……" }), None),
         "activity_cohost" => {
             let f = |major: bool| json!({ "title": "活动", "event_date": "2026-03-20", "plan": "……", "major": major, "cohost_departments": ["ee"], "key_classes": ["cs-2023-1"] });
             (dp::CS_SU_PRESIDENT.into(), f(true), Some(f(false)))
         }
         other => panic!("{other} has a parallel fork: give it a sample here"),
     }
+}
+
+/// What the reviewer of `step` fills when deciding (the step's `fields:`), if it asks.
+fn fill(key: &str, step: &str) -> Option<serde_json::Map<String, Value>> {
+    let v = match (key, step) {
+        ("proposal_handling", "classify") => json!({ "lead_office": "library", "co_offices": ["academic_affairs"] }),
+        ("proposal_handling", "proposer_rating") => json!({ "rating": "satisfied" }),
+        _ => return None,
+    };
+    v.as_object().cloned()
 }
 
 fn start() -> DateTime<Utc> {
@@ -132,14 +138,9 @@ impl World {
             if c.st.is_finished() {
                 return;
             }
-            let next = c.st.open_tasks().next().map(|t| (t.id, t.assignee.clone(), t.kind));
+            let next = c.st.open_tasks().next().map(|t| (t.id, t.assignee.clone(), t.kind, t.step.clone()));
             match next {
-                Some((task, who, TaskKind::Approve)) => {
-                    self.cmd(c, &who, Command::Approve { task, comment: None }, what)
-                }
-                Some((task, who, TaskKind::Acknowledge)) => {
-                    self.cmd(c, &who, Command::Acknowledge { task, comment: None }, what)
-                }
+                Some((task, who, kind, step)) => self.cmd(c, &who, self.approve(task, kind, &step), what),
                 None => {
                     let t = c.st.timers.values().min_by_key(|t| (t.at, t.id.clone())).cloned().expect("a timer");
                     c.now = c.now.max(t.at);
@@ -260,18 +261,15 @@ fn return_and_resubmit_restart_what_they_invalidate_on_every_builtin_with_a_fork
                 }
             }
             // the main line goes on: the first open task is approved
-            let next = base.st.open_tasks().next().map(|t| (t.id, t.assignee.clone(), t.kind));
-            let Some((task, who, kind)) = next else {
+            let next = base.st.open_tasks().next().map(|t| (t.id, t.assignee.clone(), t.kind, t.step.clone()));
+            let Some((task, who, kind, step)) = next else {
                 let t = base.st.timers.values().min_by_key(|t| (t.at, t.id.clone())).cloned().expect("a timer");
                 base.now = base.now.max(t.at);
                 let out = engine::fire(&w.env(base.now), &base.st, &t.id).unwrap();
                 w.take(&mut base, out, "timer");
                 continue;
             };
-            let cmd = match kind {
-                TaskKind::Approve => Command::Approve { task, comment: None },
-                TaskKind::Acknowledge => Command::Acknowledge { task, comment: None },
-            };
+            let cmd = w.approve(task, kind, &step);
             w.cmd(&mut base, &who, cmd, "main line");
         }
         assert!(base.st.is_finished(), "{key}: the main line ends");
@@ -324,6 +322,20 @@ fn m1_return_from_the_college_branch_to_the_signature_opens_one_fork_again() {
 impl World {
     fn finish_step(&self, c: &mut Case, step: &str) {
         let t = c.st.open_tasks().find(|t| t.step == step).unwrap().clone();
-        self.cmd(c, &t.assignee, Command::Approve { task: t.id, comment: None }, step);
+        self.cmd(c, &t.assignee, self.approve(t.id, t.kind, step), step);
+    }
+
+    /// Approve (or acknowledge) `task`, filling the step's decision form when it has one.
+    fn approve(&self, task: u32, kind: TaskKind, step: &str) -> Command {
+        match (fill(&self.def.key, step), kind) {
+            (Some(fields), _) => Command::Decide {
+                task,
+                decision: if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" }.into(),
+                comment: None,
+                fields,
+            },
+            (None, TaskKind::Approve) => Command::Approve { task, comment: None },
+            (None, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: None },
+        }
     }
 }

@@ -39,10 +39,7 @@ fn sample(key: &str) -> (String, Value) {
             dp::CS_SU_PRESIDENT.into(),
             json!({ "new_staff": "2023010215", "new_staff_name": "某", "appointed_on": "2025-11-20" }),
         ),
-        "proposal_handling" => (
-            delegate,
-            json!({ "title": "提案", "area": "study", "body": "……", "lead_office": "library", "co_offices": ["academic_affairs"] }),
-        ),
+        "proposal_handling" => (delegate, json!({ "title": "提案", "area": "study", "body": "……" })),
         "activity_undertaking" => (
             dp::SCHOOL_SU_PRESIDENT.into(),
             json!({ "title": "活动", "department": "art", "event_date": "2026-03-20", "major": true, "plan": "……" }),
@@ -76,6 +73,17 @@ fn sample(key: &str) -> (String, Value) {
         other => panic!("no sample for {other}"),
     };
     (who, form)
+}
+
+/// What the reviewer of `step` fills when deciding (the step's `fields:`), if it asks.
+fn fill(key: &str, step: &str) -> Option<serde_json::Map<String, Value>> {
+    let v = match (key, step) {
+        ("proposal_handling", "classify") => json!({ "lead_office": "library", "co_offices": ["academic_affairs"] }),
+        // Always unsatisfied: the loop back to handling must still end.
+        ("proposal_handling", "proposer_rating") => json!({ "rating": "unsatisfied", "rating_comment": "未解决" }),
+        _ => return None,
+    };
+    v.as_object().cloned()
 }
 
 fn start() -> DateTime<Utc> {
@@ -122,23 +130,31 @@ fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
             let cmd = if returns > 3 { Command::Abandon } else { Command::Resubmit { form: None } };
             engine::handle(&env, &st, &submitter, Channel::Api, cmd)
         } else {
-            let open: Vec<(u32, String, TaskKind)> =
-                st.open_tasks().map(|t| (t.id, t.assignee.clone(), t.kind)).collect();
+            let open: Vec<(u32, String, TaskKind, String)> =
+                st.open_tasks().map(|t| (t.id, t.assignee.clone(), t.kind, t.step.clone())).collect();
             // Past the script, everyone approves: the bound is about the process, not the dice.
             let mv = script.get(step).copied().unwrap_or(Move::Act(0, 0));
             match (mv, open.is_empty()) {
                 (Move::Act(i, d), false) => {
-                    let (task, who, kind) = open[i % open.len()].clone();
+                    let (task, who, kind, step) = open[i % open.len()].clone();
+                    let approve = || match fill(key, &step) {
+                        Some(fields) => Command::Decide {
+                            task,
+                            decision: if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" }.into(),
+                            comment: None,
+                            fields,
+                        },
+                        None if kind == TaskKind::Acknowledge => Command::Acknowledge { task, comment: None },
+                        None => Command::Approve { task, comment: None },
+                    };
                     let cmd = match (kind, d) {
-                        (TaskKind::Acknowledge, _) => Command::Acknowledge { task, comment: None },
-                        (_, 1) => Command::Reject { task, comment: None },
+                        (TaskKind::Acknowledge, _) => approve(),
+                        (_, 1) => Command::Reject { task, comment: Some("理由".into()) },
                         (_, 2) => Command::Return { task, comment: None, to: None },
-                        _ => Command::Approve { task, comment: None },
+                        _ => approve(),
                     };
                     match engine::handle(&env, &st, &who, Channel::Api, cmd.clone()) {
-                        Err(EngineError::NotAllowed(_)) => {
-                            engine::handle(&env, &st, &who, Channel::Api, Command::Approve { task, comment: None })
-                        }
+                        Err(EngineError::NotAllowed(_)) => engine::handle(&env, &st, &who, Channel::Api, approve()),
                         other => other,
                     }
                 }

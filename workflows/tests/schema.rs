@@ -64,6 +64,9 @@ fn the_schema_has_the_parsers_keys_and_the_catalogs_words() {
     assert_eq!(keys(&d["label"]["oneOf"][1]), set(parse::LABEL_KEYS));
     assert_eq!(keys(&d["step"]["properties"]["join"]["oneOf"][1]), set(parse::JOIN_KEYS));
     assert_eq!(keys(&d["step"]["properties"]["next"]["oneOf"][1]), set(parse::NEXT_KEYS));
+    assert_eq!(keys(&d["option"]), set(parse::OPTION_KEYS));
+    assert_eq!(keys(&d["extension"]), set(parse::EXTENSION_KEYS));
+    assert_eq!(keys(&d["visits"]), set(parse::VISITS_KEYS));
     let sel = &d["selector"]["oneOf"][1];
     assert_eq!(keys(sel), set(parse::SELECTOR_KEYS));
     assert_eq!(keys(&sel["properties"]["up_until"]), set(parse::UP_UNTIL_KEYS));
@@ -90,6 +93,10 @@ fn broken_definitions_are_refused_by_both() {
         "  a: { end: maybe }\n",
         "  a: { approve: { who: submitter, mode: sometimes } }\n",
         "  a: { approve: { who: submitter }, due: soon }\n",
+        "  a: { approve: { who: submitter }, due: 3d, extension: { max: 0, by: 3d } }\n",
+        "  a: { approve: { who: submitter }, options: { approve: { next: a } } }\n",
+        "  a: { approve: { who: submitter }, options: { merge: { label: 并案 } } }\n",
+        "  a: { approve: { who: submitter }, visits: { max: 2 } }\n",
     ] {
         let text = format!("{base}{steps}");
         assert!(!validator.is_valid(&yaml(&text)), "the schema refuses:\n{text}");

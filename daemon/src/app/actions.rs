@@ -102,6 +102,7 @@ pub async fn issue(
         Decision::Reject => "#dc2626",
         Decision::Return => "#d97706",
         Decision::Acknowledge => "#2563eb",
+        Decision::Option => "#7c3aed",
     };
     Ok(Issued { link, reply, actions: allowed(task.kind).iter().map(|d| (*d, colors(*d))).collect() })
 }
@@ -113,6 +114,30 @@ pub fn command(decision: Decision, task: u32, comment: Option<String>) -> Comman
         Decision::Reject => Command::Reject { task, comment },
         Decision::Return => Command::Return { task, comment, to: None },
         Decision::Acknowledge => Command::Acknowledge { task, comment },
+        Decision::Option => Command::Decide { task, decision: String::new(), comment, fields: Default::default() },
+    }
+}
+
+/// The command a page's (or the API's) decision is: `approve`, `reject`, `return`, `acknowledge`,
+/// a named option of the step, or `extend` (an extension); with filled `fields` (a decision form)
+/// or a named option it is a [`Command::Decide`].
+pub fn command_named(
+    decision: &str,
+    task: u32,
+    comment: Option<String>,
+    fields: serde_json::Map<String, serde_json::Value>,
+) -> Command {
+    let builtin = match decision {
+        "approve" => Some(Decision::Approve),
+        "reject" => Some(Decision::Reject),
+        "return" => Some(Decision::Return),
+        "acknowledge" => Some(Decision::Acknowledge),
+        _ => None,
+    };
+    match builtin {
+        _ if decision == "extend" => Command::Extend { task, comment },
+        Some(d) if fields.is_empty() => command(d, task, comment),
+        _ => Command::Decide { task, decision: decision.to_string(), comment, fields },
     }
 }
 
@@ -189,6 +214,22 @@ pub async fn decide(
     comment: Option<String>,
     attempt: &Attempt,
 ) -> Result<Instance, AppError> {
+    let name = crate::web::links::decision_value(decision);
+    decide_named(app, token, kind, name, comment, Default::default(), attempt).await
+}
+
+/// Decides the token's task with a decision by name (a built-in one, a named option of the step,
+/// or `extend`, which asks for an extension and leaves the token unused) and the decision form's
+/// `fields`, using the token up in the same transaction.
+pub async fn decide_named(
+    app: &App,
+    token: &str,
+    kind: Kind,
+    decision: &str,
+    comment: Option<String>,
+    fields: serde_json::Map<String, serde_json::Value>,
+    attempt: &Attempt,
+) -> Result<Instance, AppError> {
     let found = match standing(app, token, kind).await? {
         Standing::Valid(f) => f,
         Standing::Unknown => {
@@ -208,7 +249,8 @@ pub async fn decide(
         }
     };
     let task = found.task().cloned().ok_or_else(|| AppError::NotFound("no such task".into()))?;
-    if !allowed(task.kind).contains(&decision) {
+    let builtin = crate::web::links::parse_decision(decision);
+    if builtin.is_some_and(|d| !allowed(task.kind).contains(&d)) {
         log(app, kind, Some(&found), attempt, "refused", "decision not allowed for the task").await;
         return Err(AppError::Invalid {
             code: "decision_not_allowed",
@@ -216,7 +258,8 @@ pub async fn decide(
             fields: vec![],
         });
     }
-    let cmd = command(decision, task.id, comment);
+    let extend = decision == "extend";
+    let cmd = command_named(decision, task.id, comment, fields);
     let who = Principal { person: found.row.person_id.clone(), admin: false };
     let meta = Meta {
         address: attempt.address.clone(),
@@ -225,10 +268,11 @@ pub async fn decide(
         channel: kind.channel(),
     };
     let hash = token_hash(token.trim());
-    match app.command_using(&who, &found.row.request_id, cmd, meta, Some(&hash)).await {
+    // An extension leaves the task open: the link stays usable for the decision itself.
+    let using = (!extend).then_some(hash.as_str());
+    match app.command_using(&who, &found.row.request_id, cmd, meta, using).await {
         Ok(st) => {
-            log(app, kind, Some(&found), attempt, "decided", crate::labels::decision(decision, Default::default()))
-                .await;
+            log(app, kind, Some(&found), attempt, "decided", decision).await;
             Ok(st)
         }
         Err(e) => {

@@ -308,6 +308,7 @@ impl App {
         meta: Meta,
         token: Option<&str>,
     ) -> Result<Instance, AppError> {
+        self.check_request_references(who, id, &cmd).await?;
         let now = Utc::now();
         let changed = self
             .change_using(id, Some(who), &meta, token, |st, def, org| {
@@ -318,6 +319,39 @@ impl App {
             })
             .await?;
         changed.ok_or_else(|| AppError::NotFound(format!("no request `{id}`")))
+    }
+
+    /// A decision form's fields of type `request` (e.g. M5's "merged into") must name another
+    /// request that exists and that the person deciding may see: 422 `invalid_form` with the
+    /// field and `unknown_reference` otherwise. The engine checks only their shape.
+    async fn check_request_references(&self, who: &Principal, id: &str, cmd: &Command) -> Result<(), AppError> {
+        let Command::Decide { fields, .. } = cmd else { return Ok(()) };
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let loaded = self.visible(who, id).await?;
+        let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+        for (k, v) in fields {
+            let Some(f) = def.field(k) else { continue };
+            if f.ty != workflows::model::FieldType::Request {
+                continue;
+            }
+            let Some(other) = v.as_str().map(str::trim) else { continue };
+            let bad = |message: String| AppError::Invalid {
+                code: "invalid_form",
+                message: "the form does not match the workflow's schema".into(),
+                fields: vec![FieldError { field: k.clone(), code: "unknown_reference", message }],
+            };
+            if other == id {
+                return Err(bad(format!("`{k}` names this request itself")));
+            }
+            match self.visible(who, other).await {
+                Ok(_) => {}
+                Err(AppError::NotFound(_)) => return Err(bad(format!("`{k}`: there is no request `{other}`"))),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Fires a due timer through the same engine path as a person's command (the events say

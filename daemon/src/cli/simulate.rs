@@ -30,6 +30,10 @@ pub struct Args {
     /// Steps not named approve (or acknowledge); `wait` lets the timers run.
     #[arg(long = "decide")]
     decide: Vec<String>,
+    /// Fields a step's reviewer fills (its `fields:`), as step=JSON, e.g.
+    /// --fill 'classify={"lead_office":"library"}'; name a step twice for its second visit.
+    #[arg(long = "fill")]
+    fill: Vec<String>,
     /// Language of the transcript: zh (default) or en.
     #[arg(long, default_value = "zh", value_parser = super::parse_lang)]
     lang: Lang,
@@ -64,7 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .or_else(|| dir.person_by_email(&args.submitter))
         .map(|p| p.id.clone())
         .ok_or_else(|| anyhow!("`{}` is not a person of this org", args.submitter))?;
-    let script = Script::parse(&args.decide).map_err(|e| anyhow!(e))?;
+    let script = Script::parse(&args.decide).and_then(|s| s.parse_fills(&args.fill)).map_err(|e| anyhow!(e))?;
     let start = args.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     let cal = WorkCalendar::builtin();
     match simulate(&def, &dir, &cal, &submitter, &form, start, &script) {

@@ -22,6 +22,7 @@ pub fn router() -> Router<State> {
         .route("/api/v1/requests/{id}/comments", post(comment))
         .route("/api/v1/requests/{id}/tasks/{task}/decision", post(decide))
         .route("/api/v1/requests/{id}/tasks/{task}/acknowledge", post(acknowledge))
+        .route("/api/v1/requests/{id}/tasks/{task}/extension", post(extend))
         .route("/api/v1/requests/{id}/tasks/{task}/transfer", post(transfer))
         .route("/api/v1/requests/{id}/tasks/{task}/reviewers", post(add_reviewer))
         .route("/api/v1/tasks", get(my_tasks))
@@ -46,6 +47,15 @@ struct TaskView {
     assignee_name: String,
     on_behalf_of: Option<String>,
     due_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What the task takes at `.../decision` (or `.../acknowledge`): approve, reject, return or
+    /// acknowledge, then the step's named options.
+    decisions: Vec<String>,
+    /// The decision form: the fields the step's reviewer fills (`fields:` of the step and of its
+    /// options), by name.
+    fields: Vec<String>,
+    /// Extensions still open to the assignee on this visit of the step (`extension:`), if it has any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extensions_left: Option<u32>,
 }
 
 /// A request as the API shows it.
@@ -65,8 +75,15 @@ struct RequestView {
     open_tasks: Vec<TaskView>,
 }
 
-fn view(app: &State, st: &Instance) -> RequestView {
+/// The request as the API shows it, with what its open tasks take (from its definition).
+async fn view_of(app: &State, st: &Instance) -> RequestView {
+    let def = app.definition(&st.key, st.version).await.ok();
+    view(app, st, def.as_deref())
+}
+
+fn view(app: &State, st: &Instance, def: Option<&workflows::model::Definition>) -> RequestView {
     let org = app.org();
+    let step_of = |t: &workflows::engine::Task| def.and_then(|d| d.step(&t.step));
     let status = match st.status {
         Status::Finished(o) => o.as_str().to_string(),
         Status::Running => "running".into(),
@@ -96,6 +113,21 @@ fn view(app: &State, st: &Instance) -> RequestView {
                 assignee_name: org.person(&t.assignee).map(|p| p.name.clone()).unwrap_or_default(),
                 on_behalf_of: t.on_behalf_of.clone(),
                 due_at: t.due_at,
+                decisions: crate::app::actions::allowed(t.kind)
+                    .iter()
+                    .map(|d| crate::web::links::decision_value(*d).to_string())
+                    .chain(step_of(t).into_iter().flat_map(|s| s.decision.options.iter().map(|o| o.name.clone())))
+                    .collect(),
+                fields: step_of(t)
+                    .into_iter()
+                    .flat_map(|s| {
+                        s.decision.fields.iter().chain(s.decision.options.iter().flat_map(|o| o.fields.iter()))
+                    })
+                    .map(|f| f.name.clone())
+                    .collect(),
+                extensions_left: step_of(t)
+                    .and_then(|s| s.decision.extension.as_ref())
+                    .map(|x| x.max.saturating_sub(st.runs.get(&t.run).map_or(0, |r| r.extensions))),
             })
             .collect(),
     }
@@ -109,7 +141,7 @@ async fn submit(
     Json(body): Json<Submit>,
 ) -> Result<(StatusCode, axum::Json<RequestView>), ApiError> {
     let st = app.submit(&who, &body.workflow, &body.form, meta(&headers, client, true)).await?;
-    Ok((StatusCode::CREATED, axum::Json(view(&app, &st))))
+    Ok((StatusCode::CREATED, axum::Json(view_of(&app, &st).await)))
 }
 
 async fn show(
@@ -118,7 +150,7 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
     let loaded = app.visible(&who, &id).await?;
-    Ok(axum::Json(view(&app, &loaded.state)))
+    Ok(axum::Json(view_of(&app, &loaded.state).await))
 }
 
 async fn events(
@@ -150,7 +182,7 @@ async fn run(
     client: ClientAddr,
 ) -> Result<axum::Json<RequestView>, ApiError> {
     let st = app.command(who, id, cmd, meta(headers, client, false)).await?;
-    Ok(axum::Json(view(app, &st)))
+    Ok(axum::Json(view_of(app, &st).await))
 }
 
 async fn withdraw(
@@ -200,25 +232,20 @@ async fn comment(
     run(&app, &who, &id, Command::Comment { text: body.text }, &headers, client).await
 }
 
-/// What a reviewer decides.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Verdict {
-    Approve,
-    Reject,
-    Return,
-}
-
-/// A decision.
+/// A decision: `approve`, `reject`, `return`, or the name of one of the step's named options
+/// (`options:`, e.g. `merge`); `fields` fills the step's (or the option's) decision form.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Decide {
-    decision: Verdict,
+    decision: String,
     #[serde(default)]
     comment: Option<String>,
     /// For a return: an earlier step instead of the definition's target.
     #[serde(default)]
     to: Option<String>,
+    /// The decision form's values (the step's `fields:`, or the option's).
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 async fn decide(
@@ -229,12 +256,45 @@ async fn decide(
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Decide>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    let cmd = match body.decision {
-        Verdict::Approve => Command::Approve { task, comment: body.comment },
-        Verdict::Reject => Command::Reject { task, comment: body.comment },
-        Verdict::Return => Command::Return { task, comment: body.comment, to: body.to },
+    let fields = body.fields.unwrap_or_default();
+    let cmd = match body.decision.as_str() {
+        "acknowledge" | "extend" => {
+            return Err(crate::app::AppError::Invalid {
+                code: "bad_decision",
+                message: format!(
+                    "`{}` has its own route: POST .../tasks/{task}/{}",
+                    body.decision,
+                    if body.decision == "extend" { "extension" } else { "acknowledge" }
+                ),
+                fields: vec![],
+            }
+            .into());
+        }
+        "return" => Command::Return { task, comment: body.comment, to: body.to },
+        d => crate::app::actions::command_named(d, task, body.comment, fields),
     };
     run(&app, &who, &id, cmd, &headers, client).await
+}
+
+/// An extension (`extension:` of the step): the reason, optional.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Extend {
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+/// The task's assignee asks for more time; the step's due time moves (409 `extension_exhausted`
+/// when none is left).
+async fn extend(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Path((id, task)): Path<(String, u32)>,
+    Json(body): Json<Extend>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::Extend { task, comment: body.comment }, &headers, client).await
 }
 
 /// An acknowledgement with an optional comment.
@@ -243,6 +303,9 @@ async fn decide(
 struct Ack {
     #[serde(default)]
     comment: Option<String>,
+    /// The decision form's values (the step's `fields:`, e.g. a rating).
+    #[serde(default)]
+    fields: Option<serde_json::Map<String, Value>>,
 }
 
 async fn acknowledge(
@@ -253,7 +316,8 @@ async fn acknowledge(
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Ack>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Acknowledge { task, comment: body.comment }, &headers, client).await
+    let cmd = crate::app::actions::command_named("acknowledge", task, body.comment, body.fields.unwrap_or_default());
+    run(&app, &who, &id, cmd, &headers, client).await
 }
 
 /// A transfer (转交).

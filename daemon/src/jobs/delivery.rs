@@ -230,6 +230,11 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
         content.note = Some(reply_hint_note(lang));
         return send(mail::render_unclear(lang, &content, &first_line), None).await;
     }
+    if row.template.starts_with("reply_on_page:") {
+        // the answer to a reply approving a step that asks for fields: decide it on the page
+        content.note = Some(reply_hint_note(lang));
+        return send(mail::render_on_page(lang, &content), None).await;
+    }
     let template: Template =
         serde_json::from_value(serde_json::Value::String(row.template.clone())).map_err(|e| perm(e.to_string()))?;
     let mut reply_to = None;
@@ -253,24 +258,46 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
                 reply_to = Some(format!("reply+{token}@{domain}"));
                 content.reply = Some(reply_words(t.kind, lang));
             }
+            // A step whose reviewer fills a form when deciding (offices, a rating) is decided on
+            // the page the links open; a reply can still reject or return.
+            let def = app.definition(&st.key, st.version).await.ok();
+            let step = def.as_deref().and_then(|d| d.step(&t.step));
+            if let Some(step) = step.filter(|s| s.decision.fields.iter().any(|f| f.required)) {
+                let names: Vec<String> = step
+                    .decision
+                    .fields
+                    .iter()
+                    .filter(|f| f.required)
+                    .map(|f| f.label.as_ref().map_or_else(|| f.name.clone(), |l| l.get(lang).to_string()))
+                    .collect();
+                content.note = Some(if lang == Lang::Zh {
+                    format!("此环节办理时需填写：{}。请点击上方按钮在页面上填写并办理。", names.join("、"))
+                } else {
+                    format!(
+                        "Deciding this step asks for: {}. Use the buttons above to decide on the page.",
+                        names.join(", ")
+                    )
+                });
+            }
         }
         (Template::Confirmed, Some(t)) => {
             if let workflows::engine::TaskState::Decided { decision, at, comment, .. } = &t.state {
                 let (decision, by, comment) = (*decision, *at, comment.clone());
                 let events = store::requests::events(&app.db, &st.id).await.map_err(|e| retry(e.to_string()))?;
-                let channel = events
-                    .iter()
-                    .rev()
-                    .find(|(e, _)| matches!(&e.kind, workflows::engine::EventKind::TaskDecided { task, .. } if *task == t.id))
-                    .map(|(e, _)| e.channel);
+                let decided = events.iter().rev().find(
+                    |(e, _)| matches!(&e.kind, workflows::engine::EventKind::TaskDecided { task, .. } if *task == t.id),
+                );
+                let channel = decided.map(|(e, _)| e.channel);
+                let option = decided.and_then(|(e, _)| match &e.kind {
+                    workflows::engine::EventKind::TaskDecided { option, .. } => option.clone(),
+                    _ => None,
+                });
+                let def = app.definition(&st.key, st.version).await.ok();
+                let said = crate::labels::decision_named(def.as_deref(), &t.step, decision, option.as_deref(), lang);
                 let when = workflows::calendar::format_local(by, lang);
                 content.decision = Some(match channel {
-                    Some(c) => format!(
-                        "{}（{when}，{}）",
-                        crate::labels::decision(decision, lang),
-                        crate::labels::channel(c, lang)
-                    ),
-                    None => format!("{}（{when}）", crate::labels::decision(decision, lang)),
+                    Some(c) => format!("{said}（{when}，{}）", crate::labels::channel(c, lang)),
+                    None => format!("{said}（{when}）"),
                 });
                 content.comment = comment;
             }

@@ -235,6 +235,40 @@ async fn handle(app: &App, inbound: &Inbound, row: &inbound_mail::Model) -> Stri
         Parsed::Unclear { .. } => None,
     }
     .filter(|d| task_kind.is_some_and(|k| actions::allowed(k).contains(d)));
+    // A step whose reviewer fills fields (a decision form) is decided on the page: a reply
+    // cannot fill them. Approving or acknowledging it by reply is answered with where to go.
+    let step_form = match (found.task(), decision) {
+        (Some(t), Some(Decision::Approve | Decision::Acknowledge)) => app
+            .definition(&found.state.key, found.state.version)
+            .await
+            .ok()
+            .and_then(|def| def.step(&t.step).map(|s| s.decision.fields.iter().any(|f| f.required)))
+            .unwrap_or(false),
+        _ => false,
+    };
+    if step_form {
+        let first_line = reply::new_text(&msg).lines().next().unwrap_or_default().to_string();
+        actions::log(app, Kind::Reply, Some(&found), &attempt, "refused", "the step is decided on the page").await;
+        let lang = reviewer.map(|p| p.lang).unwrap_or_default();
+        if let Err(e) = store::actions::inbound_done(&app.db, row.id, &first_line).await {
+            tracing::warn!(error = %e, "recording a reply to a step decided on the page");
+        }
+        let res = store::jobs::enqueue(
+            &app.db,
+            &format!("reply_on_page:{}", found.row.token_hash),
+            &found.row.request_id,
+            &found.row.person_id,
+            &format!("reply_on_page:{}", row.id),
+            if lang == workflows::catalog::Lang::En { "en" } else { "zh" },
+            Some(found.row.task_no),
+        )
+        .await;
+        if let Err(e) = res {
+            tracing::warn!(error = %e, "queueing the answer to a reply for a step decided on the page");
+        }
+        app.committed.notify_waiters();
+        return "refused: the step is decided on the page".into();
+    }
     match (decision, parsed) {
         (Some(d), Parsed::Command { comment, .. }) => {
             match actions::decide(app, &token, Kind::Reply, d, comment, &attempt).await {

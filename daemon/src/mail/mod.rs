@@ -170,6 +170,14 @@ fn wording(t: Template, lang: Lang) -> (&'static str, &'static str) {
                 "This confirms your decision on the matter below."
             },
         ),
+        Template::Extended => (
+            if zh { "【已延期】" } else { "[Extended] " },
+            if zh {
+                "以下事项的办理部门已申请延期，办理时限已顺延。"
+            } else {
+                "The office handling this matter took an extension: its due time moved."
+            },
+        ),
         Template::LeadTimeWarning => (
             if zh { "【提醒】" } else { "[Note] " },
             if zh {
@@ -243,6 +251,20 @@ pub fn render_unclear(lang: Lang, c: &Content, first_line: &str) -> Rendered {
         )
     };
     body(lang, subject, &lead, c)
+}
+
+/// The answer to a reply that approves (or acknowledges) a step whose reviewer fills fields
+/// (a decision form, e.g. the offices chosen when a proposal is classified): a reply cannot fill
+/// them, so nothing was done and the step is decided on the page (【请在页面办理】).
+pub fn render_on_page(lang: Lang, c: &Content) -> Rendered {
+    let zh = lang == Lang::Zh;
+    let subject = format!("{}{}", if zh { "【请在页面办理】" } else { "[Decide on the page] " }, c.title);
+    let lead = if zh {
+        "我们收到了您的回复。此环节需要在办理时填写表单（如选择部门、评价），邮件回复无法填写，因此没有做任何办理。请打开下面的链接，在页面上填写并办理。"
+    } else {
+        "We received your reply. This step asks you to fill in a form when you decide (offices to choose, a rating), which a reply cannot do, so nothing was done. Open the link below and decide on the page."
+    };
+    body(lang, subject, lead, c)
 }
 
 /// Renders a periodic duty reminder (【提醒】…).

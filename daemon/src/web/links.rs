@@ -35,16 +35,6 @@ pub struct ShowQuery {
     lang: Option<String>,
 }
 
-/// The page's form.
-#[derive(Debug, Deserialize)]
-pub struct DecideForm {
-    decision: String,
-    #[serde(default)]
-    comment: Option<String>,
-    #[serde(default)]
-    csrf: String,
-}
-
 pub(crate) fn parse_decision(s: &str) -> Option<Decision> {
     match s.to_ascii_lowercase().as_str() {
         "approve" => Some(Decision::Approve),
@@ -61,6 +51,7 @@ pub(crate) fn decision_value(d: Decision) -> &'static str {
         Decision::Reject => "reject",
         Decision::Return => "return",
         Decision::Acknowledge => "acknowledge",
+        Decision::Option => "option",
     }
 }
 
@@ -200,20 +191,15 @@ async fn show(
         return Ok(render(status, lang, page, &[]));
     };
     let task = f.task().cloned();
-    let chosen = q.action.as_deref().and_then(parse_decision);
     let (csrf, set_cookie) = super::csrf::issue(&app, CSRF_COOKIE, "/a/");
-    let buttons: Vec<_> = task
-        .as_ref()
-        .map(|t| actions::allowed(t.kind))
-        .unwrap_or_default()
-        .iter()
-        .map(|d| {
-            context! {
-                value => decision_value(*d), class => decision_value(*d), label => crate::labels::verb(*d, lang),
-                chosen => chosen == Some(*d),
-            }
-        })
-        .collect();
+    let def = app.definition(&f.state.key, f.state.version).await.ok();
+    let (buttons, fields) = match &task {
+        Some(t) => (
+            super::decision_form::buttons(def.as_deref(), &f.state, t, lang, q.action.as_deref()),
+            super::decision_form::controls(def.as_deref(), t, app.org().as_ref(), lang),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let zh = lang == Lang::Zh;
     let page = Page {
         heading: headings(lang).0.into(),
@@ -231,7 +217,7 @@ async fn show(
         matter: Some(matter(&app, &f.state, task.as_ref(), lang).await),
         form: Some(context! {
             title => if zh { "办理" } else { "Decide" }, action => format!("/a/{token}"), csrf => &csrf,
-            comment => true, buttons => buttons,
+            comment => true, buttons => buttons, fields => fields,
         }),
         link: Some(request_link(&app, &f.row.request_id)),
         ..Default::default()
@@ -244,13 +230,18 @@ async fn decide(
     crate::http::client::ClientAddr(peer): crate::http::client::ClientAddr,
     Path(token): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<DecideForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, crate::http::ApiError> {
     let standing = actions::standing(&app, &token, Kind::Link).await?;
     let found = match &standing {
         Standing::Valid(f) | Standing::Expired(f) | Standing::Spent(f) => Some(f.clone()),
         Standing::Unknown => None,
     };
+    let def = match &found {
+        Some(f) => app.definition(&f.state.key, f.state.version).await.ok(),
+        None => None,
+    };
+    let form = super::decision_form::read(def.as_deref(), found.as_ref().and_then(|f| f.task()), pairs);
     let lang = lang_of(&app, None, found.as_ref());
     let zh = lang == Lang::Zh;
     let attempt = Attempt {
@@ -285,27 +276,32 @@ async fn decide(
         };
         return Ok(render(StatusCode::FORBIDDEN, lang, page, &[]));
     }
-    let Some(decision) = parse_decision(&form.decision) else {
+    if form.decision.is_empty() {
         return Err(AppError::Invalid {
             code: "bad_decision",
-            message: "`decision` must be approve, reject, return or acknowledge".into(),
+            message: "`decision` must be approve, reject, return, acknowledge, extend or an option of the step".into(),
             fields: vec![],
         }
         .into());
+    }
+    let decision = form.decision.clone();
+    let said = match parse_decision(&decision) {
+        Some(d) => crate::labels::decision(d, lang).to_string(),
+        None if decision == "extend" => (if zh { "申请延期" } else { "Extension" }).to_string(),
+        None => {
+            let step = found.as_ref().and_then(|f| f.task()).map(|t| t.step.clone()).unwrap_or_default();
+            crate::labels::decision_named(def.as_deref(), &step, Decision::Option, Some(&decision), lang)
+        }
     };
-    let comment = form.comment.map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
-    match actions::decide(&app, &token, Kind::Link, decision, comment, &attempt).await {
+    match actions::decide_named(&app, &token, Kind::Link, &decision, form.comment, form.fields, &attempt).await {
         Ok(st) => {
             let task = st.tasks.get(&(found.as_ref().map_or(0, |f| f.row.task_no) as u32));
             let page = Page {
                 heading: if zh { "已办理" } else { "Done" }.into(),
                 message: Some(if zh {
-                    format!("您已办理：{}。确认邮件随后发送到您的邮箱。", crate::labels::decision(decision, lang))
+                    format!("您已办理：{said}。确认邮件随后发送到您的邮箱。")
                 } else {
-                    format!(
-                        "Your decision is recorded: {}. A confirmation is on its way to your mailbox.",
-                        crate::labels::decision(decision, lang)
-                    )
+                    format!("Your decision is recorded: {said}. A confirmation is on its way to your mailbox.")
                 }),
                 tone: "done",
                 matter: Some(matter(&app, &st, task, lang).await),
@@ -314,9 +310,20 @@ async fn decide(
             };
             Ok(render(StatusCode::OK, lang, page, &[]))
         }
-        Err(AppError::Invalid { message, .. }) => {
-            let page =
-                Page { heading: headings(lang).0.into(), message: Some(message), tone: "warn", ..Default::default() };
+        Err(AppError::Invalid { message, fields, .. }) => {
+            // Say which field is wrong: the page shows the form again from the mail's link.
+            let message = if fields.is_empty() {
+                message
+            } else {
+                fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；")
+            };
+            let page = Page {
+                heading: headings(lang).0.into(),
+                message: Some(message),
+                tone: "warn",
+                link: found.as_ref().map(|f| request_link(&app, &f.row.request_id)),
+                ..Default::default()
+            };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, lang, page, &[]))
         }
         Err(AppError::Conflict { .. } | AppError::NotFound(_)) => {

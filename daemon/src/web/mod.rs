@@ -1,6 +1,7 @@
 //! Server-rendered pages (minijinja, zh-CN by default, English per person): for now the page
 //! behind a task mail's action links. Pages never change state on GET.
 
+pub mod decision_form;
 pub mod limits;
 pub mod links;
 pub mod session;
@@ -32,14 +33,14 @@ fn strings(lang: Lang) -> Value {
             html_lang => "zh-CN", app => "联动", title => "事项", workflow => "流程", submitter => "提交人",
             step => "环节", due => "办理时限", form => "申请内容", history => "办理记录", decide => "办理",
             comment => "意见（可选）", comment_hint => "填写审批意见", open_request => "在联动中查看该事项",
-            footer => "联动 · 学生会三级联动审批系统", email => "邮箱", status => "状态",
+            footer => "联动 · 学生会三级联动审批系统", email => "邮箱", status => "状态", choose => "请选择",
         }
     } else {
         context! {
             html_lang => "en", app => "Liandong", title => "Matter", workflow => "Workflow", submitter => "Submitted by",
             step => "Step", due => "Due", form => "The request", history => "History", decide => "Decide",
             comment => "Comment (optional)", comment_hint => "Your comment", open_request => "Open the request in Liandong",
-            footer => "Liandong, student union approvals", email => "Mail address", status => "Status",
+            footer => "Liandong, student union approvals", email => "Mail address", status => "Status", choose => "Choose",
         }
     }
 }
@@ -288,20 +289,20 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         format!("{who} resubmitted")
                     }
                 }
-                EventKind::TaskDecided { decision, comment, .. } => {
+                EventKind::TaskDecided { task, decision, comment, option, fields } => {
+                    let step = st.tasks.get(task).map(|t| t.step.clone()).unwrap_or_default();
+                    let said = crate::labels::decision_named(def.as_deref(), &step, *decision, option.as_deref(), lang);
                     let mut s = if zh {
-                        format!(
-                            "{who} 办理：{}（{}）",
-                            crate::labels::decision(*decision, lang),
-                            crate::labels::channel(e.channel, lang)
-                        )
+                        format!("{who} 办理：{said}（{}）", crate::labels::channel(e.channel, lang))
                     } else {
-                        format!(
-                            "{who}: {} (through {})",
-                            crate::labels::decision(*decision, lang),
-                            crate::labels::channel(e.channel, lang)
-                        )
+                        format!("{who}: {said} (through {})", crate::labels::channel(e.channel, lang))
                     };
+                    if let Some(f) = fields.as_ref().filter(|f| !f.is_empty()) {
+                        let filled = crate::labels::form_fields(def.as_deref(), f, lang, org.as_ref());
+                        let parts: Vec<String> = filled.into_iter().map(|(k, v)| format!("{k}：{v}")).collect();
+                        s.push_str(if zh { "，填写：" } else { ", filled in: " });
+                        s.push_str(&parts.join(if zh { "；" } else { "; " }));
+                    }
                     if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
                         s.push_str(if zh { "，意见：" } else { ", comment: " });
                         s.push_str(c);
@@ -324,6 +325,27 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         format!("超时升级至 {}", names.join("、"))
                     } else {
                         format!("Escalated to {}", names.join(", "))
+                    }
+                }
+                EventKind::Extended { due_at, by, .. } => {
+                    let due = crate::labels::deadline(*due_at, lang);
+                    let by = crate::labels::duration(*by, lang);
+                    if zh {
+                        format!("{who} 申请延期 {by}，办理时限延至 {due}")
+                    } else {
+                        format!("{who} took an extension of {by}: now due {due}")
+                    }
+                }
+                EventKind::VisitsExhausted { step, visits, .. } => {
+                    let label = def
+                        .as_ref()
+                        .and_then(|d| d.step(step))
+                        .and_then(|s| s.label.as_ref())
+                        .map_or_else(|| step.clone(), |l| l.get(lang).to_string());
+                    if zh {
+                        format!("“{label}”已办理 {visits} 次，不再重复办理")
+                    } else {
+                        format!("“{label}” has run {visits} times: not again")
                     }
                 }
                 EventKind::Finished { outcome } => {

@@ -5,7 +5,6 @@
 //! The login link's GET only shows a button (link scanners open it); its POST opens the
 //! session. Every POST that changes something carries a CSRF value matching its cookie.
 
-use super::links::{decision_value, parse_decision};
 use super::{Page, matter, render};
 use super::{cookie, csrf, random_hex};
 use crate::app::tokens::token_hash;
@@ -340,17 +339,17 @@ async fn request_page(
     };
     let st = loaded.state;
     let mine = st.open_tasks().find(|t| t.assignee == who.person).cloned();
+    let def = app.definition(&st.key, st.version).await.ok();
     let mut extra = Vec::new();
     let form = mine.as_ref().map(|t| {
         let (csrf, set_cookie) = csrf::issue(&app, CSRF_COOKIE, "/requests/");
         extra.push(set_cookie);
-        let buttons: Vec<_> = crate::app::actions::allowed(t.kind)
-            .iter()
-            .map(|d| context! { value => decision_value(*d), class => decision_value(*d), label => crate::labels::verb(*d, lang) })
-            .collect();
+        let org = app.org();
+        let buttons = super::decision_form::buttons(def.as_deref(), &st, t, lang, None);
+        let fields = super::decision_form::controls(def.as_deref(), t, org.as_ref(), lang);
         context! {
             title => if zh { "办理" } else { "Decide" }, action => format!("/requests/{id}/tasks/{}", t.id),
-            csrf => csrf, comment => true, buttons => buttons,
+            csrf => csrf, comment => true, buttons => buttons, fields => fields,
         }
     });
     let page = Page {
@@ -363,40 +362,31 @@ async fn request_page(
     Ok(render(StatusCode::OK, lang, page, &extra))
 }
 
-#[derive(Debug, Deserialize)]
-struct DecideForm {
-    decision: String,
-    #[serde(default)]
-    comment: Option<String>,
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn decide(
     State(app): State<Arc<App>>,
     crate::http::client::ClientAddr(peer): crate::http::client::ClientAddr,
     Path((id, task)): Path<(String, u32)>,
     headers: HeaderMap,
-    Form(f): Form<DecideForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, crate::http::ApiError> {
     let Some(who) = viewer(&app, &headers).await? else {
         return Err(crate::http::ApiError::Unauthorized);
     };
+    let loaded = app.visible(&who, &id).await?;
+    let def = app.definition(&loaded.state.key, loaded.state.version).await.ok();
+    let f = super::decision_form::read(def.as_deref(), loaded.state.tasks.get(&task), pairs);
     if !csrf::check(&app, &headers, CSRF_COOKIE, &f.csrf) {
         return Err(AppError::Forbidden("the form's check value or origin is wrong: reload the page".into()).into());
     }
-    let comment = f.comment.map(|c| c.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty());
-    let cmd = match parse_decision(&f.decision) {
-        Some(d) => crate::app::actions::command(d, task, comment),
-        None => {
-            return Err(AppError::Invalid {
-                code: "bad_decision",
-                message: "`decision` must be approve, reject, return or acknowledge".into(),
-                fields: vec![],
-            }
-            .into());
+    if f.decision.is_empty() {
+        return Err(AppError::Invalid {
+            code: "bad_decision",
+            message: "`decision` must be approve, reject, return, acknowledge, extend or an option of the step".into(),
+            fields: vec![],
         }
-    };
+        .into());
+    }
+    let cmd = crate::app::actions::command_named(&f.decision, task, f.comment, f.fields);
     let meta = store::requests::Meta {
         address: Some(peer.to_string()),
         user_agent: headers

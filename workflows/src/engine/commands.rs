@@ -85,10 +85,24 @@ impl Machine<'_, '_> {
             return Err(EngineError::UnknownPerson(actor.to_string()));
         }
         match cmd {
-            Command::Approve { task, comment } => self.decide(actor, task, Decision::Approve, comment, None),
-            Command::Reject { task, comment } => self.decide(actor, task, Decision::Reject, comment, None),
-            Command::Acknowledge { task, comment } => self.decide(actor, task, Decision::Acknowledge, comment, None),
-            Command::Return { task, comment, to } => self.decide(actor, task, Decision::Return, comment, to),
+            Command::Approve { task, comment } => self.decide(actor, task, Decision::Approve, comment, None, None),
+            Command::Reject { task, comment } => self.decide(actor, task, Decision::Reject, comment, None, None),
+            Command::Acknowledge { task, comment } => {
+                self.decide(actor, task, Decision::Acknowledge, comment, None, None)
+            }
+            Command::Return { task, comment, to } => self.decide(actor, task, Decision::Return, comment, to, None),
+            Command::Decide { task, decision, comment, fields } => {
+                let (decision, option) = match decision.as_str() {
+                    "approve" => (Decision::Approve, None),
+                    "reject" => (Decision::Reject, None),
+                    "return" => (Decision::Return, None),
+                    "acknowledge" => (Decision::Acknowledge, None),
+                    _ => (Decision::Option, Some(decision)),
+                };
+                let details = super::decision::Details { option, fields };
+                self.decide(actor, task, decision, comment, None, Some(details))
+            }
+            Command::Extend { task, comment } => self.extend(actor, task, comment),
             Command::Comment { text } => {
                 if self.st.status == Status::Draft {
                     return Err(EngineError::NotAllowed("the request was never submitted".into()));
@@ -135,7 +149,7 @@ impl Machine<'_, '_> {
     }
 
     /// Checks that `actor` may act on open task `task` and returns the actor to record.
-    fn task_actor(&self, actor: &str, task: TaskId, admin_ok: bool) -> Result<Actor, EngineError> {
+    pub(super) fn task_actor(&self, actor: &str, task: TaskId, admin_ok: bool) -> Result<Actor, EngineError> {
         let t = self.st.tasks.get(&task).ok_or(EngineError::UnknownTask(task))?;
         if !t.is_open() {
             return Err(EngineError::TaskNotOpen(task));
@@ -165,6 +179,7 @@ impl Machine<'_, '_> {
         decision: Decision,
         comment: Option<String>,
         to: Option<String>,
+        details: Option<super::decision::Details>,
     ) -> Result<(), EngineError> {
         let who = self.task_actor(actor, task, false)?;
         let t = &self.st.tasks[&task];
@@ -182,6 +197,7 @@ impl Machine<'_, '_> {
             (TaskKind::Acknowledge, Decision::Acknowledge) | (TaskKind::Approve, Decision::Approve) => {}
             (TaskKind::Approve, Decision::Reject) => {}
             (TaskKind::Approve, Decision::Return) => {}
+            (TaskKind::Approve, Decision::Option) => {}
             (TaskKind::Acknowledge, _) => {
                 return Err(EngineError::NotAllowed(
                     "this task asks for an acknowledgement (备案); it cannot be approved, rejected or returned".into(),
@@ -206,15 +222,16 @@ impl Machine<'_, '_> {
             )));
         }
         let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+        let (option, fields) = self.decision_details(run, decision, comment.as_deref(), details.unwrap_or_default())?;
         if decision == Decision::Return {
             let target = self.return_target(run, to)?;
             self.actor = who;
-            self.emit(EventKind::TaskDecided { task, decision, comment });
+            self.emit(EventKind::TaskDecided { task, decision, comment, option, fields });
             self.do_return(run, target);
             return Ok(());
         }
         self.actor = who;
-        self.emit(EventKind::TaskDecided { task, decision, comment });
+        self.emit(EventKind::TaskDecided { task, decision, comment, option, fields });
         self.evaluate(run);
         Ok(())
     }
@@ -298,6 +315,13 @@ impl Machine<'_, '_> {
             }
             None => self.st.form.clone(),
         };
+        // What reviewers filled at steps stays: the submitter corrects the submit fields only.
+        let mut form = form;
+        for f in self.env.def.step_fields() {
+            if let Some(v) = self.st.form.get(&f.name) {
+                form.entry(f.name.clone()).or_insert_with(|| v.clone());
+            }
+        }
         // Visibility and title follow the form sent now; once need-to-know, always.
         let def = self.env.def;
         let need_to_know = self.st.need_to_know
@@ -520,7 +544,13 @@ impl Machine<'_, '_> {
                 self.emit_as(Actor::System, EventKind::PolicyApplied { run, note: PolicyNote::SelfAutoApproved });
                 self.emit_as(
                     Actor::System,
-                    EventKind::TaskDecided { task, decision: Decision::Approve, comment: None },
+                    EventKind::TaskDecided {
+                        task,
+                        decision: Decision::Approve,
+                        comment: None,
+                        option: None,
+                        fields: None,
+                    },
                 );
                 self.evaluate(run);
                 return;

@@ -77,6 +77,8 @@ pub enum Decision {
     Return,
     /// 已阅 / 收到
     Acknowledge,
+    /// One of the step's named options (`options:`; the name is in the event's `option`).
+    Option,
 }
 
 /// Why a task stopped being open without its reviewer's decision.
@@ -114,6 +116,9 @@ pub enum StepResult {
     Acknowledged,
     /// Skipped by a policy or an auto-action.
     Skipped,
+    /// A reviewer picked one of the step's named options (the run's `option`); it goes to that
+    /// option's `next`.
+    Option,
 }
 
 impl StepResult {
@@ -349,6 +354,33 @@ pub enum EventKind {
         decision: Decision,
         /// Optional comment.
         comment: Option<String>,
+        /// The named option picked, for [`Decision::Option`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        option: Option<String>,
+        /// The checked values of the step's (or option's) `fields:` the reviewer filled; merged
+        /// into the request's form.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fields: Option<serde_json::Map<String, serde_json::Value>>,
+    },
+    /// The assignee took an extension (`extension:`): the step's due time moved.
+    Extended {
+        /// The step run.
+        run: RunId,
+        /// By how much.
+        by: DurationSpec,
+        /// The new due time.
+        due_at: DateTime<Utc>,
+        /// Extensions taken on this run so far, this one included.
+        count: u32,
+    },
+    /// A step with `visits:` had run its `max` times: the request went to `then` instead.
+    VisitsExhausted {
+        /// The step not entered again.
+        step: StepName,
+        /// How often it had run.
+        visits: u32,
+        /// Where the request went instead.
+        to: StepName,
     },
     /// A task ended without a decision.
     TaskCancelled {
@@ -522,6 +554,8 @@ pub enum Template {
     LeadTimeWarning,
     /// 【已办理】 to a reviewer: their own decision, confirmed (with the channel it came through).
     Confirmed,
+    /// 【已延期】 to the people an extension copies: a step's due time moved.
+    Extended,
 }
 
 /// Something the world must do after the command commits.

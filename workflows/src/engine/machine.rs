@@ -59,7 +59,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         self.effects.push(Effect::Notify { to: to.to_string(), lang, template, task });
     }
 
-    fn step(&self, name: &str) -> Option<&'a Step> {
+    pub(super) fn step(&self, name: &str) -> Option<&'a Step> {
         self.env.def.step(name)
     }
 
@@ -67,7 +67,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         step.policies.apply(self.env.def.policies)
     }
 
-    fn resolve(&self, who: &[crate::model::Selector]) -> Vec<PersonId> {
+    pub(super) fn resolve(&self, who: &[crate::model::Selector]) -> Vec<PersonId> {
         let ctx = ResolveCtx {
             submitter: &self.st.submitter,
             form: &self.st.form,
@@ -107,6 +107,10 @@ impl<'e, 'a> Machine<'e, 'a> {
             self.end_path(parent, Outcome::Rejected);
             return;
         };
+        if let Some(instead) = self.visits_exhausted(step) {
+            self.enter(&instead, parent, None);
+            return;
+        }
         match &step.kind {
             StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from, gate),
             StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from, gate),
@@ -179,7 +183,15 @@ impl<'e, 'a> Machine<'e, 'a> {
     /// When the step's clock starts: entry, or the date in its `clock_from:` field (a date at the
     /// local time of day of entry, a datetime at its instant).
     fn clock_start(&self, step: &Step) -> chrono::DateTime<chrono::Utc> {
-        let now = self.env.now;
+        self.clock_start_at(step, self.env.now)
+    }
+
+    /// [`Self::clock_start`] for a step entered at `now`.
+    pub(super) fn clock_start_at(
+        &self,
+        step: &Step,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
         let Some(field) = &step.clock_from else { return now };
         let Some(v) = self.st.form.get(&field.value).and_then(|v| v.as_str()) else { return now };
         if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
@@ -410,10 +422,13 @@ impl<'e, 'a> Machine<'e, 'a> {
     }
 
     fn auto_decide(&mut self, task: TaskId, decision: Decision) {
-        self.emit_as(Actor::System, EventKind::TaskDecided { task, decision, comment: None });
+        self.emit_as(
+            Actor::System,
+            EventKind::TaskDecided { task, decision, comment: None, option: None, fields: None },
+        );
     }
 
-    fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
+    pub(super) fn schedule_timers(&mut self, step: &Step, run: RunId, rungs_done: usize) {
         let now = self.clock_start(step);
         let due_at = self.st.runs.get(&run).and_then(|r| r.due_at);
         let working = step.due.as_ref().is_some_and(|d| d.value.unit == crate::duration::DurationUnit::WorkingDays);
@@ -440,7 +455,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         }
     }
 
-    fn arm(&mut self, timer: Timer) {
+    pub(super) fn arm(&mut self, timer: Timer) {
         self.effects.push(Effect::ScheduleTimer(timer.clone()));
         self.emit(EventKind::TimerScheduled { timer });
     }
@@ -514,6 +529,11 @@ impl<'e, 'a> Machine<'e, 'a> {
         let approvals = approvers.len() as u32;
         if decided.contains(&Decision::Return) {
             return; // handled by the return command itself
+        }
+        if decided.contains(&Decision::Option) {
+            // A named option decides the step at once, whatever the mode.
+            self.complete(run, StepResult::Option);
+            return;
         }
         let rejected = decided.contains(&Decision::Reject);
         let mode = if escalated { &Mode::Any } else { &spec.mode };
@@ -593,7 +613,9 @@ impl<'e, 'a> Machine<'e, 'a> {
         let Some(step) = self.step(&r.step) else {
             return;
         };
+        let chosen = (result == StepResult::Option).then(|| self.option_target(run)).flatten();
         let target = match (&step.next, result.passes()) {
+            _ if chosen.is_some() => chosen,
             (Next::Always(t), _) => Some(t.value.clone()),
             (Next::On { approve, .. }, true) => approve.as_ref().map(|t| t.value.clone()),
             (Next::On { reject, .. }, false) => reject.as_ref().map(|t| t.value.clone()),

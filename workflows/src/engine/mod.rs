@@ -4,6 +4,7 @@
 //! Nothing here reads a clock or does I/O; the caller commits events and effects in one transaction.
 
 mod commands;
+mod decision;
 pub mod events;
 mod machine;
 mod reassign;
@@ -104,6 +105,29 @@ pub enum Command {
         /// Optional comment.
         comment: Option<String>,
     },
+    /// A decision with a decision form or a named option: `decision` is `approve`, `reject`,
+    /// `return`, `acknowledge` or the name of one of the step's `options:`; `fields` are the values
+    /// of the step's (or the option's) `fields:`, checked like submit fields and merged into the
+    /// form. Fields are ignored on reject and return.
+    Decide {
+        /// Task.
+        task: TaskId,
+        /// The decision or option name.
+        decision: String,
+        /// Optional comment (required where `comment_required:` names the decision).
+        comment: Option<String>,
+        /// The filled fields.
+        fields: serde_json::Map<String, serde_json::Value>,
+    },
+    /// The assignee of an open task asks for more time (`extension:`): the step's due time moves
+    /// by `by`, its reminders and escalations are armed again from there. At most `max` times per
+    /// visit of the step; one more is [`EngineError::ExtensionExhausted`].
+    Extend {
+        /// Task.
+        task: TaskId,
+        /// Why (recorded as a comment).
+        comment: Option<String>,
+    },
     /// 加签: the reviewer (or an admin) adds a co-reviewer to the step of an open task.
     AddReviewer {
         /// Task.
@@ -170,6 +194,9 @@ pub enum EngineError {
     /// person.
     #[error("{0}")]
     AlreadyOnStep(String),
+    /// The step's extensions are used up for this visit (`extension: { max }`).
+    #[error("{0}")]
+    ExtensionExhausted(String),
 }
 
 impl EngineError {
@@ -191,6 +218,7 @@ impl EngineError {
             EngineError::WrongDefinition(_) => "wrong_definition",
             EngineError::SelfApproval(_) => "self_approval_forbidden",
             EngineError::AlreadyOnStep(_) => "already_on_step",
+            EngineError::ExtensionExhausted(_) => "extension_exhausted",
         }
     }
 }

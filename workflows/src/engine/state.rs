@@ -63,6 +63,12 @@ pub struct StepRun {
     /// sequence creates later.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub posts: BTreeMap<PersonId, PostRef>,
+    /// Extensions taken on this run (`extension:`).
+    #[serde(default)]
+    pub extensions: u32,
+    /// The named option that decided the run, if one did.
+    #[serde(default)]
+    pub option: Option<String>,
 }
 
 /// A task: one person asked to decide or acknowledge.
@@ -234,6 +240,7 @@ impl Instance {
             | EventKind::Commented { .. }
             | EventKind::AutoActed { .. }
             | EventKind::LoopStopped { .. }
+            | EventKind::VisitsExhausted { .. }
             | EventKind::DeliveryFailed { .. } => {}
             EventKind::StepEntered { run, step, parent, due_at, reviewers, needed, posts } => {
                 self.last_id = self.last_id.max(*run);
@@ -251,6 +258,8 @@ impl Instance {
                         status: RunStatus::Active,
                         branches: BTreeMap::new(),
                         posts: posts.clone(),
+                        extensions: 0,
+                        option: None,
                     },
                 );
             }
@@ -278,7 +287,8 @@ impl Instance {
                     },
                 );
             }
-            EventKind::TaskDecided { task, decision, comment } => {
+            EventKind::TaskDecided { task, decision, comment, option, fields } => {
+                self.apply_decision_details(*task, option.as_deref(), fields.as_ref());
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.state = TaskState::Decided {
                         decision: *decision,
@@ -309,6 +319,7 @@ impl Instance {
                 self.viewers.extend(to.iter().cloned());
             }
             EventKind::Reminded { .. } => {}
+            EventKind::Extended { run, due_at, count, .. } => self.apply_extension(*run, *due_at, *count),
             EventKind::Escalated { run, rung, to, posts } => {
                 if let Some(r) = self.runs.get_mut(run) {
                     r.escalated_rungs = rung + 1;
@@ -381,6 +392,35 @@ impl Instance {
                     }
                 }
             }
+        }
+    }
+
+    /// A decision's filled fields join the form; a named option is noted on its run.
+    fn apply_decision_details(
+        &mut self,
+        task: TaskId,
+        option: Option<&str>,
+        fields: Option<&serde_json::Map<String, serde_json::Value>>,
+    ) {
+        if let Some(f) = fields {
+            self.form.extend(f.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        if let Some(o) = option
+            && let Some(run) = self.tasks.get(&task).map(|t| t.run)
+            && let Some(r) = self.runs.get_mut(&run)
+        {
+            r.option = Some(o.to_string());
+        }
+    }
+
+    /// An extension moves the run's due time and its open tasks'.
+    fn apply_extension(&mut self, run: RunId, due_at: DateTime<Utc>, count: u32) {
+        if let Some(r) = self.runs.get_mut(&run) {
+            r.due_at = Some(due_at);
+            r.extensions = count;
+        }
+        for t in self.tasks.values_mut().filter(|t| t.run == run && t.state == TaskState::Open) {
+            t.due_at = Some(due_at);
         }
     }
 

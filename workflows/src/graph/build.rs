@@ -94,6 +94,9 @@ fn successors(step: &Step) -> Vec<&str> {
             out.extend(reject.iter().map(|t| t.value.as_str()));
         }
     }
+    // Named options and a visit bound lead on too.
+    out.extend(step.decision.options.iter().map(|o| o.next.value.as_str()));
+    out.extend(step.decision.visits.iter().map(|v| v.then.value.as_str()));
     out
 }
 
@@ -265,6 +268,15 @@ pub(super) fn diagram(def: &Definition, lang: Lang) -> Diagram {
                     });
                 }
             }
+        }
+        // Named options (并案处理, 转为建议…) and the way out of a bounded loop.
+        for o in &step.decision.options {
+            let label = o.label.as_ref().map_or_else(|| o.name.clone(), |l| l.get(lang).to_string());
+            push(&mut d, exit, ctx, &o.next.value, EdgeStyle::Plain, Some(label), None);
+        }
+        if let Some(v) = &step.decision.visits {
+            let label = text::tr(lang, &format!("满{}次", v.max), &format!("after {} runs", v.max));
+            push(&mut d, n, ctx, &v.then.value, EdgeStyle::Plain, Some(label), None);
         }
     }
     d

@@ -19,6 +19,7 @@ const TYPES: &[&str] = &[
     "class",
     "person",
     "office",
+    "request",
 ];
 
 impl Reader<'_> {
@@ -38,7 +39,7 @@ impl Reader<'_> {
         fields
     }
 
-    fn field(&mut self, name: String, pos: crate::diag::Pos, node: &Node) -> Option<FormField> {
+    pub(crate) fn field(&mut self, name: String, pos: crate::diag::Pos, node: &Node) -> Option<FormField> {
         let mut m = self.map(node, &format!("field `{name}`"))?;
         let ty_node = m.get("type");
         let ty_name = match ty_node {
@@ -108,6 +109,7 @@ impl Reader<'_> {
                 }
                 FieldType::Enum { of, labels, multi }
             }
+            "request" => FieldType::Request,
             "department" | "class" | "person" | "office" => {
                 allowed.push("multi");
                 match ty_name.as_str() {

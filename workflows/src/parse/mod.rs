@@ -4,6 +4,8 @@
 //! body cannot be built is left out and named in `broken_steps`, so the validator does not report
 //! references to it as unknown.
 
+pub use decision::{EXTENSION_KEYS, OPTION_KEYS, VISITS_KEYS};
+mod decision;
 mod form;
 mod steps;
 
@@ -47,6 +49,11 @@ pub const STEP_KEYS: &[&str] = &[
     "policies",
     "next",
     "clock_from",
+    "fields",
+    "options",
+    "extension",
+    "comment_required",
+    "visits",
 ];
 /// Keys of `approve:` / `acknowledge:`.
 pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];

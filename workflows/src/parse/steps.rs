@@ -58,6 +58,7 @@ impl Reader<'_> {
         });
         let policies = m.get("policies").map(|n| self.policies(n)).unwrap_or_default();
         let next = m.get("next").map(|n| self.next(n)).unwrap_or_default();
+        let decision = self.decision_spec(&mut m);
         let join_node = m.get("join");
         let kind = match present.as_slice() {
             [] => {
@@ -92,6 +93,8 @@ impl Reader<'_> {
                                 ("rejected", Outcome::Rejected),
                                 ("withdrawn", Outcome::Withdrawn),
                                 ("abandoned", Outcome::Abandoned),
+                                ("merged", Outcome::Merged),
+                                ("converted", Outcome::Converted),
                             ],
                         )
                         .map(StepKind::End),
@@ -123,6 +126,7 @@ impl Reader<'_> {
             clock_from,
             policies,
             next,
+            decision,
             pos,
         })
     }

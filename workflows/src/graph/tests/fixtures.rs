@@ -57,6 +57,7 @@ pub(super) fn step(name: &str, label: Option<(&str, &str)>, kind: StepKind, next
         clock_from: None,
         policies: Default::default(),
         next,
+        decision: Default::default(),
         pos: Pos::default(),
     }
 }

@@ -1,0 +1,193 @@
+//! The decision form of a task on the pages (`/requests/{id}` and `/a/{token}`): the fields its
+//! step's reviewer fills (`fields:` of the step and of its named options, zh-CN labels, offices,
+//! departments and classes as choices), the buttons (同意/驳回/退回/已阅, the step's named options,
+//! 申请延期 while an extension is left), and reading the posted form back into a decision.
+//!
+//! Field inputs are named `f.<field>`; a multi-valued field posts one `f.<field>` per value.
+//! Reject, return and the extension button skip the browser's required-field check
+//! (`formnovalidate`): fields are filled only with approve, acknowledge or an option.
+
+use minijinja::{Value, context};
+use serde_json::Map;
+use workflows::catalog::{BodyKind, Lang};
+use workflows::engine::{Decision, Instance, Task};
+use workflows::model::{Definition, FieldType, FormField, Step};
+use workflows::org::OrgDirectory;
+
+/// One choice of a select.
+fn choice(value: &str, label: &str) -> Value {
+    context! { value => value, label => label }
+}
+
+/// The input of one field, for the page template.
+fn control(f: &FormField, org: &OrgDirectory, lang: Lang, when: &str) -> Value {
+    let label = f.label.as_ref().map_or_else(|| f.name.clone(), |l| l.get(lang).to_string());
+    let o = org.org();
+    let offices = [
+        BodyKind::FunctionalOffice,
+        BodyKind::SchoolPartyAdminOffice,
+        BodyKind::StudentAffairsOffice,
+        BodyKind::UpperFederation,
+    ];
+    let (kind, multi, choices): (&str, bool, Vec<Value>) = match &f.ty {
+        FieldType::Text { .. } | FieldType::Person { .. } | FieldType::Request => ("text", false, vec![]),
+        FieldType::Longtext { .. } => ("textarea", false, vec![]),
+        FieldType::Integer { .. } | FieldType::Number { .. } => ("number", false, vec![]),
+        FieldType::Bool => ("bool", false, vec![]),
+        FieldType::Date => ("date", false, vec![]),
+        FieldType::Datetime => ("datetime-local", false, vec![]),
+        FieldType::Enum { of, labels, multi } => (
+            "select",
+            *multi,
+            of.iter()
+                .map(|v| choice(v, labels.get(v).map(|l| l.get(lang)).filter(|l| !l.is_empty()).unwrap_or(v)))
+                .collect(),
+        ),
+        FieldType::Department { multi } => {
+            ("select", *multi, o.departments.iter().map(|d| choice(&d.code, d.name.get(lang))).collect())
+        }
+        FieldType::Class { multi } => {
+            ("select", *multi, o.classes.iter().map(|c| choice(&c.code, c.name.get(lang))).collect())
+        }
+        FieldType::Office { multi } => (
+            "select",
+            *multi,
+            o.bodies
+                .iter()
+                .filter(|b| offices.contains(&b.kind))
+                .filter_map(|b| b.code.as_ref().map(|c| choice(c, b.name.get(lang))))
+                .collect(),
+        ),
+    };
+    context! {
+        name => format!("f.{}", f.name), id => format!("f-{}", f.name), label => label, kind => kind,
+        multi => multi, choices => choices, required => f.required, when => when,
+    }
+}
+
+/// The step of `task` in `def`.
+fn step_of<'d>(def: &'d Definition, task: &Task) -> Option<&'d Step> {
+    def.step(&task.step)
+}
+
+/// The inputs of the task's decision form: the step's fields, then each option's (labelled with
+/// the option they go with).
+pub fn controls(def: Option<&Definition>, task: &Task, org: &OrgDirectory, lang: Lang) -> Vec<Value> {
+    let Some(step) = def.and_then(|d| step_of(d, task)) else { return Vec::new() };
+    let mut out: Vec<Value> = step.decision.fields.iter().map(|f| control(f, org, lang, "")).collect();
+    for o in &step.decision.options {
+        let when = o.label.as_ref().map_or_else(|| o.name.clone(), |l| l.get(lang).to_string());
+        out.extend(o.fields.iter().map(|f| control(f, org, lang, &when)));
+    }
+    out
+}
+
+/// The buttons of the task's form: the built-in decisions of its kind, the step's named options,
+/// and 申请延期 while the step has an extension left. `chosen` marks one (`?do=` on a link).
+pub fn buttons(def: Option<&Definition>, st: &Instance, task: &Task, lang: Lang, chosen: Option<&str>) -> Vec<Value> {
+    let zh = lang == Lang::Zh;
+    let mut out: Vec<Value> = crate::app::actions::allowed(task.kind)
+        .iter()
+        .map(|d| {
+            let v = crate::web::links::decision_value(*d);
+            let skip = matches!(d, Decision::Reject | Decision::Return);
+            context! {
+                value => v, class => v, label => crate::labels::verb(*d, lang), chosen => chosen == Some(v),
+                novalidate => skip,
+            }
+        })
+        .collect();
+    let Some(step) = def.and_then(|d| step_of(d, task)) else { return out };
+    for o in &step.decision.options {
+        let label = o.label.as_ref().map_or_else(|| o.name.clone(), |l| l.get(lang).to_string());
+        out.push(context! {
+            value => &o.name, class => "option", label => label, chosen => chosen == Some(o.name.as_str()),
+            novalidate => true,
+        });
+    }
+    if let Some(x) = &step.decision.extension {
+        let taken = st.runs.get(&task.run).map_or(0, |r| r.extensions);
+        if taken < x.max {
+            let by = crate::labels::duration(x.by.value, lang);
+            let label = if zh { format!("申请延期（{by}）") } else { format!("Ask for {by} more") };
+            out.push(
+                context! { value => "extend", class => "extend", label => label, chosen => false, novalidate => true },
+            );
+        }
+    }
+    out
+}
+
+/// A posted decision form: the decision, the comment, the CSRF value and the filled fields.
+#[derive(Debug, Default)]
+pub struct Posted {
+    /// `approve`, `reject`, …, an option's name, or `extend`.
+    pub decision: String,
+    /// The comment, trimmed, at most 2000 characters; none when empty.
+    pub comment: Option<String>,
+    /// The page's CSRF value.
+    pub csrf: String,
+    /// The filled fields, typed by the definition (a multi-valued field as a list; empty inputs
+    /// left out).
+    pub fields: Map<String, serde_json::Value>,
+}
+
+/// Reads a posted form (`decision`, `comment`, `csrf`, `f.<field>`…) against the task's step.
+pub fn read(def: Option<&Definition>, task: Option<&Task>, pairs: Vec<(String, String)>) -> Posted {
+    let mut p = Posted::default();
+    let step = def.zip(task).and_then(|(d, t)| step_of(d, t));
+    let field = |name: &str| -> Option<&FormField> {
+        let s = step?;
+        s.decision.fields.iter().chain(s.decision.options.iter().flat_map(|o| o.fields.iter())).find(|f| f.name == name)
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "decision" => p.decision = v.trim().to_string(),
+            "comment" => p.comment = Some(v.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty()),
+            "csrf" => p.csrf = v,
+            _ => {
+                let Some(name) = k.strip_prefix("f.") else { continue };
+                let v = v.trim().to_string();
+                if v.is_empty() {
+                    continue;
+                }
+                let Some(f) = field(name) else { continue };
+                let multi = matches!(
+                    f.ty,
+                    FieldType::Enum { multi: true, .. }
+                        | FieldType::Department { multi: true }
+                        | FieldType::Class { multi: true }
+                        | FieldType::Person { multi: true }
+                        | FieldType::Office { multi: true }
+                );
+                let value = match &f.ty {
+                    FieldType::Integer { .. } => v.parse::<i64>().map_or(serde_json::Value::String(v), Into::into),
+                    FieldType::Number { .. } => v.parse::<f64>().map_or(serde_json::Value::String(v), Into::into),
+                    FieldType::Bool => serde_json::Value::Bool(v == "true" || v == "on"),
+                    _ => serde_json::Value::String(v),
+                };
+                if multi {
+                    let e = p.fields.entry(name.to_string()).or_insert_with(|| serde_json::Value::Array(vec![]));
+                    if let serde_json::Value::Array(a) = e {
+                        a.push(value);
+                    }
+                } else {
+                    p.fields.insert(name.to_string(), value);
+                }
+            }
+        }
+    }
+    // Reject and return carry no fields (the page posts whatever was typed in).
+    if matches!(p.decision.as_str(), "reject" | "return" | "extend") {
+        p.fields.clear();
+    }
+    // An option carries its own fields only; approve / acknowledge the step's.
+    if let Some(s) = step {
+        let keep: Vec<&str> = match s.decision.option(&p.decision) {
+            Some(o) => o.fields.iter().map(|f| f.name.as_str()).collect(),
+            None => s.decision.fields.iter().map(|f| f.name.as_str()).collect(),
+        };
+        p.fields.retain(|k, _| keep.contains(&k.as_str()));
+    }
+    p
+}
