@@ -32,29 +32,42 @@ pub fn check_form(
     let Some(obj) = input.as_object() else {
         return Err(vec![err("", "not_an_object", "the form must be a JSON object of field: value")]);
     };
+    check_fields(&def.form, obj, dir, "", "this form")
+}
+
+/// Checks an object against `fields`; error fields are named `{prefix}{name}` (a table row's
+/// cells as `liaisons[2].person`).
+fn check_fields(
+    fields: &[FormField],
+    obj: &Map<String, Value>,
+    dir: Option<&dyn Directory>,
+    prefix: &str,
+    what: &str,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut errors = Vec::new();
     for k in obj.keys() {
-        if def.field(k).is_none() {
-            let names: Vec<&str> = def.form.iter().map(|f| f.name.as_str()).collect();
+        if !fields.iter().any(|f| &f.name == k) {
+            let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
             errors.push(err(
-                k,
+                &format!("{prefix}{k}"),
                 "unknown_field",
-                format!("`{k}` is not a field of this form (fields: {})", names.join(", ")),
+                format!("`{k}` is not a field of {what} (fields: {})", names.join(", ")),
             ));
         }
     }
     let mut out = Map::new();
-    for f in &def.form {
+    for f in fields {
         let v = obj.get(&f.name).unwrap_or(&Value::Null);
         let empty =
             v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) || v.as_array().is_some_and(Vec::is_empty);
+        let full = format!("{prefix}{}", f.name);
         if empty {
             if f.required {
-                errors.push(err(&f.name, "required", format!("`{}` is required", f.name)));
+                errors.push(err(&full, "required", format!("`{full}` is required")));
             }
             continue;
         }
-        match check_field(f, v, dir) {
+        match check_field(f, &full, v, dir) {
             Ok(v) => {
                 out.insert(f.name.clone(), v);
             }
@@ -64,8 +77,7 @@ pub fn check_form(
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<Value, Vec<FieldError>> {
-    let name = f.name.as_str();
+fn check_field(f: &FormField, name: &str, v: &Value, dir: Option<&dyn Directory>) -> Result<Value, Vec<FieldError>> {
     let wrong = |what: &str| vec![err(name, "wrong_type", format!("`{name}` must be {what}, found {}", json_kind(v)))];
     let text = |max: Option<u32>| -> Result<Value, Vec<FieldError>> {
         let s = v.as_str().ok_or_else(|| wrong("text"))?;
@@ -143,6 +155,26 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
             .any(|k| d.body(k, &crate::org::Scope::School, Some(s)).is_some());
             (!found).then(|| err(name, "unknown_reference", format!("`{name}`: there is no office `{s}`")))
         }),
+        FieldType::Table { columns } => {
+            let rows = v.as_array().ok_or_else(|| wrong("a list of rows"))?;
+            let mut out = Vec::with_capacity(rows.len());
+            let mut errors = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let prefix = format!("{name}[{i}].");
+                match row.as_object() {
+                    Some(o) => match check_fields(columns, o, dir, &prefix, &format!("a row of `{name}`")) {
+                        Ok(r) => out.push(Value::Object(r)),
+                        Err(mut e) => errors.append(&mut e),
+                    },
+                    None => errors.push(err(
+                        &format!("{name}[{i}]"),
+                        "wrong_type",
+                        format!("`{name}[{i}]` must be an object of column: value, found {}", json_kind(row)),
+                    )),
+                }
+            }
+            if errors.is_empty() { Ok(Value::Array(out)) } else { Err(errors) }
+        }
     }
 }
 
@@ -154,6 +186,25 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
 pub fn display_value(field: Option<&FormField>, v: &Value, lang: crate::catalog::Lang, dir: &dyn Directory) -> String {
     use crate::catalog::{BodyKind, Lang};
     let zh = lang == Lang::Zh;
+    if let (Some(FormField { ty: FieldType::Table { columns }, .. }), Value::Array(rows)) = (field, v) {
+        // one row per line: 人员 张三，院系 计算机学院
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .filter_map(|c| {
+                        let cell = row.get(&c.name).filter(|x| !x.is_null())?;
+                        let label =
+                            c.label.as_ref().map(|l| l.get(lang)).filter(|l| !l.is_empty()).unwrap_or(c.name.as_str());
+                        Some(format!("{label} {}", display_value(Some(c), cell, lang, dir)))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if zh { "，" } else { ", " })
+            })
+            .collect();
+        return lines.join(if zh { "；" } else { "; " });
+    }
     if let Value::Array(items) = v {
         let parts: Vec<String> = items.iter().map(|i| display_value(field, i, lang, dir)).collect();
         return parts.join(if zh { "、" } else { ", " });

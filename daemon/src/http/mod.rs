@@ -6,6 +6,7 @@ pub mod docs;
 mod error;
 pub mod metrics;
 mod org;
+mod records;
 mod requests;
 pub mod serve;
 mod system;
@@ -29,6 +30,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(records::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

@@ -1,4 +1,5 @@
 //! The sea-orm entities, one module per table.
 
 pub mod org;
+pub mod records;
 pub mod workflow;

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod definitions;
 pub mod jobs;
 pub mod org;
+pub mod records;
 pub mod requests;
 pub mod web;
 

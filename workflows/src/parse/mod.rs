@@ -5,6 +5,7 @@
 //! references to it as unknown.
 
 mod form;
+mod records;
 mod steps;
 
 use crate::catalog::Label;
@@ -30,6 +31,7 @@ pub const TOP_KEYS: &[&str] = &[
     "policies",
     "start",
     "steps",
+    "records",
 ];
 /// Keys of a step.
 pub const STEP_KEYS: &[&str] = &[
@@ -53,7 +55,11 @@ pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];
 /// Keys of `notify:`.
 pub const NOTIFY_KEYS: &[&str] = &["who"];
 /// Keys of a form field.
-pub const FIELD_KEYS: &[&str] = &["type", "required", "label", "max", "min", "of", "labels", "multi"];
+pub const FIELD_KEYS: &[&str] = &["type", "required", "label", "max", "min", "of", "labels", "multi", "columns"];
+/// Keys of a `records:` item.
+pub const RECORD_KEYS: &[&str] = &["when", "kind", "if", "fields"];
+/// Keys of a mapped record value (`{ from: form.x, map: {…} }`).
+pub const MAP_KEYS: &[&str] = &["from", "map"];
 /// Keys of a selector.
 pub const SELECTOR_KEYS: &[&str] =
     &["body", "of", "roles", "code", "division", "liaison_of", "up_until", "person", "field"];
@@ -262,6 +268,7 @@ impl Reader<'_> {
                 Vec::new()
             }
         };
+        let records = m.get("records").map(|n| self.records(n)).unwrap_or_default();
         self.done(&m, TOP_KEYS);
         Some(Definition {
             key,
@@ -276,6 +283,7 @@ impl Reader<'_> {
             title,
             start: start.unwrap_or_else(|| Spanned::new(String::new(), pos)),
             steps,
+            records,
             pos,
         })
     }
