@@ -296,3 +296,27 @@ async fn an_acknowledged_training_report_records_the_session_on_sqlite() {
 async fn an_acknowledged_training_report_records_the_session_on_postgres() {
     an_acknowledged_training_report_records_the_session(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn the_validate_api_names_a_broken_record_by_line_and_column() {
+    let app = spawn(Backend::Sqlite, "records_validate").await;
+    let yaml = "key: t\nversion: 1\nname: 测试\nform:\n  who: { type: person }\n  on: { type: date, required: true }\nstart: s\nsteps:\n  s:\n    approve: { who: submitter }\n    next: { approve: done, reject: done }\n  done: { end: approved }\nrecords:\n  - when: rejected\n    kind: appointment\n    fields: { person: form.who, body: 'school_su', role: 'chief', from: form.on }\n";
+    let (status, r) = app.post(&app.admin_token, "/api/v1/definitions/validate", json!({ "yaml": yaml })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["valid"], false);
+    let got: Vec<(String, u64, u64)> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["pos"]["line"].as_u64().unwrap(),
+                d["pos"]["col"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [("unreachable_outcome", 14, 11), ("type_mismatch", 16, 23), ("type_mismatch", 16, 58)];
+    assert_eq!(got, want.map(|(c, l, k)| (c.to_string(), l, k)), "{r}");
+    app.stop().await;
+}

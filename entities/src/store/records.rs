@@ -6,7 +6,7 @@
 //! nothing: the same outcome written twice writes once).
 
 use super::StoreError;
-use crate::entity::org::{org_liaison, org_post};
+use crate::entity::org::{org_class, org_department, org_liaison, org_post};
 use crate::entity::records::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -25,8 +25,9 @@ fn day(s: &str) -> Result<chrono::NaiveDate, StoreError> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(format!("date `{s}`: {e}")))
 }
 
-/// Writes what a record changed in the org: new posts and liaisons inserted, ended ones
-/// rewritten, replaced ones deleted (each found by its holder and its stored value).
+/// Writes what a record changed in the org: new posts and liaisons inserted, ended (or marked
+/// onboarded / trained) ones rewritten, replaced ones deleted (each found by its holder and its
+/// stored value), departments and classes rewritten.
 pub async fn write_org_changes<C: ConnectionTrait>(db: &C, ch: &OrgChanges) -> Result<(), StoreError> {
     for p in &ch.added_posts {
         org_post::Entity::insert(org_post::ActiveModel {
@@ -53,6 +54,20 @@ pub async fn write_org_changes<C: ConnectionTrait>(db: &C, ch: &OrgChanges) -> R
                 .exec(db)
                 .await?;
         }
+    }
+    for d in &ch.departments {
+        org_department::Entity::update_many()
+            .col_expr(org_department::Column::Data, Expr::value(json(d)))
+            .filter(org_department::Column::Code.eq(d.code.clone()))
+            .exec(db)
+            .await?;
+    }
+    for c in &ch.classes {
+        org_class::Entity::update_many()
+            .col_expr(org_class::Column::Data, Expr::value(json(c)))
+            .filter(org_class::Column::Code.eq(c.code.clone()))
+            .exec(db)
+            .await?;
     }
     let liaison_row = |rows: &[org_liaison::Model], l: &Liaison| {
         rows.iter().find(|r| serde_json::from_str::<Liaison>(&r.data).is_ok_and(|x| &x == l)).map(|r| r.id)
@@ -139,7 +154,7 @@ pub async fn write_record<C: ConnectionTrait>(
                 SemesterHalf::Autumn => "autumn",
                 SemesterHalf::Spring => "spring",
             };
-            let inserted = training_session::Entity::insert(training_session::ActiveModel {
+            training_session::Entity::insert(training_session::ActiveModel {
                 id: Set(t.id.clone()),
                 request: Set(t.request.clone()),
                 organiser: Set(t.organiser.clone()),
@@ -157,15 +172,24 @@ pub async fn write_record<C: ConnectionTrait>(
             )
             .exec_without_returning(db)
             .await?;
-            if inserted > 0 {
-                let rows: Vec<training_attendance::ActiveModel> = t
-                    .attendees
-                    .iter()
-                    .map(|p| training_attendance::ActiveModel { session: Set(t.id.clone()), person: Set(p.clone()) })
-                    .collect();
-                for chunk in rows.chunks(500) {
-                    training_attendance::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-                }
+            // (MySQL counts a duplicate as a row affected: the attendance rows skip duplicates themselves.)
+            let rows: Vec<training_attendance::ActiveModel> = t
+                .attendees
+                .iter()
+                .map(|p| training_attendance::ActiveModel { session: Set(t.id.clone()), person: Set(p.clone()) })
+                .collect();
+            for chunk in rows.chunks(500) {
+                training_attendance::Entity::insert_many(chunk.to_vec())
+                    .on_conflict(
+                        OnConflict::columns([
+                            training_attendance::Column::Session,
+                            training_attendance::Column::Person,
+                        ])
+                        .do_nothing_on([training_attendance::Column::Session])
+                        .to_owned(),
+                    )
+                    .exec_without_returning(db)
+                    .await?;
             }
         }
         Record::Symposium(s) => {

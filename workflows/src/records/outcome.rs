@@ -434,8 +434,12 @@ pub fn build(kind: &str, values: &Map<String, Value>, request: &str, index: usiz
 pub struct OrgChanges {
     /// New posts.
     pub added_posts: Vec<Post>,
-    /// Posts ended (old, new).
+    /// Posts ended, or marked onboarded / trained (old, new).
     pub ended_posts: Vec<(Post, Post)>,
+    /// Departments whose term transition or last symposium a record set (new value).
+    pub departments: Vec<crate::org::Department>,
+    /// Classes that adopted the reporting system (new value).
+    pub classes: Vec<crate::org::ClassUnit>,
     /// New liaisons.
     pub added_liaisons: Vec<Liaison>,
     /// Liaisons ended (old, new).
@@ -489,7 +493,13 @@ fn appoint(org: &mut Org, a: &Appointment, ch: &mut OrgChanges) {
 /// - a term transition ends every post of `department_su@<department>` held the day before its
 ///   date on that day, then appoints the cohort;
 /// - a liaison assignment ends the liaisons of its assigner held the day before `from` on that
-///   day, drops those starting on or after `from` (a term given again) and adds its own.
+///   day, drops those starting on or after `from` (a term given again) and adds its own;
+/// - so that what the org checks and the daily duties read follows the records: an onboarding
+///   done marks the post it was for (`onboarded`; the person's posts in that body from that day,
+///   or any post from that day when no body is named), a training session marks each attendee's
+///   posts held that day (`trained`, when later), a term transition sets its department's
+///   `term_transition_done`, a symposium its `last_symposium` (when later), a reporting adoption
+///   its class's `reporting_system`.
 pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
     let mut ch = OrgChanges::default();
     match rec {
@@ -504,6 +514,51 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
             }
             for a in cohort {
                 appoint(org, a, &mut ch);
+            }
+            if let Some(d) = org.departments.iter_mut().find(|d| d.code == transition.department)
+                && !d.term_transition_done
+            {
+                d.term_transition_done = true;
+                ch.departments.push(d.clone());
+            }
+        }
+        Record::OnboardingDone(o) => {
+            for p in org
+                .posts
+                .iter_mut()
+                .filter(|p| p.person == o.person && p.from == o.appointed && (o.body.is_empty() || p.body == o.body))
+            {
+                if p.onboarded.is_none() {
+                    let old = p.clone();
+                    p.onboarded = Some(o.date);
+                    ch.ended_posts.push((old, p.clone()));
+                }
+            }
+        }
+        Record::TrainingSession(t) => {
+            let attendees: BTreeSet<&str> = t.attendees.iter().map(String::as_str).collect();
+            for p in org.posts.iter_mut().filter(|p| attendees.contains(p.person.as_str()) && p.current_on(t.date)) {
+                if p.trained.is_none_or(|d| d < t.date) {
+                    let old = p.clone();
+                    p.trained = Some(t.date);
+                    ch.ended_posts.push((old, p.clone()));
+                }
+            }
+        }
+        Record::Symposium(s) => {
+            if let Some(d) = org.departments.iter_mut().find(|d| d.code == s.department)
+                && d.last_symposium.is_none_or(|l| l < s.date)
+            {
+                d.last_symposium = Some(s.date);
+                ch.departments.push(d.clone());
+            }
+        }
+        Record::ReportingAdoption(r) => {
+            if let Some(c) = org.classes.iter_mut().find(|c| c.code == r.class)
+                && !c.reporting_system
+            {
+                c.reporting_system = true;
+                ch.classes.push(c.clone());
             }
         }
         Record::LiaisonAssignment(la) => {
@@ -547,7 +602,6 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
                 ch.added_liaisons.push(l.clone());
             }
         }
-        _ => {}
     }
     ch
 }
@@ -631,6 +685,34 @@ mod tests {
                 .iter()
                 .any(|l| l.class.as_deref().is_some_and(|c| c.starts_with("law-")) && l.current_on(d("2025-11-24"))),
             "department-level liaisons stay"
+        );
+    }
+
+    #[test]
+    fn onboarding_training_and_symposium_records_mark_what_the_checks_read() {
+        let mut org = demo_directory().org().clone();
+        // a new post, then its onboarding done
+        let a = json!({ "person": "2023010215", "body": "department_su@cs", "role": "division_member", "from": "2026-12-01" });
+        apply_to_org(&mut org, &build("appointment", a.as_object().unwrap(), "R1", 0).unwrap());
+        let o = json!({ "person": "2023010215", "body": "department_su@cs", "appointed": "2026-12-01", "date": "2026-12-20" });
+        let ch = apply_to_org(&mut org, &build("onboarding_done", o.as_object().unwrap(), "R2", 0).unwrap());
+        assert_eq!(ch.ended_posts.len(), 1);
+        let post = org.posts.iter().find(|p| p.person == "2023010215" && p.body == "department_su@cs").unwrap();
+        assert_eq!(post.onboarded, Some(d("2026-12-20")));
+        // a training attended that day marks the post trained
+        let t = json!({ "organiser": "department_su@cs", "date": "2026-12-21", "topic": "履职培训", "attendees": ["2023010215"] });
+        apply_to_org(&mut org, &build("training_session", t.as_object().unwrap(), "R3", 0).unwrap());
+        let post = org.posts.iter().find(|p| p.person == "2023010215" && p.body == "department_su@cs").unwrap();
+        assert_eq!(post.trained, Some(d("2026-12-21")));
+        // a symposium sets the department's last one; an older one does not move it back
+        let s = json!({ "department": "cs", "date": "2026-11-20" });
+        let ch = apply_to_org(&mut org, &build("symposium", s.as_object().unwrap(), "R4", 0).unwrap());
+        assert_eq!(ch.departments[0].last_symposium, Some(d("2026-11-20")));
+        let s = json!({ "department": "cs", "date": "2025-01-20" });
+        assert!(
+            apply_to_org(&mut org, &build("symposium", s.as_object().unwrap(), "R5", 0).unwrap())
+                .departments
+                .is_empty()
         );
     }
 }
