@@ -302,7 +302,11 @@ impl Transcript {
                 EventKind::Finished { outcome } => {
                     let mut line = format!("■ {}: {}", if zh { "结果" } else { "outcome" }, outcome.label().get(lang));
                     for r in &self.records {
-                        line.push_str(&format!("\n  ✎ {} {}", if zh { "记录" } else { "records" }, r.summary()));
+                        line.push_str(&format!(
+                            "\n  ✎ {} {}",
+                            if zh { "记录" } else { "records" },
+                            r.summary(dir, lang)
+                        ));
                     }
                     Some(line)
                 }

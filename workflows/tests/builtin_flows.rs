@@ -637,6 +637,10 @@ mod records {
                 to: None,
             })]
         );
+        // the simulator's transcript says it, as people read it
+        let text = t.render(&builtin("staff_selection").unwrap(), &demo_directory(), workflows::catalog::Lang::Zh);
+        let line = text.lines().find(|l| l.contains("✎")).expect("a record line");
+        assert!(line.contains("记录 任职：") && line.contains("干事，自2025年12月8日起"), "{line}");
         let t = run("staff_selection", dp::CS_SU_PRESIDENT, selection_form(false), monday(), Script::default());
         assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
         assert!(t.records.is_empty(), "a rejected request writes nothing");

@@ -9,8 +9,8 @@
 //! typed record. Dates are calendar days (Asia/Shanghai, `YYYY-MM-DD`).
 
 use super::{OnboardingDone, ReportingAdoption, Semester, Symposium, TermTransition, TrainingSession};
-use crate::catalog::{BodyKind, Role};
-use crate::org::{Liaison, Org, PersonId, Post};
+use crate::catalog::{BodyKind, Lang, Role};
+use crate::org::{Directory, Liaison, Org, PersonId, Post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -272,27 +272,117 @@ impl Record {
         }
     }
 
-    /// One line for people (simulator, logs), zh-CN.
-    pub fn summary(&self) -> String {
-        match self {
-            Record::Appointment(a) => format!("任职：{} 任 {} {}，自 {}", a.person, a.body, a.role, a.from),
-            Record::TermTransition { transition: t, cohort } => {
-                format!("换届：{} 于 {}，新一届 {} 人", t.department, t.date, cohort.len())
+    /// One line for people (the simulator's transcript): people, bodies and departments by
+    /// name, roles by label, days as people read them (2026年12月8日 / 8 Dec 2026).
+    pub fn summary(&self, dir: &dyn Directory, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let person = |id: &str| dir.person(id).map_or(id.to_string(), |p| p.name.clone());
+        let department = |code: &str| dir.department(code).map_or(code.to_string(), |d| d.name.get(lang).to_string());
+        let body = |id: &str| body_name(dir, id, lang);
+        let date = |d: NaiveDate| crate::calendar::format_date(d, lang);
+        let appointment = |a: &Appointment| {
+            if zh {
+                format!("{} 任{}{}，自{}起", person(&a.person), body(&a.body), a.role.label().get(lang), date(a.from))
+            } else {
+                format!("{} {} of {} from {}", person(&a.person), a.role.label().get(lang), body(&a.body), date(a.from))
             }
-            Record::LiaisonAssignment(l) => format!(
-                "联系安排：{}，自 {}，共 {} 项",
-                l.assigner.as_deref().unwrap_or("校学生会"),
-                l.from,
-                l.liaisons.len()
+        };
+        match (self, zh) {
+            (Record::Appointment(a), true) => format!("任职：{}", appointment(a)),
+            (Record::Appointment(a), false) => format!("appointment: {}", appointment(a)),
+            (Record::TermTransition { transition: t, cohort }, _) => {
+                let list: Vec<String> = cohort.iter().map(appointment).collect();
+                if zh {
+                    format!("换届：{}学生会于{}换届；{}", department(&t.department), date(t.date), list.join("；"))
+                } else {
+                    format!(
+                        "term transition: {} SU on {}; {}",
+                        department(&t.department),
+                        date(t.date),
+                        list.join("; ")
+                    )
+                }
+            }
+            (Record::LiaisonAssignment(l), _) => {
+                let list: Vec<String> = l
+                    .liaisons
+                    .iter()
+                    .map(|x| {
+                        let target = match (&x.department, &x.class) {
+                            (Some(d), _) => department(d),
+                            (None, Some(c)) => dir.class(c).map_or(c.clone(), |c| c.name.get(lang).to_string()),
+                            (None, None) => String::new(),
+                        };
+                        format!("{}→{target}", person(&x.person))
+                    })
+                    .collect();
+                let who = l
+                    .assigner
+                    .as_deref()
+                    .map_or_else(|| if zh { "校学生会".to_string() } else { "school SU".to_string() }, department);
+                if zh {
+                    format!("联系安排：{who}自{}起 {}", date(l.from), list.join("、"))
+                } else {
+                    format!("liaisons of the {who} from {}: {}", date(l.from), list.join(", "))
+                }
+            }
+            (Record::OnboardingDone(o), true) => {
+                format!("入门教育完成：{}（{}任职），{}", person(&o.person), date(o.appointed), date(o.date))
+            }
+            (Record::OnboardingDone(o), false) => {
+                format!("onboarding done: {} (appointed {}), {}", person(&o.person), date(o.appointed), date(o.date))
+            }
+            (Record::TrainingSession(t), true) => format!(
+                "培训：{}于{}举办「{}」，{}人参加",
+                body(&t.organiser),
+                date(t.date),
+                t.topic,
+                t.attendees.len()
             ),
-            Record::OnboardingDone(o) => format!("入门教育完成：{}（{} 任职），{}", o.person, o.appointed, o.date),
-            Record::TrainingSession(t) => {
-                format!("培训：{} 于 {}「{}」，{} 人参加", t.organiser, t.date, t.topic, t.attendees.len())
+            (Record::TrainingSession(t), false) => format!(
+                "training: {} on {}, \"{}\", {} attended",
+                body(&t.organiser),
+                date(t.date),
+                t.topic,
+                t.attendees.len()
+            ),
+            (Record::Symposium(s), true) => {
+                format!(
+                    "班级座谈交流会：{}于{}，{}个班级参加",
+                    department(&s.department),
+                    date(s.date),
+                    s.classes.len()
+                )
             }
-            Record::Symposium(s) => format!("班级座谈会：{} 于 {}，{} 个班级", s.department, s.date, s.classes.len()),
-            Record::ReportingAdoption(r) => format!("重大事项报告制度：{} 于 {}", r.class, r.date),
+            (Record::Symposium(s), false) => format!(
+                "class symposium: {} on {}, {} classes",
+                department(&s.department),
+                date(s.date),
+                s.classes.len()
+            ),
+            (Record::ReportingAdoption(r), true) => format!("重大事项报告制度：{}于{}建立", r.class, date(r.date)),
+            (Record::ReportingAdoption(r), false) => {
+                format!("reporting system: {} adopted on {}", r.class, date(r.date))
+            }
         }
     }
+}
+
+/// A body's name from its id (`school_su`, `department_su@cs`, `functional_office:library`);
+/// the id itself when the org does not know it.
+pub fn body_name(dir: &dyn Directory, id: &str, lang: Lang) -> String {
+    use crate::org::Scope;
+    let (kind, scope, code) = match (id.split_once('@'), id.split_once(':')) {
+        (Some((k, s)), _) => {
+            let scope = if dir.department(s).is_some() { Scope::Department(s.into()) } else { Scope::Class(s.into()) };
+            (k, scope, None)
+        }
+        (None, Some((k, c))) => (k, Scope::School, Some(c)),
+        (None, None) => (id, Scope::School, None),
+    };
+    BodyKind::parse(kind)
+        .and_then(|k| dir.body(k, &scope, code))
+        .map_or(id.to_string(), |b| b.name.get(lang).to_string())
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
