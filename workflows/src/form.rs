@@ -387,4 +387,38 @@ mod tests {
         assert_eq!(show("activity_cohost", "cohost_departments", json!(["nowhere"]), Zh), "nowhere");
         assert_eq!(display_value(None, &json!(12), Zh, &dir), "12");
     }
+
+    #[test]
+    fn a_table_is_checked_cell_by_cell_and_shown_row_by_row() {
+        use crate::catalog::Lang::Zh;
+        let dir = crate::org::generate::demo_directory();
+        let def = crate::builtin::builtin("liaison_assignment").unwrap();
+        let form = |rows: serde_json::Value| json!({ "term": "2026秋", "from": "2026-12-01", "departments": ["cs"], "liaisons": rows });
+        // every broken cell is named with its row
+        let errs = check_form(
+            &def,
+            &form(json!([{ "person": "2023010215", "department": "cs" }, { "class": "nowhere", "colour": 1 }, 7])),
+            Some(&dir),
+        )
+        .unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("liaisons[1].colour", "unknown_field"),
+                ("liaisons[1].person", "required"),
+                ("liaisons[1].class", "unknown_reference"),
+                ("liaisons[2]", "wrong_type"),
+            ]
+        );
+        let errs = check_form(&def, &form(json!("张三→计算机学院")), Some(&dir)).unwrap_err();
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("liaisons", "wrong_type"));
+        // a good table is kept, and shown by labels and names
+        let ok = check_form(&def, &form(json!([{ "person": "2023010215", "department": "cs" }])), Some(&dir)).unwrap();
+        let name = dir.person("2023010215").unwrap().name.clone();
+        assert_eq!(
+            display_value(def.field("liaisons"), &ok["liaisons"], Zh, &dir),
+            format!("联系人 {name}，联系院系 计算机学院")
+        );
+    }
 }
