@@ -183,3 +183,82 @@ async fn sqlite_saves_each_command_once() {
 async fn postgres_saves_each_command_once() {
     commands_are_saved_once("postgres").await;
 }
+
+/// Outcome records (issue 11): written in the caller's transaction, once per source, read back
+/// as the `RecordSet`; what they change in the org is in the org tables.
+async fn outcome_records_round_trip(kind: &str) {
+    use workflows::records::outcome::{apply_to_org, build};
+    let t = fresh(kind, "records").await;
+    Migrator::up(&t.db, None).await.unwrap();
+    let mut org = demo_directory().org().clone();
+    store::org::replace_org(&t.db, &org, |_, _| {}).await.unwrap();
+    let records = [
+        (
+            "term_transition",
+            json!({ "department": "cs", "date": "2026-12-01",
+                                     "cohort": [{ "person": "2023010215", "role": "president" }] }),
+        ),
+        (
+            "training_session",
+            json!({ "organiser": "department_su@cs", "date": "2026-12-02", "topic": "履职培训",
+                                      "attendees": ["2023010215", dp::CS_SU_VICE_PRESIDENT] }),
+        ),
+        (
+            "onboarding_done",
+            json!({ "person": "2023010215", "body": "department_su@cs", "appointed": "2026-12-01", "date": "2026-12-03" }),
+        ),
+        ("symposium", json!({ "department": "cs", "date": "2026-11-20", "classes": ["cs-2023-1"] })),
+        ("reporting_adoption", json!({ "class": "cs-2023-1", "date": "2026-10-01" })),
+    ];
+    for pass in 0..2 {
+        let txn = t.db.begin().await.unwrap();
+        for (i, (k, v)) in records.iter().enumerate() {
+            let rec = build(k, v.as_object().unwrap(), "R1", i).unwrap();
+            let ch = apply_to_org(&mut org, &rec);
+            store::records::write_org_changes(&txn, &ch).await.unwrap();
+            store::records::write_record(&txn, "R1", i, &rec, 1).await.unwrap();
+            if pass == 1 {
+                assert!(ch.is_empty(), "{k} changes nothing the second time: {ch:?}");
+            }
+        }
+        txn.commit().await.unwrap();
+    }
+    let set = store::records::load_set(&t.db).await.unwrap();
+    assert_eq!(set.term_transitions.len(), 1);
+    assert_eq!((set.term_transitions[0].term, set.term_transitions[0].request.as_deref()), (2026, Some("R1")));
+    assert_eq!(set.trainings.len(), 1);
+    assert_eq!(set.trainings[0].attendees, [dp::CS_SU_VICE_PRESIDENT, "2023010215"]);
+    assert_eq!(set.onboarding.len(), 1);
+    assert_eq!(set.symposiums[0].classes, ["cs-2023-1"]);
+    assert_eq!(set.reporting_adoptions.len(), 1);
+    // the org tables say the same as the org the records were applied to
+    let back = store::org::load_org(&t.db).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    let cs: Vec<&workflows::org::Post> =
+        back.posts.iter().filter(|p| p.body == "department_su@cs" && p.current_on(day)).collect();
+    assert_eq!(cs.len(), 1);
+    assert_eq!(
+        (cs[0].person.as_str(), cs[0].onboarded, cs[0].trained),
+        ("2023010215", Some(day - chrono::Days::new(2)), Some(day - chrono::Days::new(3)))
+    );
+    assert!(back.departments.iter().find(|d| d.code == "cs").unwrap().term_transition_done);
+    assert_eq!(back.posts.len(), org.posts.len());
+    let page = store::records::list(&t.db, "trainings", &Default::default(), None, 10).await.unwrap().unwrap();
+    assert_eq!((page.items.len(), page.next), (1, None));
+    t.drop_db().await;
+}
+
+#[tokio::test]
+async fn sqlite_keeps_outcome_records_once() {
+    outcome_records_round_trip("sqlite").await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_outcome_records_once() {
+    outcome_records_round_trip("postgres").await;
+}
+
+#[tokio::test]
+async fn mariadb_keeps_outcome_records_once() {
+    outcome_records_round_trip("mysql").await;
+}

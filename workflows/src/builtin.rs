@@ -9,6 +9,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("annual_assessment.yaml", include_str!("../definitions/annual_assessment.yaml")),
     ("annual_work_report.yaml", include_str!("../definitions/annual_work_report.yaml")),
     ("class_major_matter_report.yaml", include_str!("../definitions/class_major_matter_report.yaml")),
+    ("department_staff_selection.yaml", include_str!("../definitions/department_staff_selection.yaml")),
     ("duty_review.yaml", include_str!("../definitions/duty_review.yaml")),
     ("federation_annual_summary.yaml", include_str!("../definitions/federation_annual_summary.yaml")),
     ("liaison_assignment.yaml", include_str!("../definitions/liaison_assignment.yaml")),
@@ -18,6 +19,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("service_project.yaml", include_str!("../definitions/service_project.yaml")),
     ("staff_selection.yaml", include_str!("../definitions/staff_selection.yaml")),
     ("support_request.yaml", include_str!("../definitions/support_request.yaml")),
+    ("term_transition.yaml", include_str!("../definitions/term_transition.yaml")),
     ("training_filing.yaml", include_str!("../definitions/training_filing.yaml")),
 ];
 

@@ -415,6 +415,7 @@ fn field_ty(t: &FieldType) -> Ty {
         | FieldType::Class { multi: m }
         | FieldType::Person { multi: m }
         | FieldType::Office { multi: m } => multi(*m, Ty::Str(None)),
+        FieldType::Table { .. } => Ty::List(Box::new(Ty::Null)),
     }
 }
 

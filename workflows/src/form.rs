@@ -70,14 +70,26 @@ pub fn check_fields(
     let Some(obj) = input.as_object() else {
         return Err(vec![err("", "not_an_object", "the form must be a JSON object of field: value")]);
     };
+    check_object(fields, obj, dir, "", "this form")
+}
+
+/// Checks an object against `fields`; error fields are named `{prefix}{name}` (a table row's
+/// cells as `liaisons[2].person`).
+fn check_object(
+    fields: &[FormField],
+    obj: &Map<String, Value>,
+    dir: Option<&dyn Directory>,
+    prefix: &str,
+    what: &str,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut errors = Vec::new();
     for k in obj.keys() {
         if !fields.iter().any(|f| f.name == *k) {
             let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
             errors.push(err(
-                k,
+                &format!("{prefix}{k}"),
                 "unknown_field",
-                format!("`{k}` is not a field of this form (fields: {})", names.join(", ")),
+                format!("`{k}` is not a field of {what} (fields: {})", names.join(", ")),
             ));
         }
     }
@@ -86,13 +98,14 @@ pub fn check_fields(
         let v = obj.get(&f.name).unwrap_or(&Value::Null);
         let empty =
             v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) || v.as_array().is_some_and(Vec::is_empty);
+        let full = format!("{prefix}{}", f.name);
         if empty {
             if f.required {
-                errors.push(err(&f.name, "required", format!("`{}` is required", f.name)));
+                errors.push(err(&full, "required", format!("`{full}` is required")));
             }
             continue;
         }
-        match check_field(f, v, dir) {
+        match check_field(f, &full, v, dir) {
             Ok(v) => {
                 out.insert(f.name.clone(), v);
             }
@@ -102,8 +115,7 @@ pub fn check_fields(
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
-fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<Value, Vec<FieldError>> {
-    let name = f.name.as_str();
+fn check_field(f: &FormField, name: &str, v: &Value, dir: Option<&dyn Directory>) -> Result<Value, Vec<FieldError>> {
     let wrong = |what: &str| vec![err(name, "wrong_type", format!("`{name}` must be {what}, found {}", json_kind(v)))];
     let text = |max: Option<u32>| -> Result<Value, Vec<FieldError>> {
         let s = v.as_str().ok_or_else(|| wrong("text"))?;
@@ -191,6 +203,26 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
             .any(|k| d.body(k, &crate::org::Scope::School, Some(s)).is_some());
             (!found).then(|| err(name, "unknown_reference", format!("`{name}`: there is no office `{s}`")))
         }),
+        FieldType::Table { columns } => {
+            let rows = v.as_array().ok_or_else(|| wrong("a list of rows"))?;
+            let mut out = Vec::with_capacity(rows.len());
+            let mut errors = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let prefix = format!("{name}[{i}].");
+                match row.as_object() {
+                    Some(o) => match check_object(columns, o, dir, &prefix, &format!("a row of `{name}`")) {
+                        Ok(r) => out.push(Value::Object(r)),
+                        Err(mut e) => errors.append(&mut e),
+                    },
+                    None => errors.push(err(
+                        &format!("{name}[{i}]"),
+                        "wrong_type",
+                        format!("`{name}[{i}]` must be an object of column: value, found {}", json_kind(row)),
+                    )),
+                }
+            }
+            if errors.is_empty() { Ok(Value::Array(out)) } else { Err(errors) }
+        }
     }
 }
 
@@ -202,6 +234,25 @@ fn check_field(f: &FormField, v: &Value, dir: Option<&dyn Directory>) -> Result<
 pub fn display_value(field: Option<&FormField>, v: &Value, lang: crate::catalog::Lang, dir: &dyn Directory) -> String {
     use crate::catalog::{BodyKind, Lang};
     let zh = lang == Lang::Zh;
+    if let (Some(FormField { ty: FieldType::Table { columns }, .. }), Value::Array(rows)) = (field, v) {
+        // one row per line: 人员 张三，院系 计算机学院
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .filter_map(|c| {
+                        let cell = row.get(&c.name).filter(|x| !x.is_null())?;
+                        let label =
+                            c.label.as_ref().map(|l| l.get(lang)).filter(|l| !l.is_empty()).unwrap_or(c.name.as_str());
+                        Some(format!("{label} {}", display_value(Some(c), cell, lang, dir)))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(if zh { "，" } else { ", " })
+            })
+            .collect();
+        return lines.join(if zh { "；" } else { "; " });
+    }
     if let Value::Array(items) = v {
         let parts: Vec<String> = items.iter().map(|i| display_value(field, i, lang, dir)).collect();
         return parts.join(if zh { "、" } else { ", " });
@@ -406,5 +457,39 @@ mod tests {
         assert_eq!(show("major_matter_report", "kind", json!("memo"), Zh), "memo");
         assert_eq!(show("activity_cohost", "cohost_departments", json!(["nowhere"]), Zh), "nowhere");
         assert_eq!(display_value(None, &json!(12), Zh, &dir), "12");
+    }
+
+    #[test]
+    fn a_table_is_checked_cell_by_cell_and_shown_row_by_row() {
+        use crate::catalog::Lang::Zh;
+        let dir = crate::org::generate::demo_directory();
+        let def = crate::builtin::builtin("liaison_assignment").unwrap();
+        let form = |rows: serde_json::Value| json!({ "term": "2026秋", "from": "2026-12-01", "departments": ["cs"], "liaisons": rows });
+        // every broken cell is named with its row
+        let errs = check_form(
+            &def,
+            &form(json!([{ "person": "2023010215", "department": "cs" }, { "class": "nowhere", "colour": 1 }, 7])),
+            Some(&dir),
+        )
+        .unwrap_err();
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("liaisons[1].colour", "unknown_field"),
+                ("liaisons[1].person", "required"),
+                ("liaisons[1].class", "unknown_reference"),
+                ("liaisons[2]", "wrong_type"),
+            ]
+        );
+        let errs = check_form(&def, &form(json!("张三→计算机学院")), Some(&dir)).unwrap_err();
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("liaisons", "wrong_type"));
+        // a good table is kept, and shown by labels and names
+        let ok = check_form(&def, &form(json!([{ "person": "2023010215", "department": "cs" }])), Some(&dir)).unwrap();
+        let name = dir.person("2023010215").unwrap().name.clone();
+        assert_eq!(
+            display_value(def.field("liaisons"), &ok["liaisons"], Zh, &dir),
+            format!("联系人 {name}，联系院系 计算机学院")
+        );
     }
 }

@@ -40,6 +40,8 @@ pub struct Definition {
     pub start: Spanned<StepName>,
     /// The steps, by name (in file order).
     pub steps: Vec<Step>,
+    /// What the request's outcome records (`records:`), in file order.
+    pub records: Vec<RecordSpec>,
     /// Position of the `key:` line.
     pub pos: Pos,
 }
@@ -474,6 +476,59 @@ pub enum FieldType {
     /// check reads its shape; the daemon checks that the request exists and that the person
     /// filling it may see it.
     Request,
+    /// A structured list (`type: table`): rows of the typed `columns` (no nested tables), e.g.
+    /// the liaisons of an assignment, one row per {person, department | class}. JSON: a list of
+    /// objects.
+    Table {
+        /// The columns, in declaration order.
+        columns: Vec<FormField>,
+    },
+}
+
+/// One `records:` item: what the request's outcome writes (issue 11).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordSpec {
+    /// The outcomes of the request that write it (`when: approved` or a list).
+    pub when: Vec<Spanned<Outcome>>,
+    /// The record kind, one of [`crate::records::outcome::KINDS`].
+    pub kind: Spanned<String>,
+    /// Only when this holds on the final form (`if:`).
+    pub condition: Option<Expr>,
+    /// Record field → where its value comes from.
+    pub fields: Vec<RecordField>,
+    /// Where the item was written.
+    pub pos: Pos,
+}
+
+/// One field of a [`RecordSpec`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordField {
+    /// The record field's name.
+    pub name: Spanned<String>,
+    /// Where its value comes from.
+    pub source: Spanned<ValueSource>,
+}
+
+/// Where a record field's value comes from, read on the final form when the request ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueSource {
+    /// `form.<field>`.
+    Form(String),
+    /// `submitter`: the submitter's person id.
+    Submitter,
+    /// `submitter.department`: the submitter's department code.
+    SubmitterDepartment,
+    /// `today`: the day the request ends (Asia/Shanghai).
+    Today,
+    /// `'text'`: a literal, with `{form.x}` / `{submitter.department}` placeholders filled in.
+    Literal(String),
+    /// `{ from: form.x, map: { a: b, … } }`: an enum field's value translated.
+    Map {
+        /// The form field.
+        field: String,
+        /// Value → value.
+        map: BTreeMap<String, String>,
+    },
 }
 
 /// Need-to-know visibility.

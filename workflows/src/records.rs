@@ -12,6 +12,8 @@
 //! moments are UTC (`DateTime<Utc>`, RFC 3339 in JSON). Ids of people, departments and classes
 //! are those of the org.
 
+pub mod outcome;
+
 use crate::org::PersonId;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -108,6 +108,8 @@ pub struct Transcript {
     pub events: Vec<Event>,
     /// The state at the end.
     pub state: Instance,
+    /// The records the outcome writes (the definition's `records:`), in order.
+    pub records: Vec<crate::records::outcome::Record>,
 }
 
 /// Runs a request from submission to its end (at most `max_steps` commands and timers).
@@ -126,6 +128,7 @@ pub fn simulate(
     let out = engine::submit(&env, "SIM-1", submitter, Channel::Cli, form)?;
     let mut events = out.events;
     let mut st = out.state;
+    let mut records = recorded(&out.effects);
     for _ in 0..500 {
         if st.is_finished() {
             break;
@@ -133,6 +136,7 @@ pub fn simulate(
         let env = Env { def, dir, cal, now };
         if st.status == Status::Returned {
             let out = engine::handle(&env, &st, submitter, Channel::Cli, Command::Resubmit { form: None })?;
+            records.extend(recorded(&out.effects));
             events.extend(out.events);
             st = out.state;
             continue;
@@ -164,6 +168,7 @@ pub fn simulate(
             };
             *visits.entry(step).or_default() += 1;
             let out = engine::handle(&env, &st, &assignee, Channel::Cli, cmd)?;
+            records.extend(recorded(&out.effects));
             events.extend(out.events);
             st = out.state;
             acted = true;
@@ -179,10 +184,21 @@ pub fn simulate(
         now = now.max(timer.at);
         let env = Env { def, dir, cal, now };
         let out = engine::fire(&env, &st, &timer.id)?;
+        records.extend(recorded(&out.effects));
         events.extend(out.events);
         st = out.state;
     }
-    Ok(Transcript { events, state: st })
+    Ok(Transcript { events, state: st, records })
+}
+
+fn recorded(effects: &[engine::Effect]) -> Vec<crate::records::outcome::Record> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            engine::Effect::Record { record, .. } => Some(record.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Which visit of `step` run `run` is (0 for the first time the request reaches the step).
@@ -346,7 +362,15 @@ impl Transcript {
                     Some(format!("  ⇥ {} {branch}: {}", if zh { "分支" } else { "branch" }, outcome.label().get(lang)))
                 }
                 EventKind::Finished { outcome } => {
-                    Some(format!("■ {}: {}", if zh { "结果" } else { "outcome" }, outcome.label().get(lang)))
+                    let mut line = format!("■ {}: {}", if zh { "结果" } else { "outcome" }, outcome.label().get(lang));
+                    for r in &self.records {
+                        line.push_str(&format!(
+                            "\n  ✎ {} {}",
+                            if zh { "记录" } else { "records" },
+                            r.summary(dir, lang)
+                        ));
+                    }
+                    Some(line)
                 }
                 _ => None,
             };

@@ -40,6 +40,7 @@ pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> 
     v.expressions();
     v.selectors();
     v.decisions();
+    v.records();
     v.out
 }
 
@@ -417,6 +418,266 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+impl Validator<'_> {
+    /// The outcomes the request can end with: those of the `end:` steps a path reaches (and the
+    /// implicit ones: a path without a target ends approved, an approve step without a reject
+    /// target and a switch without `else` end rejected), `withdrawn` always, `abandoned` when a
+    /// step returns to the submitter.
+    fn reachable_outcomes(&self) -> BTreeSet<Outcome> {
+        let def = self.def;
+        let mut out = BTreeSet::from([Outcome::Withdrawn]);
+        if def.step(&def.start.value).is_none() {
+            return out;
+        }
+        let reached = self.reachable_from(&def.start.value);
+        for s in def.steps.iter().filter(|s| reached.contains(&s.name)) {
+            match (&s.kind, &s.next) {
+                (StepKind::End(o), _) => {
+                    out.insert(*o);
+                }
+                (StepKind::Switch { default: None, .. }, _) => {
+                    out.insert(Outcome::Rejected);
+                }
+                (StepKind::Switch { .. }, _) => {}
+                (_, Next::None) => {
+                    out.insert(Outcome::Approved);
+                }
+                (kind, Next::On { approve, reject, ret }) => {
+                    if approve.is_none() {
+                        out.insert(Outcome::Approved);
+                    }
+                    if reject.is_none() && matches!(kind, StepKind::Approve(_) | StepKind::Parallel { .. }) {
+                        out.insert(Outcome::Rejected);
+                    }
+                    if ret.as_ref().is_some_and(|r| r.value == ReturnTarget::Submitter) {
+                        out.insert(Outcome::Abandoned);
+                    }
+                }
+                (_, Next::Always(_)) => {}
+            }
+        }
+        out
+    }
+
+    /// `records:`: a kind of the catalog, every field known and typed, every required one given,
+    /// each `when:` an outcome the request can reach.
+    fn records(&mut self) {
+        use crate::records::outcome::kind as record_kind;
+        let def = self.def;
+        if def.records.is_empty() {
+            return;
+        }
+        let reachable = self.reachable_outcomes();
+        for spec in &def.records {
+            for w in &spec.when {
+                if !reachable.contains(&w.value) {
+                    self.out.push(Diagnostic::error(
+                        "unreachable_outcome",
+                        w.pos,
+                        format!("the request can never end `{}`: no path leads to such an end", w.value.as_str()),
+                    ));
+                }
+            }
+            if let Some(c) = &spec.condition {
+                self.out.extend(c.check(&def.form));
+            }
+            let Some(kind) = record_kind(&spec.kind.value) else {
+                let names: Vec<&str> = crate::records::outcome::KINDS.iter().map(|k| k.name).collect();
+                let hint = crate::yaml::closest(&spec.kind.value, &names)
+                    .map(|h| format!("; did you mean `{h}`?"))
+                    .unwrap_or_else(|| format!(" ({})", names.join(", ")));
+                self.out.push(Diagnostic::error(
+                    "unknown_record_kind",
+                    spec.kind.pos,
+                    format!("`{}` is not a record kind{hint}", spec.kind.value),
+                ));
+                continue;
+            };
+            for rf in &spec.fields {
+                let Some(kf) = kind.field(&rf.name.value) else {
+                    let names: Vec<&str> = kind.fields.iter().map(|f| f.name).collect();
+                    self.out.push(Diagnostic::error(
+                        "unknown_record_field",
+                        rf.name.pos,
+                        format!(
+                            "a `{}` record has no field `{}` (fields: {})",
+                            kind.name,
+                            rf.name.value,
+                            names.join(", ")
+                        ),
+                    ));
+                    continue;
+                };
+                if let Err(msg) = self.source_fits(&rf.source.value, kf.ty, kf.required) {
+                    let code = if msg.starts_with("the form has no field") { "unknown_field" } else { "type_mismatch" };
+                    self.out.push(Diagnostic::error(
+                        code,
+                        rf.source.pos,
+                        format!("`{}` of a `{}` record must be {}: {msg}", kf.name, kind.name, kf.ty.name()),
+                    ));
+                }
+            }
+            for kf in kind.fields.iter().filter(|f| f.required) {
+                if !spec.fields.iter().any(|rf| rf.name.value == kf.name) {
+                    self.out.push(Diagnostic::error(
+                        "missing_record_field",
+                        spec.kind.pos,
+                        format!("a `{}` record needs `{}` ({})", kind.name, kf.name, kf.ty.name()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Whether `source` gives a value of type `ty` (never empty when `required`).
+    fn source_fits(
+        &self,
+        source: &ValueSource,
+        ty: crate::records::outcome::ValueType,
+        required: bool,
+    ) -> Result<(), String> {
+        use crate::records::outcome::ValueType as V;
+        let is_role = |s: &str| crate::catalog::Role::parse(s).is_some();
+        match source {
+            ValueSource::Submitter => match ty {
+                V::Person | V::People | V::Text => Ok(()),
+                _ => Err("`submitter` is a person".into()),
+            },
+            ValueSource::SubmitterDepartment => match ty {
+                V::Department | V::Text => Ok(()),
+                _ => Err("`submitter.department` is a department".into()),
+            },
+            ValueSource::Today => match ty {
+                V::Date => Ok(()),
+                _ => Err("`today` is a date".into()),
+            },
+            ValueSource::Literal(s) => match ty {
+                V::Text | V::Department => Ok(()),
+                V::Role if is_role(s) => Ok(()),
+                V::Role => Err(format!("`{s}` is not a role")),
+                V::Body => {
+                    let kind = s.split(['@', ':']).next().unwrap_or_default();
+                    match crate::catalog::BodyKind::parse(kind) {
+                        Some(_) => Ok(()),
+                        None => Err(format!(
+                            "`{kind}` is not a body kind (write e.g. 'department_su@{{submitter.department}}')"
+                        )),
+                    }
+                }
+                _ => Err(format!("a literal is text, not {}", ty.name())),
+            },
+            ValueSource::Map { field, map } => {
+                let f = self.def.field(field).ok_or_else(|| format!("the form has no field `{field}`"))?;
+                let FieldType::Enum { of, multi: false, .. } = &f.ty else {
+                    return Err(format!("`{{ from, map }}` needs a single enum field; `{field}` is not one"));
+                };
+                if let Some(missing) = of.iter().find(|o| !map.contains_key(*o)) {
+                    return Err(format!("the map has no value for `{missing}`"));
+                }
+                if let Some(extra) = map.keys().find(|k| !of.contains(k)) {
+                    return Err(format!("`{extra}` is not an option of `{field}`"));
+                }
+                if required && !f.required {
+                    return Err(format!("`{field}` is optional, so the record could have none"));
+                }
+                match ty {
+                    V::Text => Ok(()),
+                    V::Role => match map.values().find(|v| !is_role(v)) {
+                        Some(v) => Err(format!("`{v}` is not a role")),
+                        None => Ok(()),
+                    },
+                    _ => Err(format!("a mapped value is text, not {}", ty.name())),
+                }
+            }
+            ValueSource::Form(field) => {
+                let f = self.def.field(field).ok_or_else(|| format!("the form has no field `{field}`"))?;
+                if required && !f.required {
+                    return Err(format!("`{field}` is optional, so the record could have none; make it required"));
+                }
+                let ok = match (&f.ty, ty) {
+                    (FieldType::Person { multi: false }, V::Person) => true,
+                    (FieldType::Person { .. }, V::People) => true,
+                    (FieldType::Department { multi: false }, V::Department) => true,
+                    (FieldType::Class { multi: false }, V::Class) => true,
+                    (FieldType::Class { .. }, V::Classes) => true,
+                    (FieldType::Text { .. } | FieldType::Longtext { .. }, V::Text | V::Body) => true,
+                    (FieldType::Enum { multi: false, .. }, V::Text) => true,
+                    (FieldType::Enum { of, multi: false, .. }, V::Role) => {
+                        if let Some(o) = of.iter().find(|o| !is_role(o)) {
+                            return Err(format!(
+                                "option `{o}` of `{field}` is not a role; map it with {{ from, map }}"
+                            ));
+                        }
+                        true
+                    }
+                    (FieldType::Date | FieldType::Datetime, V::Date) => true,
+                    (FieldType::Integer { .. }, V::Integer) => true,
+                    (FieldType::Table { columns }, V::Liaisons) => return liaison_columns(field, columns),
+                    (FieldType::Table { columns }, V::Cohort) => return cohort_columns(field, columns),
+                    _ => false,
+                };
+                if ok { Ok(()) } else { Err(format!("`{field}` is a {} field", type_word(&f.ty))) }
+            }
+        }
+    }
+}
+
+fn type_word(t: &FieldType) -> &'static str {
+    match t {
+        FieldType::Text { .. } => "text",
+        FieldType::Longtext { .. } => "longtext",
+        FieldType::Integer { .. } => "integer",
+        FieldType::Number { .. } => "number",
+        FieldType::Bool => "bool",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime",
+        FieldType::Enum { multi: true, .. } => "multi enum",
+        FieldType::Enum { .. } => "enum",
+        FieldType::Department { .. } => "department",
+        FieldType::Class { .. } => "class",
+        FieldType::Person { multi: true } => "multi person",
+        FieldType::Person { .. } => "person",
+        FieldType::Office { .. } => "office",
+        FieldType::Table { .. } => "table",
+        FieldType::Request => "request",
+    }
+}
+
+fn column<'c>(columns: &'c [FormField], name: &str) -> Option<&'c FormField> {
+    columns.iter().find(|c| c.name == name)
+}
+
+fn liaison_columns(field: &str, columns: &[FormField]) -> Result<(), String> {
+    match column(columns, "person") {
+        Some(FormField { ty: FieldType::Person { multi: false }, required: true, .. }) => {}
+        _ => return Err(format!("table `{field}` needs a required `person` column of type person")),
+    }
+    let dep = column(columns, "department");
+    let class = column(columns, "class");
+    if dep.is_none() && class.is_none() {
+        return Err(format!("table `{field}` needs a `department` or a `class` column"));
+    }
+    if dep.is_some_and(|c| c.ty != FieldType::Department { multi: false })
+        || class.is_some_and(|c| c.ty != FieldType::Class { multi: false })
+    {
+        return Err(format!("in table `{field}`, `department` must be a department column and `class` a class column"));
+    }
+    Ok(())
+}
+
+fn cohort_columns(field: &str, columns: &[FormField]) -> Result<(), String> {
+    match column(columns, "person") {
+        Some(FormField { ty: FieldType::Person { multi: false }, required: true, .. }) => {}
+        _ => return Err(format!("table `{field}` needs a required `person` column of type person")),
+    }
+    match column(columns, "role") {
+        Some(FormField { ty: FieldType::Enum { of, multi: false, .. }, required: true, .. })
+            if of.iter().all(|o| crate::catalog::Role::parse(o).is_some()) => {}
+        _ => return Err(format!("table `{field}` needs a required `role` column: an enum whose options are roles")),
+    }
+    Ok(())
 }
 
 /// Whether any diagnostic is an error (re-exported for callers of `check_source`).

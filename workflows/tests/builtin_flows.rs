@@ -226,7 +226,8 @@ fn liaison_assignment_needs_three_of_five_and_copies_departments() {
     let t = run(
         "liaison_assignment",
         dp::SCHOOL_SU_PRESIDENT,
-        json!({ "term": "2025—2026学年第一学期", "plan": "主席团成员、工作部门负责人联系各院系。", "departments": ["cs", "law"] }),
+        json!({ "term": "2025—2026学年第一学期", "plan": "主席团成员、工作部门负责人联系各院系。", "departments": ["cs", "law"],
+                "from": "2025-12-01", "liaisons": [{ "person": "2023010215", "department": "cs" }, { "person": "2023010215", "class": "cs-2023-1" }] }),
         monday(),
         Script::default(),
     );
@@ -254,7 +255,8 @@ fn liaison_assignment_needs_three_of_five_and_copies_departments() {
 
 fn selection_form(top: bool) -> Value {
     json!({ "candidate": "2023010215", "candidate_name": "候选人", "position": "division_member",
-            "top_30_percent": top, "no_failed_courses": true, "class_cadre": true, "reasons": "工作积极。" })
+            "top_30_percent": top, "no_failed_courses": true, "class_cadre": true, "reasons": "工作积极。",
+            "appointment_date": "2025-12-08" })
 }
 
 #[test]
@@ -646,4 +648,152 @@ fn run_rejecting_panel(form: Value) -> Transcript {
         monday(),
         Script::default().with("panel_review", &[Choice::Reject]),
     )
+}
+
+mod records {
+    //! What each built-in's outcome records (issue 11): the effects the engine emits when the
+    //! request ends, read back from the simulator.
+    use super::*;
+    use workflows::records::outcome::{Appointment, Record};
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_approved_staff_selection_appoints_and_an_ineligible_one_records_nothing() {
+        let t = run(
+            "staff_selection",
+            dp::CS_SU_PRESIDENT,
+            selection_form(true),
+            monday(),
+            Script::default().with("public_notice", &[Choice::Wait]),
+        );
+        assert_eq!(
+            t.records,
+            [Record::Appointment(Appointment {
+                person: "2023010215".into(),
+                body: "school_su".into(),
+                role: Role::DivisionMember,
+                division: None,
+                from: day("2025-12-08"),
+                to: None,
+            })]
+        );
+        // the simulator's transcript says it, as people read it
+        let text = t.render(&builtin("staff_selection").unwrap(), &demo_directory(), workflows::catalog::Lang::Zh);
+        let line = text.lines().find(|l| l.contains("✎")).expect("a record line");
+        assert!(line.contains("记录 任职：") && line.contains("干事，自2025年12月8日起"), "{line}");
+        let t = run("staff_selection", dp::CS_SU_PRESIDENT, selection_form(false), monday(), Script::default());
+        assert_eq!(outcome(&t), Status::Finished(Outcome::Rejected));
+        assert!(t.records.is_empty(), "a rejected request writes nothing");
+        let t = run(
+            "staff_selection",
+            dp::CS_SU_PRESIDENT,
+            selection_form(true),
+            monday(),
+            Script::default().with("league_recommend", &[Choice::Reject]),
+        );
+        assert_eq!((outcome(&t), t.records.len()), (Status::Finished(Outcome::Rejected), 0));
+    }
+
+    #[test]
+    fn a_training_report_records_the_session_with_its_attendees_a_plan_does_not() {
+        let form = |phase: &str| {
+            json!({ "title": "2025年秋季学期第一次履职培训", "phase": phase, "semester": "autumn",
+                    "first_session": "2025-11-20", "content": "履职培训。", "audience": "全体工作人员",
+                    "attendees": [dp::CS_SU_VICE_PRESIDENT, dp::CS_SU_PRESIDENT, dp::CS_SU_VICE_PRESIDENT] })
+        };
+        let t = run("training_filing", dp::CS_SU_PRESIDENT, form("report"), monday(), Script::default());
+        let [Record::TrainingSession(s)] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!(s.organiser, "department_su@cs");
+        assert_eq!(s.date, day("2025-11-20"));
+        assert_eq!(s.semester.zh(), "2025—2026学年第一学期");
+        assert_eq!(s.attendees, [dp::CS_SU_PRESIDENT, dp::CS_SU_VICE_PRESIDENT], "each attendee once");
+        assert_eq!(s.id, "SIM-1:0");
+        let t = run("training_filing", dp::CS_SU_PRESIDENT, form("plan"), monday(), Script::default());
+        assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+        assert!(t.records.is_empty(), "a plan is not a session held");
+    }
+
+    #[test]
+    fn a_term_transition_is_approved_by_the_college_league_and_records_the_new_cohort() {
+        let form = json!({ "title": "计算机学院学生会换届", "transition_date": "2025-12-01", "congress_held": "2025-11-28",
+                           "report": "第六次学生代表大会选举产生新一届主席团。",
+                           "cohort": [{ "person": "2023010215", "role": "president" },
+                                      { "person": "2023010216", "role": "division_member", "division": "rights" }] });
+        let t = run("term_transition", dp::CS_SU_PRESIDENT, form, monday(), Script::default());
+        assert!(asked(&t)["league_approve"].contains(&dp::CS_LEAGUE_SECRETARY.to_string()));
+        let [Record::TermTransition { transition, cohort }] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!((transition.department.as_str(), transition.date, transition.term), ("cs", day("2025-12-01"), 2025));
+        assert_eq!(cohort.len(), 2);
+        assert_eq!((cohort[1].body.as_str(), cohort[1].division.as_deref()), ("department_su@cs", Some("rights")));
+        let rejected = run(
+            "term_transition",
+            dp::CS_SU_PRESIDENT,
+            json!({ "title": "换届", "transition_date": "2025-12-01", "congress_held": "2025-11-28", "report": "……",
+                    "cohort": [{ "person": "2023010215", "role": "president" }] }),
+            monday(),
+            Script::default().with("league_approve", &[Choice::Reject]),
+        );
+        assert!(rejected.records.is_empty());
+    }
+
+    #[test]
+    fn a_department_staff_selection_prefers_class_cadres_and_appoints_in_the_department_su() {
+        let form = |cadre: bool| {
+            json!({ "candidate": "2023010215", "candidate_name": "候选人", "role": "division_member", "division": "rights",
+                    "class_cadre": cadre, "appointment_date": "2025-12-08", "reasons": "班委，工作积极。" })
+        };
+        let t = run("department_staff_selection", dp::CS_SU_PRESIDENT, form(true), monday(), Script::default());
+        assert_eq!(
+            asked(&t).keys().collect::<Vec<_>>(),
+            ["league_approve"],
+            "a class cadre goes straight to the League"
+        );
+        let [Record::Appointment(a)] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!((a.body.as_str(), a.role, a.from), ("department_su@cs", Role::DivisionMember, day("2025-12-08")));
+        let t = run("department_staff_selection", dp::CS_SU_PRESIDENT, form(false), monday(), Script::default());
+        assert_eq!(
+            asked(&t).keys().collect::<Vec<_>>(),
+            ["league_approve", "party_agree"],
+            "anyone else needs the Party org"
+        );
+    }
+
+    #[test]
+    fn a_liaison_assignment_records_the_table_for_its_assigner() {
+        let t = run(
+            "liaison_assignment",
+            dp::SCHOOL_SU_PRESIDENT,
+            json!({ "term": "2025—2026学年第一学期", "departments": ["cs"], "from": "2025-12-01",
+                    "liaisons": [{ "person": "2023010215", "department": "cs" }, { "person": "2023010215", "class": "cs-2023-1" }] }),
+            monday(),
+            Script::default(),
+        );
+        let [Record::LiaisonAssignment(la)] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!((la.assigner.clone(), la.from, la.liaisons.len()), (None, day("2025-12-01"), 2));
+        // a department SU assigns its own leaders to its classes; its League org approves
+        let t = run(
+            "liaison_assignment",
+            dp::CS_SU_PRESIDENT,
+            json!({ "term": "2025—2026学年第一学期", "departments": ["cs"], "from": "2025-12-01",
+                    "liaisons": [{ "person": dp::CS_SU_VICE_PRESIDENT, "class": "cs-2023-1" }] }),
+            monday(),
+            Script::default(),
+        );
+        assert!(asked(&t)["department_league_approve"].contains(&dp::CS_LEAGUE_SECRETARY.to_string()));
+        let [Record::LiaisonAssignment(la)] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!(la.assigner.as_deref(), Some("cs"));
+    }
+
+    #[test]
+    fn an_acknowledged_onboarding_records_it_done() {
+        let form = json!({ "new_staff": "2023010215", "new_staff_name": "某", "appointed_on": "2025-11-20",
+                           "body": "department_su@cs" });
+        let t = run("onboarding", dp::CS_SU_PRESIDENT, form, monday(), Script::default());
+        let [Record::OnboardingDone(o)] = t.records.as_slice() else { panic!("{:?}", t.records) };
+        assert_eq!((o.person.as_str(), o.appointed, o.date), ("2023010215", day("2025-11-20"), day("2025-11-24")));
+        assert_eq!(o.body, "department_su@cs");
+    }
 }

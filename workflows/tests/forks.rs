@@ -32,7 +32,7 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
             (dp::CS_2023_1_MONITOR.into(), f("request"), Some(f("report")))
         }
         "staff_selection" => {
-            let f = |position: &str| json!({ "candidate": "2023010215", "candidate_name": "某", "position": position, "top_30_percent": true, "no_failed_courses": true, "reasons": "……" });
+            let f = |position: &str| json!({ "candidate": "2023010215", "candidate_name": "某", "position": position, "top_30_percent": true, "no_failed_courses": true, "reasons": "……", "appointment_date": "2025-12-08" });
             (dp::CS_SU_PRESIDENT.into(), f("presidium"), Some(f("division_head")))
         }
         "proposal_handling" => (delegate, json!({ "title": "提案", "area": "study", "body": "……" }), None),

@@ -24,12 +24,13 @@ fn sample(key: &str) -> (String, Value) {
         "class_major_matter_report" => {
             (dp::CS_2023_1_MONITOR.into(), json!({ "kind": "request", "title": "请示", "body": "……" }))
         }
-        "liaison_assignment" => {
-            (dp::SCHOOL_SU_PRESIDENT.into(), json!({ "term": "2025秋", "plan": "……", "departments": ["cs", "law"] }))
-        }
+        "liaison_assignment" => (
+            dp::SCHOOL_SU_PRESIDENT.into(),
+            json!({ "term": "2025秋", "plan": "……", "departments": ["cs", "law"], "from": "2025-12-01", "liaisons": [{ "person": "2023010215", "department": "cs" }] }),
+        ),
         "staff_selection" => (
             dp::CS_SU_PRESIDENT.into(),
-            json!({ "candidate": "2023010215", "candidate_name": "某", "position": "presidium", "top_30_percent": true, "no_failed_courses": true, "reasons": "……" }),
+            json!({ "candidate": "2023010215", "candidate_name": "某", "position": "presidium", "top_30_percent": true, "no_failed_courses": true, "reasons": "……", "appointment_date": "2025-12-08" }),
         ),
         "training_filing" => (
             dp::CS_SU_PRESIDENT.into(),
@@ -70,6 +71,14 @@ fn sample(key: &str) -> (String, Value) {
         "duty_review" => {
             (dp::SCHOOL_SU_PRESIDENT.into(), json!({ "semester": "2025秋", "report": "……", "ledger_entries": 3 }))
         }
+        "term_transition" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "title": "换届", "transition_date": "2025-12-01", "congress_held": "2025-11-28", "report": "……", "cohort": [{ "person": "2023010215", "role": "president" }] }),
+        ),
+        "department_staff_selection" => (
+            dp::CS_SU_PRESIDENT.into(),
+            json!({ "candidate": "2023010215", "candidate_name": "某", "role": "division_member", "class_cadre": false, "appointment_date": "2025-12-08", "reasons": "……" }),
+        ),
         other => panic!("no sample for {other}"),
     };
     (who, form)

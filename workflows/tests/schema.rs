@@ -80,6 +80,12 @@ fn the_schema_has_the_parsers_keys_and_the_catalogs_words() {
         words(&sel["properties"]["roles"]["oneOf"][0]["enum"]),
         Role::ALL.iter().map(|r| r.as_str().to_string()).collect()
     );
+    assert_eq!(keys(&d["record"]), set(parse::RECORD_KEYS));
+    assert_eq!(keys(&d["record_value"]["oneOf"][1]), set(parse::MAP_KEYS));
+    assert_eq!(
+        words(&d["record"]["properties"]["kind"]["enum"]),
+        workflows::records::outcome::KINDS.iter().map(|k| k.name.to_string()).collect()
+    );
 }
 
 #[test]
@@ -99,6 +105,17 @@ fn broken_definitions_are_refused_by_both() {
         "  a: { approve: { who: submitter }, visits: { max: 2 } }\n",
     ] {
         let text = format!("{base}{steps}");
+        assert!(!validator.is_valid(&yaml(&text)), "the schema refuses:\n{text}");
+        assert!(workflows::validate::check_source(&text).definition.is_none(), "the parser refuses:\n{text}");
+    }
+    let steps = "  a: { end: approved }\n";
+    for records in [
+        "records:\n  - { when: approved, kind: appoint, fields: {} }\n",
+        "records:\n  - { when: finished, kind: symposium, fields: { department: submitter.department, date: today } }\n",
+        "records:\n  - { when: approved, kind: symposium, fields: { department: { from: x } } }\n",
+        "records:\n  - { when: approved, kind: symposium, fields: { date: today }, colour: red }\n",
+    ] {
+        let text = format!("{base}{steps}{records}");
         assert!(!validator.is_valid(&yaml(&text)), "the schema refuses:\n{text}");
         assert!(workflows::validate::check_source(&text).definition.is_none(), "the parser refuses:\n{text}");
     }

@@ -9,6 +9,7 @@ pub mod definitions;
 pub mod delegations;
 pub mod ledger;
 pub mod org;
+pub mod records;
 pub mod tokens;
 
 use chrono::Utc;
@@ -210,6 +211,7 @@ impl App {
             let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
             engine::submit(&env, &id, &who.person, meta.channel, form)?
         };
+        let _records = records::records_turn(&out).await;
         let saved = {
             let _turn = self.writing().await;
             let txn = self.db.begin().await?;
@@ -220,7 +222,16 @@ impl App {
                 other => other.map(|_| ()),
             };
             match saved {
-                Ok(()) => txn.commit().await.map_err(StoreError::from),
+                // A request that ends at its submit writes its records with it.
+                Ok(()) => {
+                    match self.write_outcomes(&txn, &out, out.events.last().map_or_else(Utc::now, |e| e.at)).await {
+                        Ok(org) => txn.commit().await.map(|_| org).map_err(StoreError::from),
+                        Err(e) => {
+                            txn.rollback().await.ok();
+                            return Err(e);
+                        }
+                    }
+                }
                 Err(e) => {
                     txn.rollback().await.ok();
                     Err(e)
@@ -228,7 +239,12 @@ impl App {
             }
         };
         match saved {
-            Ok(()) => self.committed.notify_waiters(),
+            Ok(org) => {
+                if let Some(org) = org {
+                    self.set_org(org);
+                }
+                self.committed.notify_waiters()
+            }
             Err(e) => {
                 // The same idempotency key raced us: return the winner's request (or refuse a
                 // different body).
@@ -449,6 +465,7 @@ impl App {
                 compute(&loaded.state, &def, org.as_ref())?
             };
             let Some(out) = out else { return Ok(None) };
+            let _records = records::records_turn(&out).await;
             let _turn = self.writing().await;
             let txn = self.db.begin().await?;
             // The token first: saving kills the tokens of the tasks the change closed.
@@ -463,7 +480,20 @@ impl App {
             }
             match store::requests::save_loaded(&txn, &loaded, &out, meta).await {
                 Ok(_) => {
+                    // The records of an outcome, and the onboarding an appointment starts, commit
+                    // with the event that ended the request, or not at all.
+                    let at = out.events.last().map_or_else(Utc::now, |e| e.at);
+                    let org = match self.write_outcomes(&txn, &out, at).await {
+                        Ok(org) => org,
+                        Err(e) => {
+                            txn.rollback().await.ok();
+                            return Err(e);
+                        }
+                    };
                     txn.commit().await?;
+                    if let Some(org) = org {
+                        self.set_org(org);
+                    }
                     self.committed.notify_waiters();
                     return Ok(Some(out.state));
                 }

@@ -7,6 +7,7 @@ mod error;
 mod ledger;
 pub mod metrics;
 mod org;
+mod records;
 mod requests;
 pub mod serve;
 mod system;
@@ -31,6 +32,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(requests::router())
         .merge(org::router())
         .merge(ledger::router())
+        .merge(records::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

@@ -31,7 +31,8 @@ fn control(f: &FormField, org: &OrgDirectory, lang: Lang, when: &str) -> Value {
     ];
     let (kind, multi, choices): (&str, bool, Vec<Value>) = match &f.ty {
         FieldType::Text { .. } | FieldType::Person { .. } | FieldType::Request => ("text", false, vec![]),
-        FieldType::Longtext { .. } => ("textarea", false, vec![]),
+        // A table is refused at steps by the checker (`table_in_step_fields`).
+        FieldType::Longtext { .. } | FieldType::Table { .. } => ("textarea", false, vec![]),
         FieldType::Integer { .. } | FieldType::Number { .. } => ("number", false, vec![]),
         FieldType::Bool => ("bool", false, vec![]),
         FieldType::Date => ("date", false, vec![]),

@@ -2,4 +2,5 @@
 
 pub mod ledger;
 pub mod org;
+pub mod records;
 pub mod workflow;

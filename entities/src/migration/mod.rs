@@ -9,6 +9,7 @@ mod m20251125_000004_request_last_hash;
 mod m20261129_000101_idempotency_hash;
 mod m20261129_000301_ledger;
 mod m20261129_000501_task_post;
+mod m20261129_000201_outcome_records;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000101_idempotency_hash::Migration),
             Box::new(m20261129_000301_ledger::Migration),
             Box::new(m20261129_000501_task_post::Migration),
+            Box::new(m20261129_000201_outcome_records::Migration),
         ]
     }
 }

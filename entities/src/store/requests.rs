@@ -248,7 +248,8 @@ async fn save_after<C: ConnectionTrait>(
                 let kind = serde_json::to_string(&t.kind).unwrap_or_default();
                 super::jobs::upsert_timer(db, &st.id, &t.id, millis(t.at), kind).await?;
             }
-            Effect::CancelTimer { .. } => {}
+            // Records are written by the caller (`store::records`), which also changes the org.
+            Effect::CancelTimer { .. } | Effect::Record { .. } => {}
         }
     }
     super::jobs::insert_notifications(db, notices).await?;

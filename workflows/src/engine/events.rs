@@ -580,4 +580,12 @@ pub enum Effect {
         /// Timer id.
         id: String,
     },
+    /// Write a record of the request's outcome (the definition's `records:` item `index`), in
+    /// the same transaction as the event that ended the request.
+    Record {
+        /// The item's place in `records:` (with the request id, the record's stable source).
+        index: usize,
+        /// What to write.
+        record: crate::records::outcome::Record,
+    },
 }

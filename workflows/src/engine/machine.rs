@@ -6,7 +6,7 @@ use super::{Env, Output};
 use crate::catalog::Lang;
 use crate::model::{
     EmptyAssignee, Join, Mode, Next, Outcome, Policies, Quorum, Reminder, SelfApproval, Step, StepKind, StepName,
-    TaskSpec,
+    TaskSpec, ValueSource,
 };
 use crate::org::resolve::{ResolveCtx, resolve_all, resolve_all_seats};
 use crate::org::{PersonId, PostRef};
@@ -656,9 +656,74 @@ impl<'e, 'a> Machine<'e, 'a> {
             self.cancel_tasks(run, reason);
         }
         self.emit(EventKind::Finished { outcome });
+        self.records(outcome);
         let submitter = self.st.submitter.id.clone();
         if outcome != Outcome::Withdrawn {
             self.notify(&submitter, Template::Finished, None);
+        }
+    }
+
+    /// The definition's `records:` that this outcome writes, as effects, with values read from the
+    /// final form. An item whose `if:` does not hold, or whose values do not make a record (a
+    /// required value missing), writes nothing.
+    fn records(&mut self, outcome: Outcome) {
+        let def = self.env.def;
+        let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        for (index, spec) in def.records.iter().enumerate() {
+            if !spec.when.iter().any(|w| w.value == outcome) {
+                continue;
+            }
+            if spec.condition.as_ref().is_some_and(|c| !c.eval_bool(&self.st.form, &self.st.submitter)) {
+                continue;
+            }
+            let mut values = serde_json::Map::new();
+            for f in &spec.fields {
+                if let Some(v) = self.source_value(&f.source.value, day) {
+                    values.insert(f.name.value.clone(), v);
+                }
+            }
+            if let Ok(record) = crate::records::outcome::build(&spec.kind.value, &values, &self.st.id, index) {
+                self.effects.push(Effect::Record { index, record });
+            }
+        }
+    }
+
+    fn source_value(&self, source: &ValueSource, day: chrono::NaiveDate) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        let form = &self.st.form;
+        let sub = &self.st.submitter;
+        match source {
+            ValueSource::Form(f) => form.get(f).filter(|v| !v.is_null()).cloned(),
+            ValueSource::Submitter => Some(Value::String(sub.id.clone())),
+            ValueSource::SubmitterDepartment => sub.department.clone().map(Value::String),
+            ValueSource::Today => Some(Value::String(day.to_string())),
+            ValueSource::Map { field, map } => {
+                form.get(field).and_then(Value::as_str).and_then(|k| map.get(k)).map(|v| Value::String(v.clone()))
+            }
+            ValueSource::Literal(t) => {
+                // `{form.x}` and `{submitter.department}` placeholders
+                let mut out = String::new();
+                let mut rest = t.as_str();
+                while let Some(open) = rest.find('{') {
+                    let close = rest[open..].find('}').map(|c| open + c)?;
+                    out.push_str(&rest[..open]);
+                    let key = rest[open + 1..close].trim();
+                    let v = match key {
+                        "submitter" => Some(sub.id.clone()),
+                        "submitter.department" => sub.department.clone(),
+                        "submitter.class" => sub.class.clone(),
+                        k => k.strip_prefix("form.").and_then(|f| form.get(f)).and_then(|v| match v {
+                            Value::String(s) => Some(s.clone()),
+                            Value::Number(n) => Some(n.to_string()),
+                            _ => None,
+                        }),
+                    };
+                    out.push_str(&v?);
+                    rest = &rest[close + 1..];
+                }
+                out.push_str(rest);
+                Some(Value::String(out))
+            }
         }
     }
 

@@ -236,6 +236,20 @@ pub fn submit(
     Ok(m.finish())
 }
 
+/// Submits request `request_id` on `env.def` for `submitter`, as the system: the follow-up an
+/// outcome starts (an appointment's onboarding, M4). The events say "system"; `submitters:` is
+/// not asked (the system files it on the submitter's behalf); the form is checked as for a person.
+pub fn submit_by_system(
+    env: &Env<'_>,
+    request_id: &str,
+    submitter: &str,
+    form: &serde_json::Value,
+) -> Result<Output, EngineError> {
+    let mut m = Machine::new(env, Instance::default(), Actor::System, Channel::System);
+    m.submit(request_id, submitter, form)?;
+    Ok(m.finish())
+}
+
 /// Handles a person's command on a request.
 pub fn handle(
     env: &Env<'_>,

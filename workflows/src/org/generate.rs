@@ -407,6 +407,7 @@ fn build(code: &str, name: Label, depts: &[DeptSpec], seed: u64, demo: bool) -> 
         from: lf,
         to: Some(lt),
         last_ledger_entry: Some(ledger),
+        assigner: None,
     };
     for (di, d) in depts.iter().enumerate() {
         let stale = demo && d.code == "math";

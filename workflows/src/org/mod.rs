@@ -226,6 +226,11 @@ pub struct Liaison {
     /// Date of the last ledger entry (台账), if any.
     #[serde(default)]
     pub last_ledger_entry: Option<NaiveDate>,
+    /// Who assigned it: a department code for a department SU's own assignment (its leaders →
+    /// its classes); absent for the school SU's (presidium and divisions → department SUs and
+    /// key classes). A liaison assignment outcome replaces the liaisons of one assigner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigner: Option<String>,
 }
 
 impl Liaison {

@@ -20,6 +20,7 @@ const TYPES: &[&str] = &[
     "person",
     "office",
     "request",
+    "table",
 ];
 
 impl Reader<'_> {
@@ -40,6 +41,11 @@ impl Reader<'_> {
     }
 
     pub(crate) fn field(&mut self, name: String, pos: crate::diag::Pos, node: &Node) -> Option<FormField> {
+        self.field_in(name, pos, node, false)
+    }
+
+    /// A field; `in_table` for a column of a `table` field (which cannot itself be a table).
+    fn field_in(&mut self, name: String, pos: crate::diag::Pos, node: &Node, in_table: bool) -> Option<FormField> {
         let mut m = self.map(node, &format!("field `{name}`"))?;
         let ty_node = m.get("type");
         let ty_name = match ty_node {
@@ -57,6 +63,7 @@ impl Reader<'_> {
         let of_node = m.get("of");
         let labels_node = m.get("labels");
         let computed_node = m.get("computed");
+        let columns_node = m.get("columns");
         let mut allowed: Vec<&str> = vec!["type", "required", "label", "computed"];
         let ty = match ty_name.as_str() {
             "text" | "longtext" => {
@@ -118,6 +125,43 @@ impl Reader<'_> {
                     "person" => FieldType::Person { multi },
                     _ => FieldType::Office { multi },
                 }
+            }
+            "table" if !in_table => {
+                allowed.push("columns");
+                let mut columns = Vec::new();
+                match columns_node {
+                    Some(n) => {
+                        if let Some(cm) = self.map(n, "columns") {
+                            for (k, v) in cm.entries() {
+                                let cname = k.as_str().to_string();
+                                let cpos = yaml::span_pos(k.span());
+                                if !cname.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                                    self.err(
+                                        "bad_key",
+                                        cpos,
+                                        format!("column name `{cname}` must use lowercase letters, digits and _"),
+                                    );
+                                }
+                                if let Some(c) = self.field_in(cname, cpos, v, true) {
+                                    columns.push(c);
+                                }
+                            }
+                        }
+                    }
+                    None => self.err(
+                        "missing_key",
+                        pos,
+                        format!("table field `{name}` needs `columns: {{ name: {{ type: … }}, … }}`"),
+                    ),
+                }
+                if columns.is_empty() && columns_node.is_some() {
+                    self.err("bad_value", pos, format!("table field `{name}` needs at least one column"));
+                }
+                FieldType::Table { columns }
+            }
+            "table" => {
+                self.err("bad_value", yaml::pos(ty_node.unwrap_or(node)), "a table column cannot itself be a table");
+                return None;
             }
             other => {
                 let hint = yaml::closest(other, TYPES).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();

@@ -7,6 +7,7 @@
 pub use decision::{EXTENSION_KEYS, OPTION_KEYS, VISITS_KEYS};
 mod decision;
 mod form;
+mod records;
 mod steps;
 
 use crate::catalog::Label;
@@ -32,6 +33,7 @@ pub const TOP_KEYS: &[&str] = &[
     "policies",
     "start",
     "steps",
+    "records",
 ];
 /// Keys of a step.
 pub const STEP_KEYS: &[&str] = &[
@@ -60,7 +62,12 @@ pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];
 /// Keys of `notify:`.
 pub const NOTIFY_KEYS: &[&str] = &["who"];
 /// Keys of a form field.
-pub const FIELD_KEYS: &[&str] = &["type", "required", "label", "max", "min", "of", "labels", "multi", "computed"];
+pub const FIELD_KEYS: &[&str] =
+    &["type", "required", "label", "max", "min", "of", "labels", "multi", "computed", "columns"];
+/// Keys of a `records:` item.
+pub const RECORD_KEYS: &[&str] = &["when", "kind", "if", "fields"];
+/// Keys of a mapped record value (`{ from: form.x, map: {…} }`).
+pub const MAP_KEYS: &[&str] = &["from", "map"];
 /// Keys of a selector.
 pub const SELECTOR_KEYS: &[&str] =
     &["body", "of", "roles", "code", "division", "liaison_of", "up_until", "person", "field"];
@@ -269,6 +276,7 @@ impl Reader<'_> {
                 Vec::new()
             }
         };
+        let records = m.get("records").map(|n| self.records(n)).unwrap_or_default();
         self.done(&m, TOP_KEYS);
         Some(Definition {
             key,
@@ -283,6 +291,7 @@ impl Reader<'_> {
             title,
             start: start.unwrap_or_else(|| Spanned::new(String::new(), pos)),
             steps,
+            records,
             pos,
         })
     }

@@ -81,6 +81,13 @@ impl Validator<'_> {
             // Field names: not a submit field; the same type wherever a name is filled.
             let own = d.fields.iter().chain(d.options.iter().flat_map(|o| o.fields.iter()));
             for f in own {
+                if matches!(f.ty, crate::model::FieldType::Table { .. }) {
+                    self.out.push(Diagnostic::error(
+                        "table_in_step_fields",
+                        f.pos,
+                        format!("`{}`: a reviewer cannot fill a `table` at a step; put it in the submit form", f.name),
+                    ));
+                }
                 if def.form.iter().any(|g| g.name == f.name) {
                     self.out.push(Diagnostic::error(
                         "field_conflict",

@@ -154,3 +154,80 @@ fn clock_from_names_a_date_field() {
     let bad = def(&format!("  s:\n    approve: {{ who: submitter }}\n    clock_from: when\n    next: done\n{OK_END}"));
     assert_eq!(diags(&bad)[0], ("bad_value", Pos::new(13, 17)));
 }
+
+const RECORDS_SRC: &str = "key: t
+version: 1
+name: 测试
+form:
+  who: { type: person, required: true }
+  maybe: { type: person }
+  on: { type: date, required: true }
+  pos: { type: enum, of: [a, b], required: true }
+start: s
+steps:
+  s:
+    approve: { who: submitter }
+    next: { approve: done, reject: done }
+  done: { end: approved }
+records:
+  - when: rejected
+    kind: appointmnet
+    fields: {}
+  - when: approved
+    kind: appointment
+    fields:
+      person: form.maybe
+      body: 'school_su'
+      role: form.pos
+      colour: form.on
+  - when: approved
+    kind: symposium
+    fields: { department: form.who }
+";
+
+#[test]
+fn records_are_checked_against_the_catalog_with_their_positions() {
+    let checked = check_source(RECORDS_SRC);
+    let got: Vec<(&str, Pos)> = checked.diagnostics.iter().map(|d| (d.code, d.pos)).collect();
+    assert_eq!(
+        got,
+        [
+            ("unreachable_outcome", Pos::new(16, 11)),
+            ("unknown_record_kind", Pos::new(17, 11)),
+            ("missing_record_field", Pos::new(20, 11)),
+            ("type_mismatch", Pos::new(22, 15)),
+            ("type_mismatch", Pos::new(24, 13)),
+            ("unknown_record_field", Pos::new(25, 7)),
+            ("missing_record_field", Pos::new(27, 11)),
+            ("type_mismatch", Pos::new(28, 27)),
+        ]
+    );
+    let msg = |code: &str, line: u32| {
+        checked.diagnostics.iter().find(|d| d.code == code && d.pos.line == line).unwrap().message.clone()
+    };
+    assert!(msg("unknown_record_kind", 17).contains("did you mean `appointment`"));
+    assert!(msg("missing_record_field", 20).contains("needs `from`"));
+    assert!(msg("type_mismatch", 22).contains("`maybe` is optional"));
+    assert!(msg("type_mismatch", 24).contains("option `a` of `pos` is not a role"));
+    assert!(msg("type_mismatch", 28).contains("`who` is a person field"));
+    assert!(checked.definition.is_none());
+}
+
+#[test]
+fn a_well_formed_records_section_is_accepted_and_a_bare_word_is_not_a_value() {
+    let good = RECORDS_SRC
+        .replace("  - when: rejected\n    kind: appointmnet\n    fields: {}\n", "")
+        .replace("person: form.maybe", "person: form.who")
+        .replace(
+            "role: form.pos",
+            "role: { from: form.pos, map: { a: president, b: division_member } }\n      from: form.on",
+        )
+        .replace("      colour: form.on\n", "")
+        .replace("{ department: form.who }", "{ department: 'cs', date: today }");
+    let checked = check_source(&good);
+    assert_eq!(checked.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), Vec::<&str>::new());
+    assert_eq!(checked.definition.unwrap().records.len(), 2);
+    let bare = good.replace("date: today", "date: tomorrow");
+    let d = diags(&bare);
+    assert_eq!(d, [("missing_record_field", Pos::new(24, 11)), ("bad_value", Pos::new(25, 39))]);
+}

@@ -76,6 +76,7 @@ pub(super) fn definition(key: &str, name: Label, start: &str, steps: Vec<Step>) 
         title: None,
         start: sp(start.to_string()),
         steps,
+        records: Vec::new(),
         pos: Pos::default(),
     }
 }

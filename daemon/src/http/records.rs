@@ -1,0 +1,129 @@
+//! `GET /api/v1/records/{kind}`: the records workflow outcomes wrote (issue 11), with filters and
+//! keyset paging. `kind`: `term_transitions` (M3), `onboarding` (M4), `trainings` (M4, with
+//! attendees), `symposiums` (M9), `reporting_adoptions` (M1).
+//!
+//! Who may read: admins and the oversight roles (the school SU presidium and secretary-general,
+//! the school League committee). Need-to-know: anyone else may read only their own onboarding
+//! records (`?person=` is theirs); every other list answers 403 `forbidden`.
+//!
+//! Query: `department`, `person`, `organiser`, `class`, `from` / `to` (inclusive days,
+//! `YYYY-MM-DD`), `limit` (1–500, default 100), `cursor` (the `next` of the previous page).
+//! Answer: `{"items": […], "next": "<day>|<id>" | null}`, ordered by day then id.
+
+use super::{ApiError, Caller, Path, Query, State};
+use crate::app::{AppError, Principal};
+use axum::routing::get;
+use axum::{Router, extract};
+use entities::store::records::{LIST_KINDS, ListFilter};
+use serde_json::{Value, json};
+use workflows::catalog::{BodyKind, Role};
+use workflows::form::FieldError;
+use workflows::org::Directory;
+
+/// The routes.
+pub fn router() -> Router<State> {
+    Router::new().route("/api/v1/records/{kind}", get(list))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    #[serde(default)]
+    department: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+    #[serde(default)]
+    organiser: Option<String>,
+    #[serde(default)]
+    class: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+fn invalid(field: &str, message: String) -> AppError {
+    AppError::Invalid {
+        code: "bad_query",
+        message: message.clone(),
+        fields: vec![FieldError { field: field.into(), code: "bad_query", message }],
+    }
+}
+
+fn day(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    v.as_deref()
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| invalid(field, format!("`{field}`: `{s}` is not a date (YYYY-MM-DD)")))
+        })
+        .transpose()
+}
+
+/// Whether `who` oversees the records: an admin, the school SU presidium or secretary-general,
+/// or a member of the school League committee (today).
+fn oversees(app: &State, who: &Principal) -> bool {
+    if who.admin {
+        return true;
+    }
+    let org = app.org();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    org.posts_of(&who.person, today).iter().any(|p| {
+        (p.body == BodyKind::SchoolSu.as_str() && (p.role.is_presidium() || p.role == Role::SecretaryGeneral))
+            || p.body == BodyKind::SchoolLeagueCommittee.as_str()
+    })
+}
+
+async fn list(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Value>, ApiError> {
+    if !LIST_KINDS.contains(&kind.as_str()) {
+        return Err(AppError::NotFound(format!("no record kind `{kind}` (kinds: {})", LIST_KINDS.join(", "))).into());
+    }
+    let mut person = q.person.clone();
+    if !oversees(&app, &who) {
+        // need-to-know: one's own onboarding only
+        match (kind.as_str(), &person) {
+            ("onboarding", None) => person = Some(who.person.clone()),
+            ("onboarding", Some(p)) if *p == who.person => {}
+            _ => {
+                return Err(AppError::Forbidden(
+                    "only admins, the school SU presidium and secretary-general and the school League committee may read these records".into(),
+                )
+                .into());
+            }
+        }
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(invalid("limit", format!("`limit` is 1 to 500, not {limit}")).into());
+    }
+    let after = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => match c.split_once('|') {
+            Some((d, id)) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() && !id.is_empty() => {
+                Some((d.to_string(), id.to_string()))
+            }
+            _ => return Err(invalid("cursor", format!("`{c}` is not a cursor this list gave")).into()),
+        },
+    };
+    let filter = ListFilter {
+        department: q.department,
+        person,
+        organiser: q.organiser,
+        class: q.class,
+        from: day("from", &q.from)?,
+        to: day("to", &q.to)?,
+    };
+    let page = entities::store::records::list(&app.db, &kind, &filter, after, limit)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::NotFound(format!("no record kind `{kind}`")))?;
+    Ok(axum::Json(json!({ "items": page.items, "next": page.next })))
+}
