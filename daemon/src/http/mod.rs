@@ -2,6 +2,7 @@
 //! 1 MiB body limit.
 
 pub mod client;
+mod compliance;
 pub mod docs;
 mod error;
 pub mod metrics;
@@ -29,6 +30,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(system::router())
         .merge(requests::router())
         .merge(org::router())
+        .merge(compliance::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

@@ -7,6 +7,7 @@ mod m20251124_000002_duties;
 mod m20251125_000003_mail_actions;
 mod m20251125_000004_request_last_hash;
 mod m20261129_000101_idempotency_hash;
+mod m20261129_000401_requests_key_index;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000003_mail_actions::Migration),
             Box::new(m20251125_000004_request_last_hash::Migration),
             Box::new(m20261129_000101_idempotency_hash::Migration),
+            Box::new(m20261129_000401_requests_key_index::Migration),
         ]
     }
 }

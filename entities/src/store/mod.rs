@@ -2,9 +2,11 @@
 //! the org, definitions, requests with their events, tasks, outbox and timers.
 
 pub mod actions;
+pub mod compliance;
 pub mod definitions;
 pub mod jobs;
 pub mod org;
+pub mod records;
 pub mod requests;
 pub mod web;
 
