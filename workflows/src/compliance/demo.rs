@@ -12,10 +12,13 @@
 //! | class `law-2025-2` has no department SU contact (org liaisons) | `m2_class_uncovered` |
 //! | `fl` held no class symposium | `m9_no_symposium` |
 //! | a `cs` major matter acknowledged by the school SU 3 working days after the college | `m1_branch_b_late` |
-//! | the school SU presidium liaison of `math`: last ledger entry 2025-09-10 | `m2_ledger_stale` |
+//! | the school SU presidium liaison of `math`: last ledger entry 75 days before (2025-09-10) | `m2_ledger_stale` |
 //!
 //! Every other liaison pair has a ledger entry within the last weeks. The output is plain data,
-//! ready to be seeded into the records tables of a fresh daemon.
+//! ready to be seeded into the records tables of a fresh daemon: [`demo_records_on`] and
+//! [`demo_requests_on`] make them for any day of the demo's terms (the day it starts), so that
+//! day's findings are the planted kinds too (those whose check is in season: M9's symposium from
+//! 15 November, M4's coverage from the 60th day of a semester).
 
 use super::{FactState, RequestFacts, StepFact, semester_start};
 use crate::catalog::Role;
@@ -55,7 +58,7 @@ pub fn records_for(dir: &OrgDirectory, day: NaiveDate) -> RecordSet {
     for d in &org.departments {
         rs.term_transitions.push(TermTransition {
             department: d.code.clone(),
-            date: ay + Duration::days(4),
+            date: (ay + Duration::days(4)).min(day),
             term,
             request: None,
         });
@@ -137,30 +140,38 @@ pub fn records_for(dir: &OrgDirectory, day: NaiveDate) -> RecordSet {
         rs.ledger_latest.push(LedgerLatest { liaison: l.person.clone(), target, date });
     }
     for c in &org.classes {
-        rs.reporting_adoptions.push(ReportingAdoption { class: c.code.clone(), date: ay + Duration::days(14) });
+        rs.reporting_adoptions
+            .push(ReportingAdoption { class: c.code.clone(), date: (ay + Duration::days(14)).min(day) });
     }
     rs
 }
 
 /// The demo university's records on [`demo_day`], with the planted defects (module doc).
 pub fn demo_records() -> RecordSet {
-    let dir = demo_directory();
-    let day = demo_day();
-    let mut rs = records_for(&dir, day);
+    demo_records_on(&demo_directory(), demo_day())
+}
+
+/// The demo university's records as they stand on `day` (any day of its terms, e.g. the day a
+/// fresh daemon seeds them), with the planted defects: [`records_for`] less `art`'s term
+/// transition, the onboarding of the three `ee` members appointed on 2025-10-10, the training
+/// attendance of [`untrained_member`] and `fl`'s symposium, and the `math` pair of the school
+/// SU presidium last written 75 days before `day`.
+pub fn demo_records_on(dir: &OrgDirectory, day: NaiveDate) -> RecordSet {
+    let mut rs = records_for(dir, day);
     // art: no term transition.
     rs.term_transitions.retain(|t| t.department != "art");
     // ee: the three members appointed on 2025-10-10 have no onboarding.
     let late = NaiveDate::from_ymd_opt(2025, 10, 10).expect("valid date");
     rs.onboarding.retain(|o| !(o.body == "department_su@ee" && o.appointed == late));
     // chem: the second vice-president attended no training.
-    if let Some(vp) = untrained_member(&dir, day) {
+    if let Some(vp) = untrained_member(dir, day) {
         for t in &mut rs.trainings {
             t.attendees.retain(|a| *a != vp);
         }
     }
     // fl: no symposium.
     rs.symposiums.retain(|s| s.department != "fl");
-    // math: the school SU presidium liaison's ledger silent since 2025-09-10.
+    // math: the school SU presidium liaison's ledger silent for 75 days.
     let presidium: Vec<String> = dir
         .holders("school_su", &[Role::President, Role::VicePresident, Role::ExecutivePresident], day)
         .into_iter()
@@ -168,7 +179,7 @@ pub fn demo_records() -> RecordSet {
         .collect();
     for l in &mut rs.ledger_latest {
         if l.target.kind == TargetKind::Department && l.target.id == "math" && presidium.contains(&l.liaison) {
-            l.date = NaiveDate::from_ymd_opt(2025, 9, 10).expect("valid date");
+            l.date = day - Duration::days(75);
         }
     }
     rs
@@ -179,15 +190,25 @@ pub fn untrained_member(dir: &OrgDirectory, day: NaiveDate) -> Option<String> {
     dir.holders("department_su@chem", &[Role::VicePresident], day).get(1).map(|p| p.person.clone())
 }
 
-/// The demo university's request facts on [`demo_day`]: a `cs` major
-/// matter whose branch B was acknowledged 3 working days after branch A was asked (the planted
-/// late branch B), and an `ee` one acknowledged the same day.
+/// The demo university's request facts on [`demo_day`]: a `cs` major matter whose branch B was
+/// acknowledged 3 working days after branch A was asked (the planted late branch B), and an `ee`
+/// one acknowledged the same day.
 pub fn demo_requests() -> Vec<RequestFacts> {
-    let dir = demo_directory();
-    let day = demo_day();
+    demo_requests_on(&demo_directory(), demo_day())
+}
+
+/// The demo's request facts on `day`: both major matters were asked of the college on the Monday
+/// three weeks before `day` (signed the Friday before), `cs`'s branch B acknowledged on the
+/// Thursday (3 working days late, outside holidays), `ee`'s on the Monday; last year's federation
+/// summary sent on 20 December; from 10 December, every department SU's work report of the year
+/// heard that day.
+pub fn demo_requests_on(dir: &OrgDirectory, day: NaiveDate) -> Vec<RequestFacts> {
+    use chrono::Datelike;
     let mut out = Vec::new();
-    let d = |m: u32, dd: u32| NaiveDate::from_ymd_opt(2025, m, dd).expect("valid date");
-    for (dept, b_done) in [("cs", d(11, 6)), ("ee", d(11, 3))] {
+    let back = day - Duration::days(21);
+    let monday = back - Duration::days(i64::from(back.weekday().num_days_from_monday()));
+    let (signed, decided) = (monday - Duration::days(3), monday + Duration::days(1));
+    for (dept, b_done) in [("cs", monday + Duration::days(3)), ("ee", monday)] {
         let body = format!("department_su@{dept}");
         let Some(president) = dir.holders(&body, &[Role::President], day).first().map(|p| p.person.clone()) else {
             continue;
@@ -201,7 +222,7 @@ pub fn demo_requests() -> Vec<RequestFacts> {
             .first()
             .map(|p| p.person.clone());
         let liaison = dir.liaisons_of(dept, day).first().map(|l| l.person.clone());
-        let asked = at10(d(11, 3));
+        let asked = at10(monday);
         let step = |name: &str, entered: DateTime<Utc>, done: DateTime<Utc>, by: Option<String>| StepFact {
             step: name.into(),
             entered_at: entered,
@@ -218,13 +239,13 @@ pub fn demo_requests() -> Vec<RequestFacts> {
             state: FactState::Approved,
             submitter: president.clone(),
             department: Some(dept.into()),
-            submitted_at: Some(at10(d(10, 31))),
-            ended_at: Some(at10(b_done.max(d(11, 4)))),
+            submitted_at: Some(at10(signed)),
+            ended_at: Some(at10(b_done.max(decided))),
             steps: vec![
-                step("president_sign", at10(d(10, 31)), asked, Some(president)),
-                step("league_review", asked, at10(d(11, 4)), league),
+                step("president_sign", at10(signed), asked, Some(president)),
+                step("league_review", asked, at10(decided), league),
                 step("school_su_ack", asked, at10(b_done), liaison),
-                step("party_ack", at10(d(11, 4)), at10(d(11, 4)), party),
+                step("party_ack", at10(decided), at10(decided), party),
             ],
             form: [
                 ("kind".to_string(), serde_json::json!("report")),
@@ -233,6 +254,66 @@ pub fn demo_requests() -> Vec<RequestFacts> {
             .into_iter()
             .collect(),
         });
+    }
+    // M9: last year's summary and plan, sent to the federation on 20 December…
+    let y = day.year();
+    let school_president =
+        dir.holders("school_su", &[Role::President], day).first().map(|p| p.person.clone()).unwrap_or_default();
+    let d = |y: i32, m: u32, dd: u32| NaiveDate::from_ymd_opt(y, m, dd).expect("valid date");
+    let year_facts = |id: String,
+                      key: &str,
+                      title: String,
+                      who: String,
+                      dept: Option<String>,
+                      step: &str,
+                      at: NaiveDate,
+                      year: i32| {
+        RequestFacts {
+            id,
+            key: key.into(),
+            title,
+            state: FactState::Approved,
+            submitter: who,
+            department: dept,
+            submitted_at: Some(at10(at - Duration::days(10))),
+            ended_at: Some(at10(at)),
+            steps: vec![StepFact {
+                step: step.into(),
+                entered_at: at10(at - Duration::days(3)),
+                due_at: None,
+                done_at: Some(at10(at)),
+                done_by: None,
+                open: vec![],
+            }],
+            form: [("year".to_string(), serde_json::json!(year))].into_iter().collect(),
+        }
+    };
+    out.push(year_facts(
+        format!("demo-federation-summary-{}", y - 1),
+        "federation_annual_summary",
+        format!("{}年度工作总结和{}年度工作计划", y - 1, y),
+        school_president,
+        None,
+        "send_to_federation",
+        d(y - 1, 12, 20),
+        y - 1,
+    ));
+    // … and, from 10 December on, every department SU's work report of the year heard.
+    if day >= d(y, 12, 10) {
+        for dep in &dir.org().departments {
+            let body = format!("department_su@{}", dep.code);
+            let who = dir.holders(&body, &[Role::President], day).first().map(|p| p.person.clone()).unwrap_or_default();
+            out.push(year_facts(
+                format!("demo-annual-report-{}-{y}", dep.code),
+                "annual_work_report",
+                format!("{}学生会{y}年度工作报告", dep.name.zh),
+                who,
+                Some(dep.code.clone()),
+                "hearing",
+                d(y, 12, 10),
+                y,
+            ));
+        }
     }
     out
 }

@@ -540,14 +540,12 @@ fn m3(cx: &mut Ctx<'_>, records: &RecordSet) {
     let org = dir.org();
     let day = cx.day;
     let term = Semester::of(day).year;
-    // Department SU posts held in the last `from_department_su_terms` terms, and current class cadres.
-    let since = year_start(term - cx.cfg.from_department_su_terms.max(1) as i32 + 1);
-    let mut from_dept: HashSet<&str> = HashSet::new();
+    // Department SU posts by person, and current class cadres.
+    let mut dept_posts: HashMap<&str, Vec<&Post>> = HashMap::new();
     let mut cadre: HashSet<&str> = HashSet::new();
     for p in &org.posts {
-        if p.body.starts_with("department_su@") && !teacher_post(p) && p.from <= day && p.to.is_none_or(|t| t >= since)
-        {
-            from_dept.insert(&p.person);
+        if p.body.starts_with("department_su@") && !teacher_post(p) && p.from <= day {
+            dept_posts.entry(&p.person).or_default().push(p);
         }
         if (p.body.starts_with("class_committee@") || p.body.starts_with("league_branch@")) && p.current_on(day) {
             cadre.insert(&p.person);
@@ -555,6 +553,17 @@ fn m3(cx: &mut Ctx<'_>, records: &RecordSet) {
     }
     let school: Vec<&Post> = dir.holders("school_su", &[], day).into_iter().filter(|p| !teacher_post(p)).collect();
     let staff: BTreeSet<&str> = school.iter().map(|p| p.person.as_str()).collect();
+    // "From a department SU": held a department SU post in the term their school SU post began
+    // in or the `from_department_su_terms - 1` terms before it (domain.md §7.3).
+    let terms = cx.cfg.from_department_su_terms.max(1) as i32;
+    let from_dept: HashSet<&str> = school
+        .iter()
+        .filter(|p| {
+            let since = year_start(Semester::of(p.from).year - terms + 1);
+            dept_posts.get(p.person.as_str()).is_some_and(|v| v.iter().any(|d| d.to.is_none_or(|t| t >= since)))
+        })
+        .map(|p| p.person.as_str())
+        .collect();
     let presidents = cx.presidents("school_su");
     if !staff.is_empty() {
         let have = staff.iter().filter(|p| from_dept.contains(**p)).count();

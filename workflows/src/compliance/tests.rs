@@ -81,6 +81,43 @@ fn the_demo_shows_exactly_the_planted_defects() {
 }
 
 #[test]
+fn the_demo_shows_the_planted_kinds_on_other_days_too() {
+    // e.g. the day a fresh daemon seeds them: 29 November 2026 and 1 December 2025
+    for d in [day(2026, 11, 29), day(2025, 12, 1), day(2026, 6, 15), day(2025, 12, 20), day(2026, 1, 12)] {
+        let dir = demo_directory();
+        let f = findings(
+            &dir,
+            &demo_records_on(&dir, d),
+            &demo_requests_on(&dir, d),
+            d,
+            &CheckSettings::default(),
+            &WorkCalendar::builtin(),
+        );
+        let kinds: BTreeSet<(String, String)> = f
+            .iter()
+            .map(|x| {
+                (x.code.clone(), if x.code == "m4_onboarding_overdue" { "ee".into() } else { x.subject.id.clone() })
+            })
+            .collect();
+        let mut want: BTreeSet<(String, String)> = [
+            ("m1_branch_b_late", "cs"),
+            ("m2_class_uncovered", "law-2025-2"),
+            ("m2_ledger_stale", "math"),
+            ("m3_department_su_cadres", "econ"),
+            ("m3_term_transition_missing", "art"),
+            ("m4_onboarding_overdue", "ee"),
+            ("m9_no_symposium", "fl"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        want.insert(("m4_untrained".into(), untrained_member(&dir, d).unwrap()));
+        assert_eq!(kinds, want, "on {d}");
+        assert_eq!(f.len(), 10, "on {d}: {f:#?}");
+    }
+}
+
+#[test]
 fn findings_name_who_must_act_and_say_it_in_both_languages() {
     let w = World::demo();
     let all = w.findings();
@@ -239,7 +276,7 @@ fn m3_ratios_count_people_from_posts_held() {
     w.edit_org(|o| o.posts.retain(|p| !(p.body.starts_with("department_su@") && p.to == Some(day(2025, 8, 31)))));
     let f = w.with("m3_school_su_from_departments");
     assert!(f[0].message.zh.contains("仅0人（共35人）"), "{}", f[0].message.zh);
-    // Only the terms of the setting count: with the current term only, last term's posts do not.
+    // Only the terms of the setting count: with the appointment's term only, the term before does not.
     let mut w2 = World::demo();
     w2.cfg.from_department_su_terms = 1;
     assert_eq!(w2.with("m3_school_su_from_departments").len(), 1);
