@@ -546,3 +546,29 @@ fn the_large_university_computes_quickly_and_cleanly() {
     // Debug builds are ~10× slower than the release limit of 2 s (bench B9).
     assert!(took.as_secs() < 30, "{took:?}");
 }
+
+#[test]
+fn the_hand_typed_org_fields_are_not_read() {
+    // Flip every deprecated field of the org: the findings stay the same.
+    let mut w = World::demo();
+    let before = w.findings();
+    w.edit_org(|o| {
+        for d in &mut o.departments {
+            d.term_transition_done = !d.term_transition_done;
+            d.last_symposium = None;
+        }
+        for c in &mut o.classes {
+            c.reporting_system = !c.reporting_system;
+        }
+        for p in &mut o.posts {
+            p.onboarded = None;
+            p.trained = None;
+            p.from_department_su = !p.from_department_su;
+            p.is_class_cadre = !p.is_class_cadre;
+        }
+        for l in &mut o.liaisons {
+            l.last_ledger_entry = None;
+        }
+    });
+    assert_eq!(w.findings(), before);
+}
