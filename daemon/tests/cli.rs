@@ -184,3 +184,77 @@ fn serve_stops_gracefully_on_sigterm() {
     assert!(exit.success(), "a SIGTERM ends the daemon cleanly: {exit:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Runs `liandong` against the database at `url` with the test settings.
+fn liandong_on(url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_liandong"))
+        .args(args)
+        .env("LIANDONG_ENV", "test")
+        .env("LIANDONG__DATABASE__URL", url)
+        .output()
+        .expect("run liandong");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `liandong compliance --day D --json` prints the API's report; without `--json`, a line per
+/// finding in zh-CN and the counts.
+fn compliance_on(url: &str) {
+    let (code, stdout, stderr) = liandong_on(url, &["compliance", "--day", "2025-11-24", "--json"]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(report["day"], "2025-11-24");
+    let items = report["items"].as_array().unwrap();
+    assert_eq!(report["total"].as_u64().unwrap() as usize, items.len());
+    let art = items
+        .iter()
+        .find(|f| f["code"] == "m3_term_transition_missing" && f["subject"]["id"] == "art")
+        .unwrap_or_else(|| panic!("art blocks the congress: {stdout}"));
+    assert_eq!((art["severity"].as_str(), art["measure"].as_str()), (Some("block"), Some("M3")));
+    let (code, text, stderr) = liandong_on(url, &["compliance", "--day", "2025-11-24"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(text.starts_with("2025年11月24日 合规检查"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("block") && l.contains("艺术学院学生会（art）")), "{text}");
+    assert!(text.trim_end().ends_with(&format!(
+        "{} finding(s): {} block, {} error, {} warning",
+        items.len(),
+        report["counts"]["block"],
+        report["counts"]["error"],
+        report["counts"]["warning"]
+    )));
+    // a day that is not a date: clap's usage error, exit 2
+    let (code, _, stderr) = liandong_on(url, &["compliance", "--day", "24.11.2025"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn compliance_prints_the_report_sqlite() {
+    let dir = std::env::temp_dir().join(format!("liandong-compliance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    compliance_on(&url);
+}
+
+#[test]
+fn compliance_prints_the_report_postgres() {
+    let name = format!("ld_cli_compliance_{}", std::process::id());
+    let psql = |sql: &str| {
+        use entities::sea_orm::{ConnectionTrait, Statement};
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let admin = entities::store::connect(&entities::store::DbOptions::new(
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ))
+            .await
+            .expect("PostgreSQL is running on 127.0.0.1:5432");
+            admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql.to_string())).await.unwrap();
+        });
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    psql(&format!("CREATE DATABASE {name}"));
+    compliance_on(&format!("postgres://postgres@127.0.0.1:5432/{name}"));
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+}

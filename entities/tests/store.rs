@@ -245,6 +245,44 @@ async fn outcome_records_round_trip(kind: &str) {
     assert_eq!(back.posts.len(), org.posts.len());
     let page = store::records::list(&t.db, "trainings", &Default::default(), None, 10).await.unwrap().unwrap();
     assert_eq!((page.items.len(), page.next), (1, None));
+/// `store::compliance::request_facts`: the facts of every open request of the checked
+/// definitions, read in pages, and of finished ones changed since the day given.
+async fn request_facts_are_read_in_pages(kind: &str) {
+    let t = fresh(kind, "facts").await;
+    Migrator::up(&t.db, None).await.unwrap();
+    let def = workflows::builtin::builtin("major_matter_report").unwrap();
+    let dir = demo_directory();
+    let cal = WorkCalendar::builtin();
+    let now = Utc.with_ymd_and_hms(2025, 11, 24, 1, 0, 0).unwrap();
+    let env = Env { def: &def, dir: &dir, cal: &cal, now };
+    let form = json!({ "kind": "report", "matter_type": "reform_progress", "title": "改革推进情况报告", "body": "……" });
+    // more than a page (500 rows)
+    let txn = t.db.begin().await.unwrap();
+    for i in 0..503 {
+        let id = format!("00000000-0000-0000-0000-{i:012}");
+        let out = engine::submit(&env, &id, dp::CS_SU_PRESIDENT, Channel::Api, &form).unwrap();
+        store::requests::save(&txn, None, &out, &store::requests::Meta::default()).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    let since = Utc.with_ymd_and_hms(2025, 9, 1, 0, 0, 0).unwrap();
+    let facts = store::compliance::request_facts(&t.db, since).await.unwrap();
+    assert_eq!(facts.len(), 503);
+    let f = &facts[0];
+    assert_eq!(
+        (f.key.as_str(), f.department.as_deref(), f.text("kind")),
+        ("major_matter_report", Some("cs"), Some("report"))
+    );
+    let b = f.step("school_su_ack").expect("branch B");
+    assert!(b.done_at.is_none() && !b.open.is_empty());
+    // a finished request last changed before `since` is not read; an open one always is
+    let sql =
+        "UPDATE requests SET status = 'approved', updated_at = 0 WHERE id = '00000000-0000-0000-0000-000000000007'";
+    t.db.execute_raw(Statement::from_string(t.db.get_database_backend(), sql.to_string())).await.unwrap();
+    let sql = "UPDATE requests SET updated_at = 0 WHERE id = '00000000-0000-0000-0000-000000000008'";
+    t.db.execute_raw(Statement::from_string(t.db.get_database_backend(), sql.to_string())).await.unwrap();
+    let facts = store::compliance::request_facts(&t.db, since).await.unwrap();
+    assert_eq!(facts.len(), 502);
+    assert!(facts.iter().all(|f| f.id != "00000000-0000-0000-0000-000000000007"));
     t.drop_db().await;
 }
 
@@ -261,4 +299,16 @@ async fn postgres_keeps_outcome_records_once() {
 #[tokio::test]
 async fn mariadb_keeps_outcome_records_once() {
     outcome_records_round_trip("mysql").await;
+async fn sqlite_reads_request_facts_in_pages() {
+    request_facts_are_read_in_pages("sqlite").await;
+}
+
+#[tokio::test]
+async fn postgres_reads_request_facts_in_pages() {
+    request_facts_are_read_in_pages("postgres").await;
+}
+
+#[tokio::test]
+async fn mariadb_reads_request_facts_in_pages() {
+    request_facts_are_read_in_pages("mysql").await;
 }

@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod calendar;
 pub mod catalog;
 pub mod decision;
+pub mod compliance;
 pub mod diag;
 pub mod duration;
 pub mod duties;

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod calendar;
+pub mod compliance;
 pub mod definitions;
 pub mod delegations;
 pub mod ledger;

@@ -1,4 +1,4 @@
-//! `liandong serve | migrate | token create | audit verify`: the commands that use the database.
+//! `liandong serve | migrate | token create | audit verify | org | compliance`: the commands that use the database.
 
 use anyhow::{Context, Result};
 use daemon::settings::{LogFormat, Settings};
@@ -153,6 +153,46 @@ pub fn org_export(config: Option<&Path>) -> Result<ExitCode> {
         let (app, _) = daemon::startup::open(&s).await?;
         let admin = daemon::app::Principal { person: "cli".into(), admin: true };
         print!("{}", app.export_org(&admin).map_err(|e| anyhow::anyhow!("{e}"))?);
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints the compliance report of `day` (today by default): one finding per line (severity,
+/// measure, code, subject, message in zh-CN, who must act), then the counts; or the API's JSON.
+pub fn compliance(config: Option<&Path>, day: Option<chrono::NaiveDate>, json: bool) -> Result<ExitCode> {
+    let s = settings(config)?;
+    runtime()?.block_on(async {
+        let (app, _) = daemon::startup::open(&s).await?;
+        let admin = daemon::app::Principal { person: "cli".into(), admin: true };
+        let filter = daemon::app::compliance::ComplianceFilter { day, ..Default::default() };
+        let (day, items) = app.compliance(&admin, &filter).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        use workflows::compliance::Severity;
+        let count = |s: Severity| items.iter().filter(|f| f.severity == s).count();
+        let (w, e, b) = (count(Severity::Warning), count(Severity::Error), count(Severity::Block));
+        if json {
+            let out = serde_json::json!({
+                "day": day, "total": items.len(),
+                "counts": { "warning": w, "error": e, "block": b },
+                "items": items,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            let date = workflows::calendar::format_date(day, workflows::catalog::Lang::Zh);
+            println!("{date} 合规检查（{}）", day);
+            for f in &items {
+                println!(
+                    "{:<7} {:<3} {:<30} {}（{}）：{} → {}",
+                    f.severity.as_str(),
+                    f.measure,
+                    f.code,
+                    f.subject.name,
+                    f.subject.id,
+                    f.message.zh,
+                    f.people.join(", ")
+                );
+            }
+            println!("{} finding(s): {b} block, {e} error, {w} warning", items.len());
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

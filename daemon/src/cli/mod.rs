@@ -1,4 +1,4 @@
-//! The command line: `check`, `simulate`, `graph`.
+//! The command line: `serve`, `migrate`, `token`, `audit`, `org`, `compliance`, `check`, `simulate`, `graph`.
 
 mod check;
 mod daemon;
@@ -43,6 +43,16 @@ enum Command {
         /// Definition files (YAML).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// The compliance report: the findings of the policy's checks for a day (as GET
+    /// /api/v1/compliance gives admins), one per line, or as JSON.
+    Compliance {
+        /// The day to check (YYYY-MM-DD, Asia/Shanghai); today by default.
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+        /// Print `{"day", "total", "counts", "items"}` as the API does.
+        #[arg(long)]
+        json: bool,
     },
     /// Walk a definition step by step against an org: who is asked, when timers fall, the outcome.
     Simulate(simulate::Args),
@@ -128,6 +138,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             daemon::org_import(config.as_deref(), &file, move_open_tasks_to.as_deref())
         }
         Command::Org(OrgCommand::Export) => daemon::org_export(config.as_deref()),
+        Command::Compliance { day, json } => daemon::compliance(config.as_deref(), day, json),
         Command::Org(OrgCommand::GenerateLarge { output }) => {
             std::fs::write(&output, workflows::org::file::dump_org(&workflows::org::generate::large(7)))
                 .with_context(|| format!("cannot write {}", output.display()))?;

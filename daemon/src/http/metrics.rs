@@ -30,7 +30,15 @@ pub struct Metrics {
     timer_lateness_max_ms: AtomicU64,
     duty_runs: AtomicU64,
     duty_notices: AtomicU64,
+    /// The latest compliance counts of today, with when they were computed.
+    compliance: Mutex<Option<(Instant, ComplianceCounts)>>,
 }
+
+/// Findings per (code, severity).
+type ComplianceCounts = std::collections::BTreeMap<(String, workflows::compliance::Severity), usize>;
+
+/// How long `/metrics` shows the compliance counts before computing them again.
+const COMPLIANCE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl Metrics {
     /// A notification went out `latency_ms` after it was committed.
@@ -46,6 +54,17 @@ impl Metrics {
     pub fn duty_run(&self, notices: usize) {
         self.duty_runs.fetch_add(1, Ordering::Relaxed);
         self.duty_notices.fetch_add(notices as u64, Ordering::Relaxed);
+    }
+    /// Today's findings were computed: these are the counts `/metrics` shows.
+    pub fn compliance_counts(&self, counts: ComplianceCounts) {
+        if let Ok(mut c) = self.compliance.lock() {
+            *c = Some((Instant::now(), counts));
+        }
+    }
+    /// The counts when they are fresh enough.
+    fn fresh_compliance(&self) -> Option<ComplianceCounts> {
+        let c = self.compliance.lock().ok()?;
+        c.as_ref().filter(|(at, _)| at.elapsed() < COMPLIANCE_MAX_AGE).map(|(_, counts)| counts.clone())
     }
     /// A timer fired `lateness_ms` after it was due.
     pub fn timer_fired(&self, lateness_ms: i64) {
@@ -212,6 +231,27 @@ pub async fn render(
         ),
     ] {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));
+    }
+    // Findings per code of today (computed again when older than five minutes).
+    let counts = match m.fresh_compliance() {
+        Some(c) => Some(c),
+        None => match app.findings_on(crate::app::compliance::today()).await {
+            Ok(f) => Some(workflows::compliance::counts(&f)),
+            Err(e) => {
+                tracing::warn!(error = %e, "compliance for /metrics");
+                None
+            }
+        },
+    };
+    if let Some(counts) = counts {
+        out.push_str("# HELP liandong_compliance_findings Compliance findings of today by code and severity (the policy's checks, GET /api/v1/compliance).\n# TYPE liandong_compliance_findings gauge\n");
+        for (code, _, severity) in workflows::compliance::CODES {
+            let v = counts.get(&((*code).to_string(), *severity)).copied().unwrap_or(0);
+            out.push_str(&format!(
+                "liandong_compliance_findings{{code=\"{code}\",severity=\"{}\"}} {v}\n",
+                severity.as_str()
+            ));
+        }
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -2,6 +2,7 @@
 //! 1 MiB body limit.
 
 pub mod client;
+mod compliance;
 pub mod docs;
 mod error;
 mod ledger;
@@ -33,6 +34,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(org::router())
         .merge(ledger::router())
         .merge(records::router())
+        .merge(compliance::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

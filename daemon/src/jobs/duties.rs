@@ -1,6 +1,7 @@
 //! Periodic duties (domain.md §3): the obligations that fall due by the calendar — M4 training
-//! filing and onboarding, M9 year-end reports and the federation summary, M2 liaison ledgers
-//! silent for 60 days. An apalis-cron schedule in Asia/Shanghai (daily at 08:00 by default)
+//! filing and onboarding, M9 year-end reports and the federation summary — unless the records
+//! and requests show them done, and every compliance finding (a ledger silent for 60 days, an
+//! overdue onboarding…) told to the people who must act. An apalis-cron schedule in Asia/Shanghai (daily at 08:00 by default)
 //! looks at the day; each notice is recorded once per period, with its mail, in one
 //! transaction, so several daemons (or a restart, which looks at the day once at once) never
 //! tell anybody twice.
@@ -47,6 +48,24 @@ pub async fn today(app: &App) -> anyhow::Result<usize> {
     on(app, chrono::Utc::now().with_timezone(&Shanghai).date_naive()).await
 }
 
+/// The duty notices of `day`: the calendar's reminders not done yet, and each compliance
+/// finding told to its `people` (`workflows::duties::due_with`). Refreshes the compliance gauges
+/// when `day` is today.
+pub async fn notices(app: &App, day: chrono::NaiveDate) -> anyhow::Result<Vec<workflows::duties::Notice>> {
+    let (records, requests) = app.compliance_inputs(day).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (org, cfg, cal) = (app.org(), app.duties.clone(), app.calendar.clone());
+    let (notices, counts) = tokio::task::spawn_blocking(move || {
+        let found = workflows::compliance::findings(org.as_ref(), &records, &requests, day, &cfg, &cal);
+        let notices = workflows::duties::due_with(org.as_ref(), &records, &requests, &found, day, &cfg);
+        (notices, workflows::compliance::counts(&found))
+    })
+    .await?;
+    if day == crate::app::compliance::today() {
+        app.metrics.compliance_counts(counts);
+    }
+    Ok(notices)
+}
+
 /// Records (and queues the mail of) the duty notices of `day`; returns how many were new.
 pub async fn on(app: &App, day: chrono::NaiveDate) -> anyhow::Result<usize> {
     let org = app.org();
@@ -55,7 +74,7 @@ pub async fn on(app: &App, day: chrono::NaiveDate) -> anyhow::Result<usize> {
     if let Some(w) = app.calendar_warning_on(day) {
         tracing::warn!(warning = %w, "working-day calendar");
     }
-    for n in workflows::duties::due_with(&org, day, &app.duties) {
+    for n in notices(app, day).await? {
         let lang =
             if org.person(&n.person).is_some_and(|p| p.lang == workflows::catalog::Lang::En) { "en" } else { "zh" };
         if entities::store::jobs::record_duty(&app.db, &n, lang, now).await? {

@@ -7,9 +7,10 @@ mod m20251124_000002_duties;
 mod m20251125_000003_mail_actions;
 mod m20251125_000004_request_last_hash;
 mod m20261129_000101_idempotency_hash;
-mod m20261129_000301_ledger;
-mod m20261129_000501_task_post;
 mod m20261129_000201_outcome_records;
+mod m20261129_000301_ledger;
+mod m20261129_000401_requests_key_index;
+mod m20261129_000501_task_post;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -23,9 +24,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000003_mail_actions::Migration),
             Box::new(m20251125_000004_request_last_hash::Migration),
             Box::new(m20261129_000101_idempotency_hash::Migration),
-            Box::new(m20261129_000301_ledger::Migration),
-            Box::new(m20261129_000501_task_post::Migration),
             Box::new(m20261129_000201_outcome_records::Migration),
+            Box::new(m20261129_000301_ledger::Migration),
+            Box::new(m20261129_000401_requests_key_index::Migration),
+            Box::new(m20261129_000501_task_post::Migration),
         ]
     }
 }

@@ -301,7 +301,7 @@ pub async fn load_set<C: ConnectionTrait>(db: &C) -> Result<RecordSet, StoreErro
         .map(|r| Ok(ReportingAdoption { class: r.class, date: day(&r.date)? }))
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(RecordSet {
-        ledger_latest: Vec::new(),
+        ledger_latest: super::ledger::latest(db, None).await?,
         term_transitions,
         onboarding,
         trainings,

@@ -1,5 +1,11 @@
-//! The org checks of the policy that need only the org (domain.md §3): M2 contact coverage, M3
-//! staff ratios and term transitions, M4 onboarding and training, M9 symposiums.
+//! The settings of the policy's checks ([`CheckSettings`], the daemon's `[duties]` section), and
+//! the first org checks, which read dates typed into the org file.
+//!
+//! **Deprecated:** [`check_org`] reads the hand-typed org fields (`Post::onboarded`,
+//! `Post::trained`, `Department::term_transition_done`, `Department::last_symposium`,
+//! `Liaison::last_ledger_entry`, `ClassUnit::reporting_system`, `Post::from_department_su`,
+//! `Post::is_class_cadre`). The live checks are [`crate::compliance::findings`], over the org, the
+//! records and the requests.
 
 use super::*;
 use crate::diag::Severity;
@@ -54,6 +60,45 @@ pub struct CheckSettings {
     pub federation_summary_from: String,
     /// … to this day (`MM-DD`, default `12-31`, the policy's send-by date).
     pub federation_summary_to: String,
+    /// M2: how the school SU's leaders must cover the department SUs: `collective` (domain.md
+    /// §7.1, the default: together the presidium members and division heads cover every
+    /// department SU) or `each` (every department SU by a presidium member *and* a division head).
+    pub department_coverage: Coverage,
+    /// M1: branch B (the school SU) is late when acknowledged more than this many working days
+    /// after branch A (the college) was asked (default 1, the policy's 同时…及时).
+    pub branch_b_working_days: u32,
+    /// M1: least lead time of a 请示, in working days before the matter's date (default 10).
+    pub lead_time_working_days: u32,
+    /// M1: least lead time of a `major_meeting`, in working days (default 20).
+    pub major_meeting_lead_time_working_days: u32,
+    /// M3: "from a department SU" means having held a department SU post in this many terms
+    /// (academic years) up to the current one (default 2: the previous and the current, §7.3).
+    pub from_department_su_terms: u32,
+    /// M3 [ext]: most student staff of the school SU (default 40; 60 at large schools).
+    pub school_su_max_staff: u32,
+    /// M3 [ext]: most presidium members of the school SU (default 5).
+    pub school_su_max_presidium: u32,
+    /// M3 [ext]: most work divisions of the school SU (default 6).
+    pub school_su_max_divisions: u32,
+    /// M4: the semester's duty training is expected within this many days of the semester's
+    /// start (1 September, 1 March); coverage is checked from then on (default 60).
+    pub training_due_days: u32,
+    /// M5: an office replies to a proposal within this many days (default 30)…
+    pub office_reply_days: u32,
+    /// … or this many when the extension was granted (default 60).
+    pub office_reply_extended_days: u32,
+    /// M5: a proposer rates the reply within this many days of receiving it (default 14).
+    pub rating_days: u32,
+}
+
+/// How the school SU's leaders must cover the department SUs (M2, domain.md §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    /// Together, the presidium members and division heads cover every department SU.
+    Collective,
+    /// Every department SU by at least one presidium member and one division head.
+    Each,
 }
 
 impl Default for CheckSettings {
@@ -69,6 +114,18 @@ impl Default for CheckSettings {
             annual_report_to: "12-15".into(),
             federation_summary_from: "11-15".into(),
             federation_summary_to: "12-31".into(),
+            department_coverage: Coverage::Collective,
+            branch_b_working_days: 1,
+            lead_time_working_days: 10,
+            major_meeting_lead_time_working_days: 20,
+            from_department_su_terms: 2,
+            school_su_max_staff: 40,
+            school_su_max_presidium: 5,
+            school_su_max_divisions: 6,
+            training_due_days: 60,
+            office_reply_days: 30,
+            office_reply_extended_days: 60,
+            rating_days: 14,
         }
     }
 }
@@ -89,10 +146,17 @@ impl CheckSettings {
             ("ledger_silent_days", self.ledger_silent_days),
             ("onboarding_months", self.onboarding_months),
             ("onboarding_reminder_day", self.onboarding_reminder_day),
+            ("from_department_su_terms", self.from_department_su_terms),
+            ("office_reply_days", self.office_reply_days),
+            ("office_reply_extended_days", self.office_reply_extended_days),
+            ("rating_days", self.rating_days),
         ] {
             if v == 0 {
                 out.push(format!("{key} = 0: must be at least 1"));
             }
+        }
+        if self.training_due_days > 180 {
+            out.push(format!("training_due_days = {}: at most 180 (a semester)", self.training_due_days));
         }
         if self.training_filing_days > 31 {
             out.push(format!("training_filing_days = {}: at most 31", self.training_filing_days));
@@ -121,7 +185,7 @@ impl CheckSettings {
     }
 
     /// Whether `have` of `total` people reach `percent`.
-    fn reaches(have: usize, total: usize, percent: u32) -> bool {
+    pub fn reaches(have: usize, total: usize, percent: u32) -> bool {
         have * 100 >= total * percent as usize
     }
 }
@@ -138,6 +202,12 @@ fn in_window(day: NaiveDate, from: &str, to: &str) -> bool {
     let (Some(a), Some(b)) = (month_day(from), month_day(to)) else { return false };
     let md = (day.month(), day.day());
     if a <= b { a <= md && md <= b } else { md >= a || md <= b }
+}
+
+/// `MM-DD` of `year` as a day (29 February falls back to 28 in other years).
+pub fn day_of_year(year: i32, md: &str) -> Option<NaiveDate> {
+    let (m, d) = month_day(md)?;
+    NaiveDate::from_ymd_opt(year, m, d).or_else(|| NaiveDate::from_ymd_opt(year, m, d - 1))
 }
 
 /// Runs every check on `day` with the default thresholds.

@@ -10,6 +10,12 @@
 //! - class `law-2025-2` has no department SU contact person (M2);
 //! - `fl` held no class symposium in 2025 (M9);
 //! - the liaison of `math` has no ledger entry since 2025-08-15 (M2, 60 days).
+//!
+//! The hand-typed dates and flags above (`onboarded`, `trained`, `term_transition_done`,
+//! `last_symposium`, `last_ledger_entry`, `from_department_su`, `is_class_cadre`) feed only the
+//! deprecated `org::checks`; the live checks read the records of
+//! [`crate::compliance::demo::demo_records`] and derive the M3 flags from posts, so the 20 school
+//! SU staff "from a department SU" also hold a department SU post of the previous term.
 
 use super::*;
 use std::sync::OnceLock;
@@ -344,16 +350,18 @@ fn build(code: &str, name: Label, depts: &[DeptSpec], seed: u64, demo: bool) -> 
     // The school SU: 5 presidium, 6 divisions × (head, deputy, 3 members) = 35 staff, 20 from department SUs.
     // Students deeper in each department's list (not on its department SU); 20 of the 35 held a
     // department SU post last term (`from_department_su`).
-    let su_staff: Vec<(String, bool)> = (0..)
-        .flat_map(|round| others_by_dept.iter().filter_map(move |o| o.get(20 + round)))
+    let su_staff: Vec<(String, bool, usize)> = (0..)
+        .flat_map(|round| {
+            others_by_dept.iter().enumerate().filter_map(move |(di, o)| o.get(20 + round).map(|p| (p, di)))
+        })
         .take(35)
         .enumerate()
-        .map(|(i, p)| (p.clone(), i < 20))
+        .map(|(i, (p, di))| (p.clone(), i < 20, di))
         .collect();
     let mut presidium = Vec::new();
     let mut heads = Vec::new();
     let mut members = Vec::new();
-    for (i, (p, from_su)) in su_staff.iter().enumerate() {
+    for (i, (p, from_su, di)) in su_staff.iter().enumerate() {
         let (role, div) = match i {
             0 => (Role::President, None),
             1..=4 => (Role::VicePresident, None),
@@ -375,6 +383,16 @@ fn build(code: &str, name: Label, depts: &[DeptSpec], seed: u64, demo: bool) -> 
         post.from_department_su = *from_su;
         post.onboarded = Some(day(2025, 9, 20));
         post.trained = Some(day(2025, 10, 15));
+        if *from_su {
+            // The previous term's department SU post that makes them "from a department SU"
+            // (domain.md §7.3).
+            let (from, to) = (b.from - chrono::Months::new(12), b.from - chrono::Duration::days(1));
+            let prev = b.post(p, &format!("department_su@{}", depts[*di].code), Role::DivisionMember);
+            prev.division = Some("office".into());
+            prev.from = from;
+            prev.to = Some(to);
+            prev.onboarded = Some(from + chrono::Duration::days(20));
+        }
         match role {
             Role::President | Role::VicePresident => presidium.push(p.clone()),
             Role::DivisionHead => heads.push(p.clone()),

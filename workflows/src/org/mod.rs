@@ -54,9 +54,11 @@ pub struct Department {
     #[serde(default)]
     pub students: u32,
     /// Term transition (换届) done for the current term.
+    /// **Deprecated** for the checks: the record of it is a `TermTransition` (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub term_transition_done: bool,
     /// Date of the last class symposium (M9), if any.
+    /// **Deprecated** for the checks: the record of it is a `Symposium` (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub last_symposium: Option<NaiveDate>,
 }
@@ -80,6 +82,7 @@ pub struct ClassUnit {
     #[serde(default)]
     pub graduating: bool,
     /// Has adopted a major-matter reporting system (M1).
+    /// **Deprecated** for the checks: the record of it is a `ReportingAdoption` (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub reporting_system: bool,
 }
@@ -145,15 +148,19 @@ pub struct Post {
     #[serde(default)]
     pub to: Option<NaiveDate>,
     /// Came from a department SU (M3).
+    /// **Deprecated** for the checks: derived from the department SU posts held (domain.md §7.3).
     #[serde(default)]
     pub from_department_su: bool,
     /// Is a class or branch cadre (M3).
+    /// **Deprecated** for the checks: derived from the class committee and League branch posts held.
     #[serde(default)]
     pub is_class_cadre: bool,
     /// Onboarding education (入门教育) done on this date (M4).
+    /// **Deprecated** for the checks: the record of it is an `OnboardingDone` (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub onboarded: Option<NaiveDate>,
     /// Last duty training (履职培训) attended (M4).
+    /// **Deprecated** for the checks: the record of it is a `TrainingSession`'s attendance (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub trained: Option<NaiveDate>,
 }
@@ -224,6 +231,7 @@ pub struct Liaison {
     #[serde(default)]
     pub to: Option<NaiveDate>,
     /// Date of the last ledger entry (台账), if any.
+    /// **Deprecated** for the checks: the record of it is the ledger (`LedgerLatest`) (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub last_ledger_entry: Option<NaiveDate>,
     /// Who assigned it: a department code for a department SU's own assignment (its leaders →

@@ -384,3 +384,42 @@ pub async fn org_scale(n: usize) -> Result<OrgScale> {
     l.stop();
     Ok(OrgScale { demo: demo?, large: large?, people, large_ready_ms })
 }
+
+// ---------------------------------------------------------------- B9
+
+/// What B9 found for the compliance report of the large university.
+pub struct ComplianceScale {
+    /// Median and slowest of the runs, in ms.
+    pub p50_ms: f64,
+    pub max_ms: f64,
+    /// Liaison pairs (ledger_latest rows), trainees (attendances) and findings.
+    pub pairs: usize,
+    pub trainees: usize,
+    pub findings: usize,
+}
+
+/// The full compliance report (`workflows::compliance::findings`) of the large synthetic
+/// university with its compliant records (`compliance::demo::records_for`), `runs` times.
+pub fn compliance_scale(runs: usize) -> ComplianceScale {
+    use workflows::compliance::{demo::records_for, findings};
+    let dir = workflows::org::OrgDirectory::new(workflows::org::generate::large(workflows::org::generate::LARGE_SEED));
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 11, 24).unwrap_or_default();
+    let records = records_for(&dir, day);
+    let cfg = workflows::org::checks::CheckSettings::default();
+    let cal = workflows::WorkCalendar::builtin();
+    let mut times = Vec::new();
+    let mut n = 0;
+    for _ in 0..runs.max(1) {
+        let t0 = Instant::now();
+        n = findings(&dir, &records, &[], day, &cfg, &cal).len();
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+    }
+    let max_ms = times.iter().copied().fold(0.0, f64::max);
+    ComplianceScale {
+        p50_ms: quantile(&mut times, 0.5),
+        max_ms,
+        pairs: records.ledger_latest.len(),
+        trainees: records.trainings.iter().map(|t| t.attendees.len()).sum(),
+        findings: n,
+    }
+}

@@ -1,0 +1,212 @@
+//! `GET /api/v1/compliance` as its users call it (issue 11 item 3), on SQLite and PostgreSQL:
+//! who may see the report, its filters, bad filters, the gauge per code in `/metrics`, and a
+//! live request whose branch B is missing until the school SU liaison acknowledges it.
+
+use liandong_tests::{Backend, TestApp, spawn};
+use serde_json::{Value, json};
+use workflows::org::generate::demo_people as dp;
+
+const DAY: &str = "2025-11-24";
+
+fn items(body: &Value) -> &Vec<Value> {
+    body["items"].as_array().unwrap_or_else(|| panic!("no items: {body}"))
+}
+
+async fn who_may_see_the_report(backend: Backend) {
+    let app = spawn(backend, "compliance_auth").await;
+    // no token: 401
+    let r = app.http.get(format!("{}/api/v1/compliance", app.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    // a member (a class monitor) and a department SU president: 403, problem+json
+    for person in [dp::CS_2023_1_MONITOR, dp::CS_SU_PRESIDENT] {
+        let token = app.token_for(person).await;
+        let r =
+            app.http.get(format!("{}/api/v1/compliance?day={DAY}", app.base)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{person}");
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "forbidden", "{body}");
+    }
+    // the admin, 校团委, the school SU president and secretary-general: the same findings
+    let (status, admin) = app.get(&app.admin_token, &format!("/api/v1/compliance?day={DAY}")).await;
+    assert_eq!(status, 200, "{admin}");
+    assert_eq!(admin["day"], DAY);
+    assert!(!items(&admin).is_empty());
+    assert_eq!(admin["total"].as_u64().unwrap() as usize, items(&admin).len());
+    let c = &admin["counts"];
+    let sum = c["warning"].as_u64().unwrap() + c["error"].as_u64().unwrap() + c["block"].as_u64().unwrap();
+    assert_eq!(sum, admin["total"].as_u64().unwrap());
+    for person in [dp::LEAGUE_COMMITTEE_SECRETARY, dp::SCHOOL_SU_PRESIDENT, dp::SCHOOL_SU_SECRETARY_GENERAL] {
+        let token = app.token_for(person).await;
+        let (status, seen) = app.get(&token, &format!("/api/v1/compliance?day={DAY}")).await;
+        assert_eq!(status, 200, "{person}: {seen}");
+        assert_eq!(seen["items"], admin["items"], "{person}");
+    }
+    // every finding has the documented shape; the art department's missing term transition
+    // blocks the congress
+    for f in items(&admin) {
+        for k in ["code", "measure", "severity", "subject", "people", "message", "since"] {
+            assert!(f.get(k).is_some(), "{k} in {f}");
+        }
+        assert!(f["message"]["zh"].as_str().is_some_and(|s| !s.is_empty()), "{f}");
+        assert!(["warning", "error", "block"].contains(&f["severity"].as_str().unwrap()), "{f}");
+    }
+    let art = items(&admin)
+        .iter()
+        .find(|f| f["code"] == "m3_term_transition_missing" && f["subject"]["id"] == "art")
+        .unwrap_or_else(|| panic!("art's term transition: {admin}"));
+    assert_eq!((art["severity"].as_str(), art["measure"].as_str()), (Some("block"), Some("M3")));
+    assert_eq!(art["subject"], json!({ "kind": "department", "id": "art", "name": "艺术学院学生会" }));
+    assert!(art["message"]["zh"].as_str().unwrap().contains("校级学代会召开前应完成"), "{art}");
+    // GET changes nothing: the same answer again
+    let (_, again) = app.get(&app.admin_token, &format!("/api/v1/compliance?day={DAY}")).await;
+    assert_eq!(again, admin);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn who_may_see_the_report_sqlite() {
+    who_may_see_the_report(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn who_may_see_the_report_postgres() {
+    who_may_see_the_report(Backend::Postgres).await;
+}
+
+async fn filters_work(backend: Backend) {
+    let app = spawn(backend, "compliance_filters").await;
+    let get = |q: String| {
+        let app = &app;
+        async move { app.get(&app.admin_token, &format!("/api/v1/compliance?day={DAY}{q}")).await }
+    };
+    let (_, all) = get(String::new()).await;
+    let total = items(&all).len();
+    // severity
+    let (status, block) = get("&severity=block".into()).await;
+    assert_eq!(status, 200);
+    assert!(!items(&block).is_empty() && items(&block).iter().all(|f| f["severity"] == "block"), "{block}");
+    assert_eq!(items(&block).len(), all["counts"]["block"].as_u64().unwrap() as usize);
+    // measure (case as written by people: m3 reads as M3)
+    let (_, m3) = get("&measure=m3".into()).await;
+    assert!(!items(&m3).is_empty() && items(&m3).iter().all(|f| f["measure"] == "M3"), "{m3}");
+    let (_, m2) = get("&measure=M2".into()).await;
+    assert!(items(&m2).iter().all(|f| f["measure"] == "M2"));
+    assert!(items(&m3).len() + items(&m2).len() <= total);
+    // department: its own findings, its classes' and its people's
+    let (_, law) = get("&department=law".into()).await;
+    assert!(items(&law).iter().all(|f| f["department"] == "law"), "{law}");
+    assert!(items(&all).iter().filter(|f| f["department"] == "law").count() == items(&law).len());
+    // all three at once: the one finding that blocks the congress for art
+    let (_, one) = get("&department=art&measure=M3&severity=block".into()).await;
+    let codes: Vec<&str> = items(&one).iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["m3_term_transition_missing"], "{one}");
+    // bad filters: 400 problem+json naming the field, nothing else
+    for (q, field) in [
+        ("&measure=M11", Some("measure")),
+        ("&measure=M", Some("measure")),
+        ("&department=nowhere", Some("department")),
+        ("&severity=fatal", None),
+        ("&colour=red", None),
+    ] {
+        let (status, p) = get(q.into()).await;
+        assert_eq!(status, 400, "{q}: {p}");
+        assert_eq!(p["code"], "bad_query", "{q}: {p}");
+        if let Some(field) = field {
+            assert_eq!(p["errors"][0]["field"], field, "{q}: {p}");
+        }
+    }
+    let (status, p) = app.get(&app.admin_token, "/api/v1/compliance?day=2025-13-01").await;
+    assert_eq!((status, p["code"].as_str()), (400, Some("bad_query")), "{p}");
+    // without a day: today
+    let (status, today) = app.get(&app.admin_token, "/api/v1/compliance").await;
+    assert_eq!(status, 200);
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    assert_eq!(today["day"], now.to_string());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn filters_work_sqlite() {
+    filters_work(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn filters_work_postgres() {
+    filters_work(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn metrics_show_a_gauge_per_code() {
+    let app = spawn(Backend::Sqlite, "compliance_metrics").await;
+    let m = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(m.contains("# TYPE liandong_compliance_findings gauge"), "{m}");
+    let value = |code: &str, severity: &str| -> f64 {
+        let key = format!("liandong_compliance_findings{{code=\"{code}\",severity=\"{severity}\"}} ");
+        m.lines().find_map(|l| l.strip_prefix(&key)).unwrap_or_else(|| panic!("{key} in {m}")).parse().unwrap()
+    };
+    // every code has its series; today's count equals the API's
+    let (_, today) = app.get(&app.admin_token, "/api/v1/compliance?severity=block").await;
+    let blocks = items(&today).iter().filter(|f| f["code"] == "m3_term_transition_missing").count();
+    assert!(blocks >= 1);
+    assert_eq!(value("m3_term_transition_missing", "block"), blocks as f64);
+    let _ = value("m5_reply_overdue", "warning");
+    app.stop().await;
+}
+
+/// A department SU's major-matter report whose branch B (the school SU liaison) is not
+/// acknowledged: missing once a working day has passed, gone once the liaison acknowledges.
+async fn branch_b_missing_until_acknowledged(backend: Backend) {
+    let app: TestApp = spawn(backend, "compliance_b").await;
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let r = app
+        .submit(
+            &president,
+            "major_matter_report",
+            json!({ "kind": "report", "matter_type": "reform_progress", "title": "计算机学院学生会改革推进情况报告", "body": "本学期调整了工作部门设置。" }),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    // two weeks on (at least two working days in any season), branch B is missing
+    let later = (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+        + chrono::Duration::days(14))
+    .to_string();
+    let path = format!("/api/v1/compliance?day={later}&measure=M1&department=cs");
+    let (status, found) = app.get(&app.admin_token, &path).await;
+    assert_eq!(status, 200, "{found}");
+    let missing: Vec<&Value> = items(&found).iter().filter(|f| f["code"] == "m1_branch_b_missing").collect();
+    assert_eq!(missing.len(), 1, "{found}");
+    assert_eq!(missing[0]["severity"], "error");
+    assert!(missing[0]["message"]["zh"].as_str().unwrap().contains("计算机学院学生会改革推进情况报告"));
+    let people: Vec<String> =
+        missing[0]["people"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    assert!(people.contains(&dp::SCHOOL_SU_PRESIDENT.to_string()), "the cs liaison must act: {people:?}");
+    // the liaison acknowledges (today): nothing is missing or late any more
+    let req = app.request(&id).await;
+    let task = req["open_tasks"].as_array().unwrap().iter().find(|t| t["step"] == "school_su_ack").unwrap().clone();
+    let liaison = app.token_for(task["assignee"].as_str().unwrap()).await;
+    let (status, body) = app
+        .post(
+            &liaison,
+            &format!("/api/v1/requests/{id}/tasks/{}/acknowledge", task["task"]),
+            json!({ "comment": "已阅" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, found) = app.get(&app.admin_token, &path).await;
+    assert!(
+        items(&found).iter().all(|f| f["code"] != "m1_branch_b_missing" && f["code"] != "m1_branch_b_late"),
+        "{found}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn branch_b_missing_until_acknowledged_sqlite() {
+    branch_b_missing_until_acknowledged(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn branch_b_missing_until_acknowledged_postgres() {
+    branch_b_missing_until_acknowledged(Backend::Postgres).await;
+}
