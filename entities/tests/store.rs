@@ -245,6 +245,9 @@ async fn outcome_records_round_trip(kind: &str) {
     assert_eq!(back.posts.len(), org.posts.len());
     let page = store::records::list(&t.db, "trainings", &Default::default(), None, 10).await.unwrap().unwrap();
     assert_eq!((page.items.len(), page.next), (1, None));
+    t.drop_db().await;
+}
+
 /// `store::compliance::request_facts`: the facts of every open request of the checked
 /// definitions, read in pages, and of finished ones changed since the day given.
 async fn request_facts_are_read_in_pages(kind: &str) {
@@ -299,6 +302,9 @@ async fn postgres_keeps_outcome_records_once() {
 #[tokio::test]
 async fn mariadb_keeps_outcome_records_once() {
     outcome_records_round_trip("mysql").await;
+}
+
+#[tokio::test]
 async fn sqlite_reads_request_facts_in_pages() {
     request_facts_are_read_in_pages("sqlite").await;
 }

@@ -31,6 +31,8 @@ pub enum FactState {
     Rejected,
     /// Withdrawn or abandoned by the submitter.
     Withdrawn,
+    /// Finished otherwise: merged into another request or converted to a suggestion (M5).
+    Closed,
 }
 
 /// One visit of a step: when it was entered, due and done, and who still has to act.
@@ -86,6 +88,7 @@ impl RequestFacts {
             Status::Finished(Outcome::Approved) => FactState::Approved,
             Status::Finished(Outcome::Rejected) => FactState::Rejected,
             Status::Finished(Outcome::Withdrawn | Outcome::Abandoned) => FactState::Withdrawn,
+            Status::Finished(Outcome::Merged | Outcome::Converted) => FactState::Closed,
         };
         let steps = i
             .runs

@@ -175,6 +175,7 @@ fn m2_coverage_of_classes_departments_and_key_classes() {
             from,
             to,
             last_ledger_entry: None,
+            assigner: None,
         })
     });
     w.records.ledger_latest.push(LedgerLatest {
@@ -216,6 +217,7 @@ fn m2_coverage_of_classes_departments_and_key_classes() {
             from,
             to,
             last_ledger_entry: None,
+            assigner: None,
         })
     });
     assert_eq!(w.subjects("m2_member_key_class"), vec![member.clone()]);
