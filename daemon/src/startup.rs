@@ -150,6 +150,13 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
     let mut token = None;
     if first && settings.seed.demo {
         app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if matches!(settings.seed.org, crate::settings::SeedOrg::Demo) {
+            let n = app
+                .seed_demo_records(crate::app::compliance::today())
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo's records: {e}"))?;
+            tracing::info!(records = n, "seeded the demo university's records");
+        }
         let admin = workflows::org::generate::demo_people::ADMIN;
         token = Some(app.create_token(admin, "first start", true).await.map_err(|e| anyhow::anyhow!("{e}"))?);
     }

@@ -11,6 +11,7 @@ pub mod delegations;
 pub mod ledger;
 pub mod org;
 pub mod records;
+pub mod seed;
 pub mod tokens;
 
 use chrono::Utc;

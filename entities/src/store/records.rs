@@ -510,3 +510,15 @@ pub async fn list<C: ConnectionTrait>(
     let next = if more { rows.last().map(|(d, id, _)| format!("{d}|{id}")) } else { None };
     Ok(Some(Page { items: rows.into_iter().map(|(_, _, v)| v).collect(), next }))
 }
+
+/// Clears the source of records written with the made-up request id `seed` (the demo's records,
+/// kept before Liandong: no request recorded them). Term transitions, onboarding, trainings and
+/// symposiums keep the source their record gives; reporting adoptions take the writer's.
+pub async fn clear_seed_sources<C: ConnectionTrait>(db: &C, seed: &str) -> Result<(), StoreError> {
+    reporting_adoption::Entity::update_many()
+        .col_expr(reporting_adoption::Column::Request, Expr::value(Option::<String>::None))
+        .filter(reporting_adoption::Column::Request.eq(seed))
+        .exec(db)
+        .await?;
+    Ok(())
+}
