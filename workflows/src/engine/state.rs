@@ -221,6 +221,8 @@ impl Instance {
                 self.submitted_at = Some(ev.at);
             }
             EventKind::LeadTimeWarning { .. }
+            | EventKind::LateReport { .. }
+            | EventKind::FollowedUp { .. }
             | EventKind::Routed { .. }
             | EventKind::PolicyApplied { .. }
             | EventKind::Commented { .. }
@@ -297,6 +299,13 @@ impl Instance {
             }
             EventKind::Copied { to, .. } => {
                 self.viewers.extend(to.iter().cloned());
+            }
+            EventKind::Overseen { run, rung, to } => {
+                // They oversee it from now on: they see the request; later rungs go on from here.
+                self.viewers.extend(to.iter().cloned());
+                if let Some(r) = self.runs.get_mut(run) {
+                    r.escalated_rungs = r.escalated_rungs.max(rung + 1);
+                }
             }
             EventKind::Reminded { .. } => {}
             EventKind::Escalated { run, rung, to } => {
