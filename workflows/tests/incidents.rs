@@ -186,8 +186,9 @@ fn follow_ups_go_to_every_reviewer_on_the_path_while_the_case_is_open() {
     to.sort();
     let mut want = liaisons.clone();
     want.push(dp::CS_LEAGUE_SECRETARY.to_string());
+    want.push(dp::CS_SU_PRESIDENT.to_string()); // copied at the start
     want.sort();
-    assert_eq!(to, want, "every reviewer reached so far, not the author");
+    assert_eq!(to, want, "everyone on the path (reviewers reached, the president copied), not the author");
     let st = out.state;
     // the department SU president may add one too; the submitter is then told as well
     let out = w.act(&st, later, dp::CS_SU_PRESIDENT, Command::FollowUp { text: "续报二".into() }).unwrap();
@@ -199,7 +200,7 @@ fn follow_ups_go_to_every_reviewer_on_the_path_while_the_case_is_open() {
     ));
     assert!(matches!(
         w.act(&st, later, dp::CS_SU_VICE_PRESIDENT, Command::FollowUp { text: "  ".into() }),
-        Err(EngineError::BadFollowUp(_))
+        Err(EngineError::BadFollowUp("required", _))
     ));
     // a withdrawn (finished) case takes none
     let done = w.act(&st, later, dp::CS_SU_VICE_PRESIDENT, Command::Withdraw).unwrap().state;

@@ -275,9 +275,80 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
                 content.comment = comment;
             }
         }
+        (Template::FollowUp | Template::OverdueNotice | Template::LateReport, _) => {
+            let events = store::requests::events(&app.db, &st.id).await.map_err(|e| retry(e.to_string()))?;
+            let events: Vec<workflows::engine::Event> = events.into_iter().map(|(e, _)| e).collect();
+            let note = reporting_note(template, &row.idempotency_key, &events, &st, def.as_deref(), org.as_ref(), lang);
+            if let Some((note, step, due)) = note {
+                content.note = note;
+                content.step = content.step.or(step);
+                content.due = content.due.or(due);
+            }
+        }
         _ => {}
     }
     send(mail::render(template, lang, &content), reply_to).await
+}
+
+/// What a reporting mail (【续报】, 【督办】, 【迟报】) adds: the follow-up's text, or the overdue
+/// step and its holders, or the deadline that was missed — read from the event the command that
+/// queued the mail wrote (the outbox key is `<request>:<first seq of that command>:<n>`), so two
+/// follow-ups in a row each mail their own text. Returns (text, step label, due).
+fn reporting_note(
+    template: Template,
+    key: &str,
+    events: &[workflows::engine::Event],
+    st: &workflows::engine::Instance,
+    def: Option<&workflows::model::Definition>,
+    org: &workflows::org::OrgDirectory,
+    lang: Lang,
+) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    use workflows::engine::EventKind;
+    let first_seq: u64 = key.rsplit(':').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let zh = lang == Lang::Zh;
+    let name = |p: &str| org.person(p).map_or_else(|| p.to_string(), |x| x.name.clone());
+    events.iter().filter(|e| e.seq >= first_seq).find_map(|e| match (&e.kind, template) {
+        (EventKind::FollowedUp { text }, Template::FollowUp) => {
+            let by = e.actor.person_id().map(name).unwrap_or_default();
+            let when = workflows::calendar::format_local(e.at, lang);
+            Some((
+                Some(if zh { format!("{by}（{when}）续报：{text}") } else { format!("{by} ({when}): {text}") }),
+                None,
+                None,
+            ))
+        }
+        (EventKind::Overseen { run, .. }, Template::OverdueNotice) => {
+            let r = st.runs.get(run)?;
+            let step = def
+                .and_then(|d| d.step(&r.step))
+                .map(|s| s.label.as_ref().map_or(s.name.clone(), |l| l.get(lang).to_string()));
+            let holders: Vec<String> = st.tasks_of(*run).filter(|t| t.is_open()).map(|t| name(&t.assignee)).collect();
+            let sep = if zh { "、" } else { ", " };
+            let text = if zh {
+                format!("尚待 {} 办理。", holders.join(sep))
+            } else {
+                format!("Still with {}.", holders.join(sep))
+            };
+            Some((Some(text), step, r.due_at.map(|d| crate::labels::deadline(d, lang))))
+        }
+        (EventKind::LateReport { within, occurred, deadline }, Template::LateReport) => {
+            let (o, d) = (
+                workflows::calendar::format_local(*occurred, lang),
+                workflows::calendar::format_local(*deadline, lang),
+            );
+            let within = crate::labels::duration(*within, lang);
+            Some((
+                Some(if zh {
+                    format!("事发时间{o}，应在{within}内（{d}前）首报。")
+                } else {
+                    format!("It happened at {o}: the first report was due within {within} (by {d}).")
+                }),
+                None,
+                None,
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// The words a reply may start with, for a task of `kind`.

@@ -153,9 +153,10 @@ pub enum EngineError {
     /// The definition has no `follow_ups:`.
     #[error("this workflow takes no follow-up reports")]
     FollowUpsNotAllowed,
-    /// A follow-up report that is empty or too long.
-    #[error("{0}")]
-    BadFollowUp(String),
+    /// A follow-up report that is empty (`required`) or too long (`too_long`): the field code and
+    /// the reason.
+    #[error("{1}")]
+    BadFollowUp(&'static str, String),
     /// No such task in this request.
     #[error("no task {0} in this request")]
     UnknownTask(TaskId),
@@ -203,7 +204,7 @@ impl EngineError {
             EngineError::TooLate { .. } => "too_late",
             EngineError::ReportTooLate { .. } => "report_too_late",
             EngineError::FollowUpsNotAllowed => "follow_ups_not_allowed",
-            EngineError::BadFollowUp(_) => "invalid_follow_up",
+            EngineError::BadFollowUp(..) => "invalid_follow_up",
             EngineError::UnknownTask(_) => "unknown_task",
             EngineError::TaskNotOpen(_) => "task_not_open",
             EngineError::NotYourTask(_) => "not_your_task",

@@ -59,6 +59,29 @@ pub fn late_report(
     (now > deadline).then_some(Late { within: rule.within.value, occurred, deadline, action: rule.otherwise })
 }
 
+/// Whether `person` may add a follow-up report (续报) to `st` now: the definition has
+/// `follow_ups:`, the request is submitted and not finished, and `person` is its submitter or one
+/// of the people `follow_ups.who` names (resolved on `now`'s day in Asia/Shanghai). The pages use
+/// it to show the form; the engine checks the same.
+pub fn may_follow_up(
+    def: &Definition,
+    st: &super::state::Instance,
+    person: &str,
+    dir: &dyn crate::org::Directory,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(rule) = &def.follow_ups else { return false };
+    if !matches!(st.status, Status::Running | Status::Returned) {
+        return false;
+    }
+    if st.submitter.id == person {
+        return true;
+    }
+    let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let ctx = ResolveCtx { submitter: &st.submitter, form: &st.form, day };
+    resolve_all(&rule.who, &ctx, dir).iter().any(|p| p == person)
+}
+
 impl Machine<'_, '_> {
     /// Records a late first report (`LateReport`) and tells the submitter (【迟报】).
     pub(super) fn record_late_report(&mut self, late: Late) {
@@ -68,48 +91,38 @@ impl Machine<'_, '_> {
     }
 
     /// 续报: the submitter (or someone `follow_ups.who` names) adds a follow-up report to a running
-    /// request; every reviewer it has reached (and the submitter, when someone else reports) is
-    /// told (【续报】).
+    /// request; everyone on its path but the author — the submitter, every reviewer it has reached,
+    /// the people copied — is told (【续报】).
     pub(super) fn follow_up(&mut self, actor: &str, text: String) -> Result<(), EngineError> {
         let def = self.env.def;
-        let Some(rule) = &def.follow_ups else {
+        if def.follow_ups.is_none() {
             return Err(EngineError::FollowUpsNotAllowed);
-        };
+        }
         match self.st.status {
             Status::Running | Status::Returned => {}
             Status::Finished(_) => return Err(EngineError::Finished),
             Status::Draft => return Err(EngineError::NotAllowed("the request was never submitted".into())),
         }
         let submitter = self.st.submitter.id.clone();
-        if actor != submitter {
-            let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-            let ctx = ResolveCtx { submitter: &self.st.submitter, form: &self.st.form, day };
-            if !resolve_all(&rule.who, &ctx, self.env.dir).iter().any(|p| p == actor) {
-                return Err(EngineError::NotAllowed(
-                    "only the submitter (or whom the workflow names) may add a follow-up report".into(),
-                ));
-            }
+        if !may_follow_up(def, &self.st, actor, self.env.dir, self.env.now) {
+            return Err(EngineError::NotAllowed(
+                "only the submitter (or whom the workflow names) may add a follow-up report".into(),
+            ));
         }
         let text = text.trim().to_string();
-        if text.is_empty() || text.chars().count() > FOLLOW_UP_MAX_CHARS {
-            return Err(EngineError::BadFollowUp(if text.is_empty() {
-                "a follow-up report cannot be empty".into()
-            } else {
-                format!("a follow-up report has at most {FOLLOW_UP_MAX_CHARS} characters")
-            }));
+        if text.is_empty() {
+            return Err(EngineError::BadFollowUp("required", "a follow-up report cannot be empty".into()));
+        }
+        if text.chars().count() > FOLLOW_UP_MAX_CHARS {
+            return Err(EngineError::BadFollowUp(
+                "too_long",
+                format!("a follow-up report has at most {FOLLOW_UP_MAX_CHARS} characters"),
+            ));
         }
         self.emit(EventKind::FollowedUp { text });
-        let mut to: Vec<String> = Vec::new();
-        if actor != submitter {
-            to.push(submitter);
-        }
-        for t in self.st.tasks.values() {
-            for p in std::iter::once(&t.assignee).chain(t.on_behalf_of.iter()) {
-                if p != actor && !to.contains(p) {
-                    to.push(p.clone());
-                }
-            }
-        }
+        // everyone on the path: the submitter, every reviewer reached, the people copied
+        let to: Vec<String> =
+            std::iter::once(submitter).chain(self.st.viewers.iter().cloned()).filter(|p| p != actor).collect();
         for p in &to {
             self.notify(p, Template::FollowUp, None);
         }
