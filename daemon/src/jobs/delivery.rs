@@ -325,7 +325,7 @@ fn reporting_note(
             let holders: Vec<String> = st.tasks_of(*run).filter(|t| t.is_open()).map(|t| name(&t.assignee)).collect();
             let sep = if zh { "、" } else { ", " };
             let text = if zh {
-                format!("尚待 {} 办理。", holders.join(sep))
+                format!("尚待{}办理。", holders.join(sep))
             } else {
                 format!("Still with {}.", holders.join(sep))
             };
@@ -367,5 +367,63 @@ fn reply_hint_note(lang: Lang) -> String {
         "请直接回复原通知邮件，第一行只写“同意”“批准”“不同意”“驳回”“退回”或“已阅”中的一个词，意见写在第二行起；也可以使用原邮件中的办理链接。".into()
     } else {
         "Reply to the original notification with one word on the first line — approve, yes, reject, no, return or ack — and your comment from the second line on; or use the links in that mail.".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reporting_note;
+    use chrono::TimeZone;
+    use workflows::catalog::Lang;
+    use workflows::engine::{self, Channel, Command, Template};
+    use workflows::org::generate::{demo_directory, demo_people as dp};
+
+    /// The reporting mails carry what their command recorded: a follow-up's own text (not a later
+    /// one's), the overdue step and who still holds it, the missed first-report deadline.
+    #[test]
+    fn reporting_mails_say_what_their_own_event_recorded() {
+        let def = workflows::builtin::builtin("incident_report").unwrap();
+        let (dir, cal) = (demo_directory(), workflows::WorkCalendar::builtin());
+        let at =
+            chrono_tz::Asia::Shanghai.with_ymd_and_hms(2025, 11, 24, 11, 0, 0).unwrap().with_timezone(&chrono::Utc);
+        let env = engine::Env { def: &def, dir: &dir, cal: &cal, now: at };
+        let form = serde_json::json!({ "incident_type": "sensitive_incident", "title": "事件", "occurred_at": "2025-11-24T08:00:00+08:00", "body": "……" });
+        let out = engine::submit(&env, "R1", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &form).unwrap();
+        let mut events = out.events;
+        let late = reporting_note(Template::LateReport, "R1:1:0", &events, &out.state, Some(&def), &dir, Lang::Zh);
+        let text = late.unwrap().0.unwrap();
+        assert!(text.contains("应在2小时内") && text.contains("2025年11月24日 10:00"), "{text}");
+        // two follow-ups: each mail quotes its own
+        let mut st = out.state;
+        let mut keys = Vec::new();
+        for text in ["第一次续报", "第二次续报"] {
+            let o = engine::handle(
+                &env,
+                &st,
+                dp::CS_SU_VICE_PRESIDENT,
+                Channel::Api,
+                Command::FollowUp { text: text.into() },
+            )
+            .unwrap();
+            keys.push(format!("R1:{}:0", o.events[0].seq));
+            events.extend(o.events);
+            st = o.state;
+        }
+        let first = reporting_note(Template::FollowUp, &keys[0], &events, &st, Some(&def), &dir, Lang::Zh);
+        assert!(first.unwrap().0.unwrap().ends_with("续报：第一次续报"));
+        let second = reporting_note(Template::FollowUp, &keys[1], &events, &st, Some(&def), &dir, Lang::En);
+        assert!(second.unwrap().0.unwrap().ends_with(": 第二次续报"));
+        // the written report overdue: the League secretary is told, the submitter still holds it
+        let run = st.open_tasks().find(|t| t.step == "written_report").unwrap().run;
+        let timer = st.timers.values().find(|t| t.id == format!("{run}:rung:0")).unwrap().clone();
+        let o = engine::fire(&engine::Env { now: timer.at, ..env }, &st, &timer.id).unwrap();
+        let key = format!("R1:{}:0", o.events[0].seq);
+        events.extend(o.events);
+        let (text, step, due) =
+            reporting_note(Template::OverdueNotice, &key, &events, &o.state, Some(&def), &dir, Lang::Zh).unwrap();
+        assert_eq!(step.as_deref(), Some("24小时内提交书面报告"));
+        let submitter = workflows::org::Directory::person(&dir, dp::CS_SU_VICE_PRESIDENT).unwrap().name.clone();
+        assert_eq!(text.unwrap(), format!("尚待{submitter}办理。"), "who still holds it");
+        assert!(due.unwrap().contains("2025年11月25日"));
     }
 }
