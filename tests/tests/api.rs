@@ -517,6 +517,7 @@ async fn operations_endpoints_and_the_api_description() {
         "/api/v1/requests/{id}/withdraw",
         "/api/v1/requests/{id}/resubmit",
         "/api/v1/requests/{id}/comments",
+        "/api/v1/requests/{id}/follow-ups",
         "/api/v1/requests/{id}/tasks/{task}/decision",
         "/api/v1/requests/{id}/tasks/{task}/acknowledge",
         "/api/v1/requests/{id}/tasks/{task}/transfer",
