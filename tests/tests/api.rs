@@ -427,7 +427,7 @@ async fn lists_page_with_a_cursor_and_need_to_know_stays_hidden() {
         let mut form = m1_form();
         form["title"] = json!(format!("请示{i}"));
         if i == 2 {
-            form["matter_type"] = json!("sensitive_incident");
+            form["matter_type"] = json!("major_violation_handling");
         }
         let (_, r) =
             app.post(&president, "/api/v1/requests", json!({ "workflow": "major_matter_report", "form": form })).await;
@@ -444,7 +444,7 @@ async fn lists_page_with_a_cursor_and_need_to_know_stays_hidden() {
     assert!(page2["next"].is_null());
     let (status, _) = app.get(&president, "/api/v1/requests?cursor=zz").await;
     assert_eq!(status, 422);
-    // the incident is need-to-know: a member who is not on its path cannot see it; the League secretary can
+    // the violation report is need-to-know: a member who is not on its path cannot see it; the League secretary can
     let outsider = app.token_for("2023010105").await;
     let (status, _) = app.get(&outsider, &format!("/api/v1/requests/{}", ids[2])).await;
     assert_eq!(status, 404);
@@ -517,6 +517,7 @@ async fn operations_endpoints_and_the_api_description() {
         "/api/v1/requests/{id}/withdraw",
         "/api/v1/requests/{id}/resubmit",
         "/api/v1/requests/{id}/comments",
+        "/api/v1/requests/{id}/follow-ups",
         "/api/v1/requests/{id}/tasks/{task}/decision",
         "/api/v1/requests/{id}/tasks/{task}/acknowledge",
         "/api/v1/requests/{id}/tasks/{task}/extension",

@@ -169,7 +169,7 @@ fn open_task<'a>(r: &'a Value, step: &str) -> &'a Value {
 /// League secretary's.
 async fn sensitive_report(app: &TestApp, president: &str) -> String {
     let mut form = m1_form();
-    form["matter_type"] = json!("sensitive_incident");
+    form["matter_type"] = json!("major_violation_handling");
     let r = app.submit(president, "major_matter_report", form).await;
     assert_eq!(r["need_to_know"], true);
     r["id"].as_str().unwrap().to_string()

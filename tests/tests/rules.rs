@@ -65,7 +65,7 @@ async fn a_sensitive_resubmission_becomes_need_to_know(backend: Backend) {
     let id = r["id"].as_str().unwrap().to_string();
     let (status, _) = app.get(&outsider, &format!("/api/v1/requests/{id}")).await;
     assert_eq!(status, 200, "an ordinary request is visible to the org");
-    // returned, then resubmitted as a sensitive incident with a new title
+    // returned, then resubmitted as a major violation (need-to-know) with a new title
     let (task, secretary) = open_task(&app, &id, "league_review").await;
     let secretary = app.token_for(&secretary).await;
     let (status, body) = app
@@ -76,16 +76,20 @@ async fn a_sensitive_resubmission_becomes_need_to_know(backend: Backend) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let form = m1_form("sensitive_incident", "关于突发事件的报告");
+    let form = m1_form("major_violation_handling", "关于重大违纪处理情况的报告");
     let (status, r) = app.post(&president, &format!("/api/v1/requests/{id}/resubmit"), json!({ "form": form })).await;
     assert_eq!(status, 200, "{r}");
-    assert_eq!((r["title"].as_str(), r["need_to_know"].as_bool()), (Some("关于突发事件的报告"), Some(true)), "{r}");
+    assert_eq!(
+        (r["title"].as_str(), r["need_to_know"].as_bool()),
+        (Some("关于重大违纪处理情况的报告"), Some(true)),
+        "{r}"
+    );
     // someone not on its path no longer sees it, by id or in a list
     let (status, body) = app.get(&outsider, &format!("/api/v1/requests/{id}")).await;
     assert_eq!(status, 404, "{body}");
     let (_, list) = app.get(&president, "/api/v1/requests").await;
     let row = list["items"].as_array().unwrap().iter().find(|i| i["id"] == id.as_str()).cloned().unwrap();
-    assert_eq!(row["title"], "关于突发事件的报告", "the list shows the new title");
+    assert_eq!(row["title"], "关于重大违纪处理情况的报告", "the list shows the new title");
     // the reviewer on the path still sees it
     let (status, _) = app.get(&secretary, &format!("/api/v1/requests/{id}")).await;
     assert_eq!(status, 200);

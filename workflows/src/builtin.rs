@@ -12,6 +12,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("department_staff_selection.yaml", include_str!("../definitions/department_staff_selection.yaml")),
     ("duty_review.yaml", include_str!("../definitions/duty_review.yaml")),
     ("federation_annual_summary.yaml", include_str!("../definitions/federation_annual_summary.yaml")),
+    ("incident_report.yaml", include_str!("../definitions/incident_report.yaml")),
     ("liaison_assignment.yaml", include_str!("../definitions/liaison_assignment.yaml")),
     ("major_matter_report.yaml", include_str!("../definitions/major_matter_report.yaml")),
     ("onboarding.yaml", include_str!("../definitions/onboarding.yaml")),

@@ -32,6 +32,11 @@ pub struct Definition {
     pub visibility: Visibility,
     /// "Submit at least N before form.X" rules (the first that applies counts).
     pub lead_time: Vec<LeadTime>,
+    /// "Report within N after form.X" rules (M1 incidents: first report within 2 hours); the
+    /// first that applies counts.
+    pub report_within: Vec<ReportWithin>,
+    /// Follow-up reports (续报) on an open request, when the definition allows them.
+    pub follow_ups: Option<FollowUps>,
     /// Default policies for every step.
     pub policies: Policies,
     /// How the request's title is composed (a template over form fields); default `{form.title}`.
@@ -295,6 +300,9 @@ pub struct Rung {
     pub to: Vec<Selector>,
     /// Or: decide automatically (the last rung).
     pub action: Option<AutoAction>,
+    /// `notify:` instead of `to:`: the rung's people are told the step is overdue (督办), the
+    /// open tasks stay with their holders (a report owed by the submitter cannot move).
+    pub notify_only: bool,
     /// Position of the rung.
     pub pos: Pos,
 }
@@ -631,4 +639,31 @@ impl PolicyOverrides {
             dedupe: self.dedupe.unwrap_or(base.dedupe),
         }
     }
+}
+
+/// "Report within N after form.X" (M1: 事发后 2 小时内首报): the other direction of
+/// [`LeadTime`]. A submission later than `within` after the moment in the field is recorded as a
+/// late report (`LateReport` on the timeline, for the late-filing checks) or refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportWithin {
+    /// The `date`/`datetime` field counted from (a date counts from its 00:00 in Asia/Shanghai).
+    pub after: Spanned<String>,
+    /// How long after (`2h`; any duration unit, `wd` on the working-day calendar).
+    pub within: Spanned<DurationSpec>,
+    /// Only when this holds.
+    pub when: Option<Expr>,
+    /// What happens when it is late.
+    pub otherwise: LeadTimeAction,
+    /// Where it was written.
+    pub pos: Pos,
+}
+
+/// `follow_ups:`: who may add follow-up reports (续报) to a running request. The submitter always
+/// may; `who` adds more people (e.g. the department SU president).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUps {
+    /// More people who may add follow-ups, besides the submitter.
+    pub who: Vec<Selector>,
+    /// Where it was written.
+    pub pos: Pos,
 }

@@ -237,6 +237,18 @@ impl Transcript {
                 } else {
                     format!("⚠ later than the lead time {at_least} (due by {})", format_local(*deadline, lang))
                 }),
+                EventKind::LateReport { within, deadline, .. } => Some(if zh {
+                    format!("⚠ 迟报：应在 {within} 内报告 (截至 {})", format_local(*deadline, lang))
+                } else {
+                    format!("⚠ late report: due within {within} (by {})", format_local(*deadline, lang))
+                }),
+                EventKind::FollowedUp { text } => Some(format!("  ✎ {} {text}", if zh { "续报" } else { "follow-up" })),
+                EventKind::Overseen { rung, to, .. } => Some(format!(
+                    "  ⚑ {} {} → {}",
+                    if zh { "督办" } else { "oversight" },
+                    rung + 1,
+                    to.iter().map(|p| who(p)).collect::<Vec<_>>().join(", ")
+                )),
                 EventKind::StepEntered { run, step, due_at, .. } => {
                     runs.insert(*run, step.clone());
                     let kind = def.step(step).map(|s| &s.kind);

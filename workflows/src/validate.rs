@@ -357,6 +357,22 @@ impl Validator<'_> {
                 )),
             }
         }
+        for rw in &def.report_within {
+            exprs.extend(rw.when.iter());
+            match def.field(&rw.after.value).map(|f| &f.ty) {
+                Some(FieldType::Date | FieldType::Datetime) => {}
+                Some(_) => self.out.push(Diagnostic::error(
+                    "type_mismatch",
+                    rw.after.pos,
+                    format!("`after:` must be a date or date-time field; `{}` is not", rw.after.value),
+                )),
+                None => self.out.push(Diagnostic::error(
+                    "unknown_field",
+                    rw.after.pos,
+                    format!("the form has no field `{}`", rw.after.value),
+                )),
+            }
+        }
         for step in &def.steps {
             let Some(c) = &step.clock_from else { continue };
             match def.field(&c.value).map(|f| &f.ty) {
@@ -381,6 +397,7 @@ impl Validator<'_> {
     fn selectors(&mut self) {
         let def = self.def;
         let mut all: Vec<&Selector> = def.submitters.iter().collect();
+        all.extend(def.follow_ups.iter().flat_map(|f| &f.who));
         for step in &def.steps {
             match &step.kind {
                 StepKind::Approve(t) | StepKind::Acknowledge(t) => all.extend(&t.who),

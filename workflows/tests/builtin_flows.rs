@@ -180,13 +180,20 @@ fn m1_return_and_resubmit_resumes_where_it_stood() {
 }
 
 #[test]
-fn m1_incidents_are_need_to_know_and_late_meetings_warned() {
+fn m1_violations_are_need_to_know_and_late_meetings_warned() {
     let def = builtin("major_matter_report").unwrap();
+    let mut incident = m1_form("report");
+    incident["matter_type"] = json!("sensitive_incident");
     let mut form = m1_form("report");
-    form["matter_type"] = json!("sensitive_incident");
+    form["matter_type"] = json!("major_violation_handling");
     let dir = demo_directory();
     let cal = WorkCalendar::builtin();
     let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
+    // incidents have their own workflow (incident_report): this form no longer offers them
+    assert!(matches!(
+        engine::submit(&env, "R0", dp::CS_SU_PRESIDENT, Channel::Api, &incident),
+        Err(engine::EngineError::InvalidForm(f)) if f[0].field == "matter_type"
+    ));
     let out = engine::submit(&env, "R1", dp::CS_SU_PRESIDENT, Channel::Api, &form).unwrap();
     assert!(out.state.need_to_know);
     assert!(out.state.on_path(dp::CS_LEAGUE_SECRETARY) && !out.state.on_path(dp::CS_PARTY_SECRETARY));

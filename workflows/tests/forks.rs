@@ -27,6 +27,11 @@ fn sample(key: &str) -> (String, Value, Option<Value>) {
             let f = |kind: &str| json!({ "kind": kind, "matter_type": "major_meeting", "title": "请示", "body": "……", "event_date": "2026-01-20" });
             (dp::CS_SU_VICE_PRESIDENT.to_string(), f("request"), Some(f("report")))
         }
+        "incident_report" => (
+            dp::CS_SU_VICE_PRESIDENT.into(),
+            json!({ "incident_type": "emergency_incident", "title": "突发事件首报", "occurred_at": "2025-11-24T08:00:00+08:00", "body": "……" }),
+            None,
+        ),
         "class_major_matter_report" => {
             let f = |kind: &str| json!({ "kind": kind, "title": "请示", "body": "……" });
             (dp::CS_2023_1_MONITOR.into(), f("request"), Some(f("report")))

@@ -24,6 +24,10 @@ fn sample(key: &str) -> (String, Value) {
         "class_major_matter_report" => {
             (dp::CS_2023_1_MONITOR.into(), json!({ "kind": "request", "title": "请示", "body": "……" }))
         }
+        "incident_report" => (
+            dp::CS_SU_VICE_PRESIDENT.into(),
+            json!({ "incident_type": "emergency_incident", "title": "突发事件首报", "occurred_at": "2025-11-24T08:00:00+08:00", "body": "……" }),
+        ),
         "liaison_assignment" => (
             dp::SCHOOL_SU_PRESIDENT.into(),
             json!({ "term": "2025秋", "plan": "……", "departments": ["cs", "law"], "from": "2025-12-01", "liaisons": [{ "person": "2023010215", "department": "cs" }] }),

@@ -59,6 +59,8 @@ fn the_schema_has_the_parsers_keys_and_the_catalogs_words() {
     assert_eq!(keys(&d["rung"]), set(parse::RUNG_KEYS));
     assert_eq!(keys(&d["policies"]), set(parse::POLICY_KEYS));
     assert_eq!(keys(&d["lead_time"]), set(parse::LEAD_TIME_KEYS));
+    assert_eq!(keys(&d["report_within"]), set(parse::REPORT_WITHIN_KEYS));
+    assert_eq!(keys(&s["properties"]["follow_ups"]["oneOf"][1]), set(parse::FOLLOW_UPS_KEYS));
     assert_eq!(keys(&s["properties"]["visibility"]), set(parse::VISIBILITY_KEYS));
     assert_eq!(keys(&d["step"]["properties"]["notify"]), set(parse::NOTIFY_KEYS));
     assert_eq!(keys(&d["label"]["oneOf"][1]), set(parse::LABEL_KEYS));

@@ -97,7 +97,14 @@ impl From<EngineError> for AppError {
                 AppError::Forbidden(e.to_string())
             }
             EngineError::UnknownPerson(_) => AppError::Invalid { code, message: e.to_string(), fields: vec![] },
-            EngineError::TooLate { .. } => AppError::Invalid { code, message: e.to_string(), fields: vec![] },
+            EngineError::TooLate { .. } | EngineError::ReportTooLate { .. } => {
+                AppError::Invalid { code, message: e.to_string(), fields: vec![] }
+            }
+            EngineError::BadFollowUp(field_code, reason) => AppError::Invalid {
+                code,
+                message: reason.clone(),
+                fields: vec![workflows::form::FieldError { field: "text".into(), code: field_code, message: reason }],
+            },
             _ => AppError::Conflict { code, message: e.to_string() },
         }
     }

@@ -39,6 +39,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(docs::router())
         .merge(crate::web::links::router())
         .merge(crate::web::session::router())
+        .merge(crate::web::reporting::router())
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(|| async { ApiError::App(AppError::NotFound("no such route".into())) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -20,6 +20,7 @@ pub fn router() -> Router<State> {
         .route("/api/v1/requests/{id}/withdraw", post(withdraw))
         .route("/api/v1/requests/{id}/resubmit", post(resubmit))
         .route("/api/v1/requests/{id}/comments", post(comment))
+        .route("/api/v1/requests/{id}/follow-ups", post(follow_up))
         .route("/api/v1/requests/{id}/tasks/{task}/decision", post(decide))
         .route("/api/v1/requests/{id}/tasks/{task}/acknowledge", post(acknowledge))
         .route("/api/v1/requests/{id}/tasks/{task}/extension", post(extend))
@@ -230,6 +231,28 @@ async fn comment(
     Json(body): Json<CommentBody>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
     run(&app, &who, &id, Command::Comment { text: body.text }, &headers, client).await
+}
+
+/// A follow-up report (续报), M1 incidents: `{"text": "…"}` (1 to 20,000 characters).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FollowUpBody {
+    text: String,
+}
+
+/// `POST /api/v1/requests/{id}/follow-ups`: a follow-up report on a running request whose
+/// definition has `follow_ups:`, by its submitter (or whom `follow_ups.who` names); answers the
+/// request. Errors: 404 (not visible), 409 `follow_ups_not_allowed` / `request_finished` /
+/// `not_allowed`, 422 `invalid_follow_up` (field `text`).
+async fn follow_up(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    client: ClientAddr,
+    Path(id): Path<String>,
+    Json(body): Json<FollowUpBody>,
+) -> Result<axum::Json<RequestView>, ApiError> {
+    run(&app, &who, &id, Command::FollowUp { text: body.text }, &headers, client).await
 }
 
 /// A decision: `approve`, `reject`, `return`, or the name of one of the step's named options

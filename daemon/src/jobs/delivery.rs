@@ -302,9 +302,80 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
                 content.comment = comment;
             }
         }
+        (Template::FollowUp | Template::OverdueNotice | Template::LateReport, _) => {
+            let events = store::requests::events(&app.db, &st.id).await.map_err(|e| retry(e.to_string()))?;
+            let events: Vec<workflows::engine::Event> = events.into_iter().map(|(e, _)| e).collect();
+            let note = reporting_note(template, &row.idempotency_key, &events, &st, def.as_deref(), org.as_ref(), lang);
+            if let Some((note, step, due)) = note {
+                content.note = note;
+                content.step = content.step.or(step);
+                content.due = content.due.or(due);
+            }
+        }
         _ => {}
     }
     send(mail::render(template, lang, &content), reply_to).await
+}
+
+/// What a reporting mail (【续报】, 【督办】, 【迟报】) adds: the follow-up's text, or the overdue
+/// step and its holders, or the deadline that was missed — read from the event the command that
+/// queued the mail wrote (the outbox key is `<request>:<first seq of that command>:<n>`), so two
+/// follow-ups in a row each mail their own text. Returns (text, step label, due).
+fn reporting_note(
+    template: Template,
+    key: &str,
+    events: &[workflows::engine::Event],
+    st: &workflows::engine::Instance,
+    def: Option<&workflows::model::Definition>,
+    org: &workflows::org::OrgDirectory,
+    lang: Lang,
+) -> Option<(Option<String>, Option<String>, Option<String>)> {
+    use workflows::engine::EventKind;
+    let first_seq: u64 = key.rsplit(':').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let zh = lang == Lang::Zh;
+    let name = |p: &str| org.person(p).map_or_else(|| p.to_string(), |x| x.name.clone());
+    events.iter().filter(|e| e.seq >= first_seq).find_map(|e| match (&e.kind, template) {
+        (EventKind::FollowedUp { text }, Template::FollowUp) => {
+            let by = e.actor.person_id().map(name).unwrap_or_default();
+            let when = workflows::calendar::format_local(e.at, lang);
+            Some((
+                Some(if zh { format!("{by}（{when}）续报：{text}") } else { format!("{by} ({when}): {text}") }),
+                None,
+                None,
+            ))
+        }
+        (EventKind::Overseen { run, .. }, Template::OverdueNotice) => {
+            let r = st.runs.get(run)?;
+            let step = def
+                .and_then(|d| d.step(&r.step))
+                .map(|s| s.label.as_ref().map_or(s.name.clone(), |l| l.get(lang).to_string()));
+            let holders: Vec<String> = st.tasks_of(*run).filter(|t| t.is_open()).map(|t| name(&t.assignee)).collect();
+            let sep = if zh { "、" } else { ", " };
+            let text = if zh {
+                format!("尚待{}办理。", holders.join(sep))
+            } else {
+                format!("Still with {}.", holders.join(sep))
+            };
+            Some((Some(text), step, r.due_at.map(|d| crate::labels::deadline(d, lang))))
+        }
+        (EventKind::LateReport { within, occurred, deadline }, Template::LateReport) => {
+            let (o, d) = (
+                workflows::calendar::format_local(*occurred, lang),
+                workflows::calendar::format_local(*deadline, lang),
+            );
+            let within = crate::labels::duration(*within, lang);
+            Some((
+                Some(if zh {
+                    format!("事发时间{o}，应在{within}内（{d}前）首报。")
+                } else {
+                    format!("It happened at {o}: the first report was due within {within} (by {d}).")
+                }),
+                None,
+                None,
+            ))
+        }
+        _ => None,
+    })
 }
 
 /// The words a reply may start with, for a task of `kind`.
@@ -323,5 +394,63 @@ fn reply_hint_note(lang: Lang) -> String {
         "请直接回复原通知邮件，第一行只写“同意”“批准”“不同意”“驳回”“退回”或“已阅”中的一个词，意见写在第二行起；也可以使用原邮件中的办理链接。".into()
     } else {
         "Reply to the original notification with one word on the first line — approve, yes, reject, no, return or ack — and your comment from the second line on; or use the links in that mail.".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reporting_note;
+    use chrono::TimeZone;
+    use workflows::catalog::Lang;
+    use workflows::engine::{self, Channel, Command, Template};
+    use workflows::org::generate::{demo_directory, demo_people as dp};
+
+    /// The reporting mails carry what their command recorded: a follow-up's own text (not a later
+    /// one's), the overdue step and who still holds it, the missed first-report deadline.
+    #[test]
+    fn reporting_mails_say_what_their_own_event_recorded() {
+        let def = workflows::builtin::builtin("incident_report").unwrap();
+        let (dir, cal) = (demo_directory(), workflows::WorkCalendar::builtin());
+        let at =
+            chrono_tz::Asia::Shanghai.with_ymd_and_hms(2025, 11, 24, 11, 0, 0).unwrap().with_timezone(&chrono::Utc);
+        let env = engine::Env { def: &def, dir: &dir, cal: &cal, now: at };
+        let form = serde_json::json!({ "incident_type": "sensitive_incident", "title": "事件", "occurred_at": "2025-11-24T08:00:00+08:00", "body": "……" });
+        let out = engine::submit(&env, "R1", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &form).unwrap();
+        let mut events = out.events;
+        let late = reporting_note(Template::LateReport, "R1:1:0", &events, &out.state, Some(&def), &dir, Lang::Zh);
+        let text = late.unwrap().0.unwrap();
+        assert!(text.contains("应在2小时内") && text.contains("2025年11月24日 10:00"), "{text}");
+        // two follow-ups: each mail quotes its own
+        let mut st = out.state;
+        let mut keys = Vec::new();
+        for text in ["第一次续报", "第二次续报"] {
+            let o = engine::handle(
+                &env,
+                &st,
+                dp::CS_SU_VICE_PRESIDENT,
+                Channel::Api,
+                Command::FollowUp { text: text.into() },
+            )
+            .unwrap();
+            keys.push(format!("R1:{}:0", o.events[0].seq));
+            events.extend(o.events);
+            st = o.state;
+        }
+        let first = reporting_note(Template::FollowUp, &keys[0], &events, &st, Some(&def), &dir, Lang::Zh);
+        assert!(first.unwrap().0.unwrap().ends_with("续报：第一次续报"));
+        let second = reporting_note(Template::FollowUp, &keys[1], &events, &st, Some(&def), &dir, Lang::En);
+        assert!(second.unwrap().0.unwrap().ends_with(": 第二次续报"));
+        // the written report overdue: the League secretary is told, the submitter still holds it
+        let run = st.open_tasks().find(|t| t.step == "written_report").unwrap().run;
+        let timer = st.timers.values().find(|t| t.id == format!("{run}:rung:0")).unwrap().clone();
+        let o = engine::fire(&engine::Env { now: timer.at, ..env }, &st, &timer.id).unwrap();
+        let key = format!("R1:{}:0", o.events[0].seq);
+        events.extend(o.events);
+        let (text, step, due) =
+            reporting_note(Template::OverdueNotice, &key, &events, &o.state, Some(&def), &dir, Lang::Zh).unwrap();
+        assert_eq!(step.as_deref(), Some("24小时内提交书面报告"));
+        let submitter = workflows::org::Directory::person(&dir, dp::CS_SU_VICE_PRESIDENT).unwrap().name.clone();
+        assert_eq!(text.unwrap(), format!("尚待{submitter}办理。"), "who still holds it");
+        assert!(due.unwrap().contains("2025年11月25日"));
     }
 }

@@ -178,6 +178,30 @@ fn wording(t: Template, lang: Lang) -> (&'static str, &'static str) {
                 "The office handling this matter took an extension: its due time moved."
             },
         ),
+        Template::LateReport => (
+            if zh { "【迟报】" } else { "[Late report] " },
+            if zh {
+                "您提交的事件报告晚于规定的报告时限，已记录在案。"
+            } else {
+                "Your report came later than the required time; this is on record."
+            },
+        ),
+        Template::FollowUp => (
+            if zh { "【续报】" } else { "[Follow-up] " },
+            if zh {
+                "以下事项有新的续报，请查阅。"
+            } else {
+                "A follow-up report was added to this matter."
+            },
+        ),
+        Template::OverdueNotice => (
+            if zh { "【督办】" } else { "[Overdue, for oversight] " },
+            if zh {
+                "以下事项已超过办理时限仍未办理，特告知您督促办理。"
+            } else {
+                "This matter is past its due time and still open: you are told so that you can follow it up."
+            },
+        ),
         Template::LeadTimeWarning => (
             if zh { "【提醒】" } else { "[Note] " },
             if zh {

@@ -4,6 +4,7 @@
 pub mod decision_form;
 pub mod limits;
 pub mod links;
+pub mod reporting;
 pub mod session;
 
 use crate::app::App;
@@ -84,6 +85,8 @@ pub struct Page {
     pub matter: Option<Matter>,
     /// The decision form.
     pub form: Option<Value>,
+    /// The follow-up form (续报), see [`reporting`].
+    pub follow_up: Option<Value>,
     /// A link to the request.
     pub link: Option<String>,
     /// The request's status, in words.
@@ -126,7 +129,7 @@ pub fn render(
     let ctx = context! {
         t => strings(lang), heading => &page.heading, message => &page.message, tone => page.tone,
         matter => &page.matter, form => &page.form, link => &page.link, status => &page.status,
-        lists => &page.lists,
+        lists => &page.lists, follow_up => &page.follow_up,
     };
     let html = env().get_template("page.html").and_then(|t| t.render(ctx)).unwrap_or_else(|e| format!("{e}"));
     let mut resp = (status, Html(html)).into_response();
@@ -354,6 +357,9 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                     } else {
                         format!("Finished: {}", outcome.label().get(lang))
                     }
+                }
+                EventKind::FollowedUp { .. } | EventKind::LateReport { .. } | EventKind::Overseen { .. } => {
+                    reporting::history_line(app, e, lang)?
                 }
                 _ => return None,
             };

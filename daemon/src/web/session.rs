@@ -23,7 +23,7 @@ use workflows::engine::Status;
 use workflows::org::Directory;
 
 const SESSION_COOKIE: &str = "ld_session";
-const CSRF_COOKIE: &str = "ld_csrf_web";
+pub(super) const CSRF_COOKIE: &str = "ld_csrf_web";
 /// A login link works this long.
 pub const LOGIN_MINUTES: i64 = 15;
 const SESSION_MS: i64 = 12 * 3_600_000;
@@ -341,9 +341,15 @@ async fn request_page(
     let mine = st.open_tasks().find(|t| t.assignee == who.person).cloned();
     let def = app.definition(&st.key, st.version).await.ok();
     let mut extra = Vec::new();
-    let form = mine.as_ref().map(|t| {
+    let may_follow_up = super::reporting::may_follow_up(&app, &who, &st).await;
+    // one check value for both forms of the page (one cookie)
+    let csrf = (mine.is_some() || may_follow_up).then(|| {
         let (csrf, set_cookie) = csrf::issue(&app, CSRF_COOKIE, "/requests/");
         extra.push(set_cookie);
+        csrf
+    });
+    let form = mine.as_ref().map(|t| {
+        let csrf = csrf.clone().unwrap_or_default();
         let org = app.org();
         let buttons = super::decision_form::buttons(def.as_deref(), &st, t, lang, None);
         let fields = super::decision_form::controls(def.as_deref(), t, org.as_ref(), lang);
@@ -352,11 +358,13 @@ async fn request_page(
             csrf => csrf, comment => true, buttons => buttons, fields => fields,
         }
     });
+    let follow_up = may_follow_up.then(|| super::reporting::form(&st, lang, csrf.unwrap_or_default()));
     let page = Page {
         heading: st.title.clone(),
         status: Some(status_words(&st, lang)),
         matter: Some(matter(&app, &st, mine.as_ref(), lang).await),
         form,
+        follow_up,
         ..Default::default()
     };
     Ok(render(StatusCode::OK, lang, page, &extra))

@@ -57,6 +57,10 @@ impl Machine<'_, '_> {
                 }
             }
         }
+        let late_report = super::reporting::late_report(def, &form, &info, env.cal, env.now);
+        if let Some(l) = late_report.filter(|l| l.action == LeadTimeAction::Block) {
+            return Err(EngineError::ReportTooLate { within: l.within, deadline: l.deadline });
+        }
         let need_to_know = match &def.visibility {
             Visibility::Normal => false,
             Visibility::NeedToKnow => true,
@@ -75,6 +79,9 @@ impl Machine<'_, '_> {
         if let Some((at_least, deadline)) = late {
             self.emit(EventKind::LeadTimeWarning { at_least, deadline });
             self.notify(submitter, Template::LeadTimeWarning, None);
+        }
+        if let Some(l) = late_report {
+            self.record_late_report(l);
         }
         self.enter(&def.start.value, None, None);
         Ok(())
@@ -118,6 +125,7 @@ impl Machine<'_, '_> {
                 self.emit(EventKind::Commented { text });
                 Ok(())
             }
+            Command::FollowUp { text } => self.follow_up(actor, text),
             Command::Withdraw => {
                 self.only_submitter(actor)?;
                 if self.st.is_finished() {
@@ -476,6 +484,10 @@ impl Machine<'_, '_> {
         };
         if self.st.runs.get(&run).is_some_and(|x| x.escalated_rungs > rung) {
             // Passed over already (see below): its own timer has nothing left to do.
+            return;
+        }
+        if r.notify_only {
+            self.oversee(run, rung, &r.to);
             return;
         }
         if let Some(action) = r.action {

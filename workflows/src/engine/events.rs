@@ -297,6 +297,31 @@ pub enum EventKind {
         /// The latest moment that would have been in time.
         deadline: DateTime<Utc>,
     },
+    /// Reported later than the definition's `report_within` allows (M1: first report within 2 hours
+    /// of the incident); accepted and on record, for the late-filing checks.
+    LateReport {
+        /// The rule's `within`.
+        within: DurationSpec,
+        /// The moment in the form it counts from.
+        occurred: DateTime<Utc>,
+        /// The last moment that was in time.
+        deadline: DateTime<Utc>,
+    },
+    /// 续报: a follow-up report added to a running request (the actor wrote it).
+    FollowedUp {
+        /// The report.
+        text: String,
+    },
+    /// A `notify:` escalation rung told these people that the step is overdue (督办); the open
+    /// tasks stayed with their holders.
+    Overseen {
+        /// The step run.
+        run: RunId,
+        /// Rung index.
+        rung: usize,
+        /// Who was told.
+        to: Vec<PersonId>,
+    },
     /// A step was entered.
     StepEntered {
         /// New run id.
@@ -552,6 +577,12 @@ pub enum Template {
     Withdrawn,
     /// 【提醒】 submitted later than the lead time.
     LeadTimeWarning,
+    /// 【迟报】 to the submitter: reported later than `report_within` allows.
+    LateReport,
+    /// 【续报】 to the reviewers: a follow-up report was added.
+    FollowUp,
+    /// 【督办】 to a `notify:` rung's people: a task is overdue with someone else.
+    OverdueNotice,
     /// 【已办理】 to a reviewer: their own decision, confirmed (with the channel it came through).
     Confirmed,
     /// 【已延期】 to the people an extension copies: a step's due time moved.

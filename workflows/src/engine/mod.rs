@@ -8,6 +8,7 @@ mod decision;
 pub mod events;
 mod machine;
 mod reassign;
+pub mod reporting;
 pub mod state;
 #[cfg(test)]
 mod tests;
@@ -96,6 +97,12 @@ pub enum Command {
     },
     /// The submitter gives up a returned request.
     Abandon,
+    /// 续报: a follow-up report on a running request, by the submitter (or whom the definition's
+    /// `follow_ups.who` names), on definitions with `follow_ups:`.
+    FollowUp {
+        /// The report (1 to 20,000 characters).
+        text: String,
+    },
     /// 转交: the reviewer (or an admin) hands an open task to someone else.
     Transfer {
         /// Task.
@@ -159,6 +166,21 @@ pub enum EngineError {
         /// The last moment that would have been in time.
         deadline: DateTime<Utc>,
     },
+    /// Submitted later than the definition's `report_within` allows, and it blocks.
+    #[error("too late: this must be reported within {within} of the moment in the form (by {deadline})")]
+    ReportTooLate {
+        /// The rule's `within`.
+        within: DurationSpec,
+        /// The last moment that was in time.
+        deadline: DateTime<Utc>,
+    },
+    /// The definition has no `follow_ups:`.
+    #[error("this workflow takes no follow-up reports")]
+    FollowUpsNotAllowed,
+    /// A follow-up report that is empty (`required`) or too long (`too_long`): the field code and
+    /// the reason.
+    #[error("{1}")]
+    BadFollowUp(&'static str, String),
     /// No such task in this request.
     #[error("no task {0} in this request")]
     UnknownTask(TaskId),
@@ -207,6 +229,9 @@ impl EngineError {
             EngineError::NotASubmitter(_) => "not_a_submitter",
             EngineError::InvalidForm(_) => "invalid_form",
             EngineError::TooLate { .. } => "too_late",
+            EngineError::ReportTooLate { .. } => "report_too_late",
+            EngineError::FollowUpsNotAllowed => "follow_ups_not_allowed",
+            EngineError::BadFollowUp(..) => "invalid_follow_up",
             EngineError::UnknownTask(_) => "unknown_task",
             EngineError::TaskNotOpen(_) => "task_not_open",
             EngineError::NotYourTask(_) => "not_your_task",

@@ -347,7 +347,7 @@ mod tests {
         let after = OrgDirectory::new(org);
         let (def, cal) = (m1(), crate::calendar::WorkCalendar::builtin());
         let env = Env { def: &def, dir: &during, cal: &cal, now };
-        let form = serde_json::json!({ "kind": "request", "matter_type": "sensitive_incident", "title": "请示", "body": "正文" });
+        let form = serde_json::json!({ "kind": "request", "matter_type": "major_violation_handling", "title": "请示", "body": "正文" });
         let out = submit(&env, "r1", dp::CS_SU_PRESIDENT, Channel::Api, &form).expect("submits");
         let held = out.state.open_tasks().find(|t| t.step == "league_review").expect("league task").clone();
         assert_eq!(held.assignee, dp::CS_COUNSELOR_2023);

@@ -235,6 +235,8 @@ impl Instance {
                 self.submitted_at = Some(ev.at);
             }
             EventKind::LeadTimeWarning { .. }
+            | EventKind::LateReport { .. }
+            | EventKind::FollowedUp { .. }
             | EventKind::Routed { .. }
             | EventKind::PolicyApplied { .. }
             | EventKind::Commented { .. }
@@ -317,6 +319,13 @@ impl Instance {
             }
             EventKind::Copied { to, .. } => {
                 self.viewers.extend(to.iter().cloned());
+            }
+            EventKind::Overseen { run, rung, to } => {
+                // They oversee it from now on: they see the request; later rungs go on from here.
+                self.viewers.extend(to.iter().cloned());
+                if let Some(r) = self.runs.get_mut(run) {
+                    r.escalated_rungs = r.escalated_rungs.max(rung + 1);
+                }
             }
             EventKind::Reminded { .. } => {}
             EventKind::Extended { run, due_at, count, .. } => self.apply_extension(*run, *due_at, *count),

@@ -335,7 +335,15 @@ pub(super) fn selector_detail(def: &Definition, sel: &Selector, lang: Lang) -> S
 pub(super) fn rung(def: &Definition, r: &Rung, lang: Lang) -> String {
     let mut what = Vec::new();
     if !r.to.is_empty() {
-        what.push(selectors(def, &r.to, lang));
+        let people = selectors(def, &r.to, lang);
+        what.push(if r.notify_only {
+            match lang {
+                Lang::Zh => format!("告知 {people}（督办）"),
+                Lang::En => format!("tell {people} (oversight)"),
+            }
+        } else {
+            people
+        });
     }
     if let Some(a) = r.action {
         what.push(match a {

@@ -30,6 +30,8 @@ pub const TOP_KEYS: &[&str] = &[
     "form",
     "visibility",
     "lead_time",
+    "report_within",
+    "follow_ups",
     "policies",
     "start",
     "steps",
@@ -74,7 +76,7 @@ pub const SELECTOR_KEYS: &[&str] =
 /// Keys of `up_until:`.
 pub const UP_UNTIL_KEYS: &[&str] = &["roles", "bodies", "from"];
 /// Keys of an escalation rung.
-pub const RUNG_KEYS: &[&str] = &["after", "to", "action"];
+pub const RUNG_KEYS: &[&str] = &["after", "to", "notify", "action"];
 /// Keys of a mapping `join:`.
 pub const JOIN_KEYS: &[&str] = &["k", "decides", "waits_for"];
 /// Keys of a mapping `next:`.
@@ -83,6 +85,10 @@ pub const NEXT_KEYS: &[&str] = &["approve", "reject", "return"];
 pub const POLICY_KEYS: &[&str] = &["empty_assignee", "self_approval", "dedupe"];
 /// Keys of `lead_time:`.
 pub const LEAD_TIME_KEYS: &[&str] = &["before", "at_least", "when", "else"];
+/// Keys of `report_within:`.
+pub const REPORT_WITHIN_KEYS: &[&str] = &["after", "within", "when", "else"];
+/// Keys of `follow_ups:`.
+pub const FOLLOW_UPS_KEYS: &[&str] = &["who"];
 /// Keys of `visibility:`.
 pub const VISIBILITY_KEYS: &[&str] = &["need_to_know"];
 /// Keys of a label.
@@ -261,6 +267,11 @@ impl Reader<'_> {
             .get("lead_time")
             .map(|n| yaml::items(n).into_iter().filter_map(|i| self.lead_time(i)).collect())
             .unwrap_or_default();
+        let report_within = m
+            .get("report_within")
+            .map(|n| yaml::items(n).into_iter().filter_map(|i| self.report_within(i)).collect())
+            .unwrap_or_default();
+        let follow_ups = m.get("follow_ups").and_then(|n| self.follow_ups(n));
         let policies = m.get("policies").map(|n| self.policies(n).apply(Policies::default())).unwrap_or_default();
         let start = match m.get("start") {
             Some(n) => self.text(n, "start").map(|s| Spanned::new(s, yaml::pos(n))),
@@ -287,6 +298,8 @@ impl Reader<'_> {
             form,
             visibility,
             lead_time,
+            report_within,
+            follow_ups,
             policies,
             title,
             start: start.unwrap_or_else(|| Spanned::new(String::new(), pos)),
@@ -355,6 +368,71 @@ impl Reader<'_> {
         };
         self.done(&m, LEAD_TIME_KEYS);
         Some(LeadTime { before, at_least, when, otherwise, pos })
+    }
+
+    /// `report_within: { after: form.<date or datetime>, within: 2h, when: …, else: warn | block }`.
+    fn report_within(&mut self, node: &Node) -> Option<ReportWithin> {
+        let mut m = self.map(node, "report_within")?;
+        let pos = m.pos();
+        let after = match m.get("after") {
+            Some(n) => {
+                let s = self.text(n, "after")?;
+                match s.strip_prefix("form.") {
+                    Some(f) => Spanned::new(f.to_string(), yaml::pos(n)),
+                    None => {
+                        self.err(
+                            "bad_value",
+                            yaml::pos(n),
+                            format!("`after:` must name a date or date-time field as form.<field>, found `{s}`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            None => {
+                self.err("missing_key", pos, "`report_within` needs `after: form.<date-time field>`");
+                return None;
+            }
+        };
+        let within = match m.get("within") {
+            Some(n) => self.duration(n, "within")?,
+            None => {
+                self.err("missing_key", pos, "`report_within` needs `within:` (e.g. 2h)");
+                return None;
+            }
+        };
+        let when = m.get("when").and_then(|n| self.expr(n, "when"));
+        let otherwise = match m.get("else") {
+            Some(n) => self
+                .choice(n, "else", &[("warn", LeadTimeAction::Warn), ("block", LeadTimeAction::Block)])
+                .unwrap_or(LeadTimeAction::Warn),
+            None => LeadTimeAction::Warn,
+        };
+        self.done(&m, REPORT_WITHIN_KEYS);
+        Some(ReportWithin { after, within, when, otherwise, pos })
+    }
+
+    /// `follow_ups: true` (the submitter) or `follow_ups: { who: [selectors] }` (and these people).
+    fn follow_ups(&mut self, node: &Node) -> Option<FollowUps> {
+        let pos = yaml::pos(node);
+        if let Some(s) = node.as_scalar() {
+            return match s.as_str() {
+                "true" => Some(FollowUps { who: Vec::new(), pos }),
+                "false" => None,
+                other => {
+                    self.err(
+                        "bad_value",
+                        pos,
+                        format!("`follow_ups:` is true, false or {{ who: [selectors] }}, found `{other}`"),
+                    );
+                    None
+                }
+            };
+        }
+        let mut m = self.map(node, "follow_ups")?;
+        let who = m.get("who").map(|n| self.selectors(n, "who")).unwrap_or_default();
+        self.done(&m, FOLLOW_UPS_KEYS);
+        Some(FollowUps { who, pos })
     }
 
     pub(crate) fn policies(&mut self, node: &Node) -> PolicyOverrides {

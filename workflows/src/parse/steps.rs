@@ -339,7 +339,8 @@ impl Reader<'_> {
                     None
                 }
             };
-            let to = m.get("to").map(|n| self.selectors(n, "to")).unwrap_or_default();
+            let mut to = m.get("to").map(|n| self.selectors(n, "to")).unwrap_or_default();
+            let notified = m.get("notify").map(|n| self.selectors(n, "notify"));
             let action = m.get("action").and_then(|n| {
                 self.choice(
                     n,
@@ -349,16 +350,20 @@ impl Reader<'_> {
             });
             let has_to = m.node.get_node("to").is_some();
             let has_action = m.node.get_node("action").is_some();
-            if has_to == has_action {
+            let notify_only = notified.is_some();
+            if usize::from(has_to) + usize::from(has_action) + usize::from(notify_only) != 1 {
                 self.err(
                     "bad_value",
                     pos,
-                    "a rung has either `to:` (who takes over) or `action:` (approve, reject or skip)",
+                    "a rung has one of `to:` (who takes over), `notify:` (who is told, the task stays) or `action:` (approve, reject or skip)",
                 );
+            }
+            if let Some(n) = notified {
+                to = n;
             }
             self.done(&m, RUNG_KEYS);
             if let Some(after) = after {
-                out.push(Rung { after, to, action, pos });
+                out.push(Rung { after, to, action, notify_only, pos });
             }
         }
         out

@@ -43,7 +43,7 @@ pub(super) fn always(t: &str) -> Next {
 }
 
 pub(super) fn rung(after: u32, to: Option<Selector>, action: Option<AutoAction>) -> Rung {
-    Rung { after: wd(after), to: to.into_iter().collect(), action, pos: Pos::default() }
+    Rung { after: wd(after), to: to.into_iter().collect(), action, notify_only: false, pos: Pos::default() }
 }
 
 pub(super) fn step(name: &str, label: Option<(&str, &str)>, kind: StepKind, next: Next) -> Step {
@@ -72,6 +72,8 @@ pub(super) fn definition(key: &str, name: Label, start: &str, steps: Vec<Step>) 
         form: Vec::new(),
         visibility: Visibility::Normal,
         lead_time: vec![],
+        report_within: vec![],
+        follow_ups: None,
         policies: Policies::default(),
         title: None,
         start: sp(start.to_string()),
