@@ -286,21 +286,3 @@ pub fn duration(d: workflows::duration::DurationSpec, lang: Lang) -> String {
         format!("{n} {}", if n == 1 { one } else { many })
     }
 }
-
-/// A definition's duration as people read it: 2小时, 24小时, 5个工作日 (2 hours, 5 working days).
-pub fn duration(d: workflows::duration::DurationSpec, lang: Lang) -> String {
-    use workflows::duration::DurationUnit as U;
-    let n = d.amount;
-    match (d.unit, lang) {
-        (U::Minutes, Lang::Zh) => format!("{n}分钟"),
-        (U::Hours, Lang::Zh) => format!("{n}小时"),
-        (U::Days, Lang::Zh) => format!("{n}天"),
-        (U::WorkingDays, Lang::Zh) => format!("{n}个工作日"),
-        (U::Months, Lang::Zh) => format!("{n}个月"),
-        (U::Minutes, _) => format!("{n} minutes"),
-        (U::Hours, _) => format!("{n} hours"),
-        (U::Days, _) => format!("{n} days"),
-        (U::WorkingDays, _) => format!("{n} working days"),
-        (U::Months, _) => format!("{n} months"),
-    }
-}
