@@ -295,6 +295,16 @@ pub struct Seed {
     /// synthetic one: 60 departments, 4,000 classes, 150,000 students; for benchmarks).
     #[serde(default)]
     pub org: SeedOrg,
+    /// With the demo university (`org = "demo"`), also write its records as they stand on the
+    /// first day (`workflows::compliance::demo::demo_records_on`: the planted defects left
+    /// out), so its compliance report shows those defects and nobody is reminded of what is done.
+    /// Default true; the tests turn it off and write the records they need.
+    #[serde(default = "yes")]
+    pub records: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The university seeded on first start.

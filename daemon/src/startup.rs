@@ -150,7 +150,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
     let mut token = None;
     if first && settings.seed.demo {
         app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        if matches!(settings.seed.org, crate::settings::SeedOrg::Demo) {
+        if settings.seed.records && matches!(settings.seed.org, crate::settings::SeedOrg::Demo) {
             let n = app
                 .seed_demo_records(crate::app::compliance::today())
                 .await

@@ -2,7 +2,7 @@
 //! who may see the report, its filters, bad filters, the gauge per code in `/metrics`, and a
 //! live request whose branch B is missing until the school SU liaison acknowledges it.
 
-use liandong_tests::{Backend, TestApp, spawn};
+use liandong_tests::{Backend, TestApp, spawn, spawn_with};
 use serde_json::{Value, json};
 use workflows::org::generate::demo_people as dp;
 
@@ -209,4 +209,53 @@ async fn branch_b_missing_until_acknowledged_sqlite() {
 #[tokio::test]
 async fn branch_b_missing_until_acknowledged_postgres() {
     branch_b_missing_until_acknowledged(Backend::Postgres).await;
+}
+
+/// A fresh demo daemon has its records (issue 11 item 5): today's report names the planted
+/// defects kept as records — each of them — and no other kind, except the M9 year-end kinds whose
+/// requests are not seeded yet (in season from 15 November). Before the records were seeded, a
+/// fresh daemon reported every person untrained and every ledger silent.
+async fn a_fresh_demo_reports_its_planted_defects(backend: Backend) {
+    let app =
+        spawn_with(backend, "compliance_fresh", vec![("LIANDONG__SEED__RECORDS".into(), "true".into())]).await;
+    let (status, body) = app.get(&app.admin_token, "/api/v1/compliance").await;
+    assert_eq!(status, 200, "{body}");
+    let mut codes: Vec<(String, String)> = items(&body)
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["subject"]["id"].as_str().unwrap().to_string()))
+        .collect();
+    codes.sort();
+    let planted = [
+        ("m2_class_uncovered", "law-2025-2"),
+        ("m2_ledger_stale", "math"),
+        ("m3_department_su_cadres", "econ"),
+        ("m3_term_transition_missing", "art"),
+        ("m9_no_symposium", "fl"),
+    ];
+    for (code, subject) in planted {
+        assert!(codes.iter().any(|(c, s)| c == code && s == subject), "{code} {subject}: {codes:?}");
+    }
+    let onboarding = codes.iter().filter(|(c, _)| c == "m4_onboarding_overdue").count();
+    assert_eq!(onboarding, 3, "three overdue onboardings: {codes:?}");
+    let untrained = codes.iter().filter(|(c, _)| c == "m4_untrained").count();
+    assert_eq!(untrained, 1, "one untrained department presidium member: {codes:?}");
+    let not_yet_seeded = ["m9_department_unheard", "m9_federation_summary_missing"];
+    let expected: Vec<&str> = planted.iter().map(|(c, _)| *c).chain(["m4_onboarding_overdue", "m4_untrained"]).collect();
+    for (code, subject) in &codes {
+        assert!(
+            expected.contains(&code.as_str()) || not_yet_seeded.contains(&code.as_str()),
+            "{code} ({subject}) is not a planted defect: {codes:?}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_fresh_demo_reports_its_planted_defects_sqlite() {
+    a_fresh_demo_reports_its_planted_defects(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_fresh_demo_reports_its_planted_defects_postgres() {
+    a_fresh_demo_reports_its_planted_defects(Backend::Postgres).await;
 }
