@@ -4,7 +4,7 @@
 use crate::diag::{Diagnostic, Severity, has_errors};
 use crate::model::*;
 use crate::parse::parse_definition;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// A checked definition: the definition when it has no error, and every diagnostic.
 #[derive(Debug, Clone)]
@@ -30,7 +30,11 @@ pub fn check_source(source: &str) -> Checked {
 
 /// The static checks; `broken` names steps the parser could not build (not reported as unknown).
 pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> {
-    let mut v = Validator { def, broken, out: Vec::new() };
+    let mut index = HashMap::new();
+    for (i, s) in def.steps.iter().enumerate() {
+        index.entry(s.name.as_str()).or_insert(i);
+    }
+    let mut v = Validator { def, broken, index, hints: MAX_HINTS, out: Vec::new() };
     v.references();
     v.reachability();
     v.joins();
@@ -44,9 +48,21 @@ pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> 
     v.out
 }
 
+/// How many `unknown_step` diagnostics get a "did you mean" hint: each compares the name with
+/// every step's, which only a hostile definition would ask for thousands of times.
+const MAX_HINTS: usize = 50;
+
+/// The most characters of step names an `unknown_step` diagnostic lists when no name is close.
+const MAX_LISTED: usize = 400;
+
 struct Validator<'a> {
     def: &'a Definition,
     broken: &'a BTreeSet<String>,
+    /// The index of each step in `def.steps` by name (the first of a name, as [`Definition::step`]),
+    /// so that looking a step up does not read the list of steps.
+    index: HashMap<&'a str, usize>,
+    /// How many more `unknown_step` diagnostics may look for a close name ([`MAX_HINTS`]).
+    hints: usize,
     out: Vec<Diagnostic>,
 }
 
@@ -67,17 +83,42 @@ fn edges(step: &Step) -> Vec<&Spanned<StepName>> {
     e
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    /// The step called `name` (as [`Definition::step`], without reading the list).
+    fn step(&self, name: &str) -> Option<&'a Step> {
+        self.index.get(name).map(|&i| &self.def.steps[i])
+    }
+
     fn exists(&self, name: &str) -> bool {
-        self.def.step(name).is_some() || self.broken.contains(name)
+        self.step(name).is_some() || self.broken.contains(name)
     }
 
     fn unknown(&mut self, t: &Spanned<StepName>) {
         if !self.exists(&t.value) {
             let names: Vec<&str> = self.def.steps.iter().map(|s| s.name.as_str()).collect();
-            let hint = crate::yaml::closest(&t.value, &names)
-                .map(|h| format!("; did you mean `{h}`?"))
-                .unwrap_or_else(|| format!("; steps: {}", names.join(", ")));
+            let close = if self.hints > 0 {
+                self.hints -= 1;
+                crate::yaml::closest(&t.value, &names)
+            } else {
+                None
+            };
+            let hint = match close {
+                Some(h) => format!("; did you mean `{h}`?"),
+                None => {
+                    let mut listed = String::new();
+                    for (i, name) in names.iter().enumerate() {
+                        if listed.chars().count() + name.chars().count() > MAX_LISTED {
+                            listed.push_str(&format!(" … ({} steps)", names.len()));
+                            break;
+                        }
+                        if i > 0 {
+                            listed.push_str(", ");
+                        }
+                        listed.push_str(name);
+                    }
+                    format!("; steps: {listed}")
+                }
+            };
             self.out.push(Diagnostic::error("unknown_step", t.pos, format!("there is no step `{}`{hint}", t.value)));
         }
     }
@@ -113,7 +154,7 @@ impl Validator<'_> {
             if !seen.insert(n.clone()) {
                 continue;
             }
-            if let Some(s) = self.def.step(&n) {
+            if let Some(s) = self.step(&n) {
                 queue.extend(edges(s).into_iter().map(|t| t.value.clone()));
             }
         }
@@ -122,7 +163,7 @@ impl Validator<'_> {
 
     fn reachability(&mut self) {
         let def = self.def;
-        if def.step(&def.start.value).is_none() {
+        if self.step(&def.start.value).is_none() {
             return;
         }
         let reached = self.reachable_from(&def.start.value);
@@ -234,7 +275,7 @@ impl Validator<'_> {
             .filter(|s| auto(s))
             .map(|s| {
                 let succ =
-                    edges(s).into_iter().map(|t| t.value.as_str()).filter(|t| def.step(t).is_some_and(auto)).collect();
+                    edges(s).into_iter().map(|t| t.value.as_str()).filter(|t| self.step(t).is_some_and(auto)).collect();
                 (s.name.as_str(), succ)
             })
             .collect();
@@ -246,7 +287,7 @@ impl Validator<'_> {
             while let Some(n) = stack.pop() {
                 if n == *start {
                     if reported.insert(start) {
-                        let step = def.step(start).expect("in graph");
+                        let step = self.step(start).expect("in graph");
                         self.out.push(Diagnostic::error(
                             "cycle_without_decision",
                             step.pos,
@@ -266,7 +307,7 @@ impl Validator<'_> {
         for step in &self.def.steps {
             if let Next::On { ret: Some(r), .. } = &step.next
                 && let ReturnTarget::Step(target) = &r.value
-                && self.def.step(target).is_some()
+                && self.step(target).is_some()
                 && !self.reachable_from(target).contains(&step.name)
             {
                 self.out.push(Diagnostic::error(

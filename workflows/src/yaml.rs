@@ -88,11 +88,32 @@ pub fn pos(node: &Node) -> Pos {
     span_pos(node.span())
 }
 
-/// The position of the first character *inside* a scalar (after an opening quote).
-pub fn inner_pos(source: &str, node: &MarkedScalarNode) -> Pos {
+/// The characters of a source text by index (marked-yaml's markers count characters, not bytes): the byte offset
+/// of every 64th character is kept, so finding one reads at most 63 characters. Reading from the start each time
+/// (`chars().nth`) made a file of many quoted conditions quadratic: 40,000 `switch` cases in 1 MB took seconds.
+pub struct Chars<'s> {
+    text: &'s str,
+    every_64th: Vec<usize>,
+}
+
+impl<'s> Chars<'s> {
+    /// Indexes `text` (one pass).
+    pub fn new(text: &'s str) -> Self {
+        Self { text, every_64th: text.char_indices().step_by(64).map(|(at, _)| at).collect() }
+    }
+
+    /// The character at character index `n`, if the text is that long.
+    pub fn nth(&self, n: usize) -> Option<char> {
+        let from = *self.every_64th.get(n / 64)?;
+        self.text[from..].chars().nth(n % 64)
+    }
+}
+
+/// The position of the first character *inside* a scalar (after an opening quote); `source` is the text the
+/// scalar was loaded from.
+pub fn inner_pos(source: &Chars<'_>, node: &MarkedScalarNode) -> Pos {
     let p = span_pos(node.span());
-    let quoted =
-        node.span().start().and_then(|m| source.chars().nth(m.character())).is_some_and(|c| c == '"' || c == '\'');
+    let quoted = node.span().start().and_then(|m| source.nth(m.character())).is_some_and(|c| c == '"' || c == '\'');
     if quoted { Pos::new(p.line, p.col + 1) } else { p }
 }
 
@@ -164,10 +185,21 @@ pub fn unknown_key(k: &MarkedScalarNode, allowed: &[&str]) -> Diagnostic {
     Diagnostic::error("unknown_key", span_pos(k.span()), format!("unknown key `{}`{suggestion}", k.as_str()))
 }
 
-/// The allowed word closest to `word`, if close enough to be a typo.
+/// The longest word [`closest`] looks for a close name for, in characters.
+const MAX_HINT_LEN: usize = 64;
+
+/// The allowed word closest to `word`, if close enough to be a typo; None for a word over 64 characters.
 pub fn closest<'s>(word: &str, allowed: &[&'s str]) -> Option<&'s str> {
+    // The edit distance costs the product of the lengths: only words of the length of a name typed
+    // by hand are looked at, and only against names of about their length (the distance is at
+    // least the difference in length, so the others could not be close enough).
+    let n = word.chars().count();
+    if n > MAX_HINT_LEN {
+        return None;
+    }
     allowed
         .iter()
+        .filter(|a| n.abs_diff(a.chars().count()) <= 2.max(a.len() / 4))
         .map(|a| (levenshtein(word, a), *a))
         .filter(|(d, a)| *d <= 2.max(a.len() / 4) && *d < a.len())
         .min()

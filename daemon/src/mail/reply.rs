@@ -421,51 +421,113 @@ fn html_new_text(html: &str) -> String {
 /// `divRplyFwdMsg`/`appendonsend` and header block under a `border-top` rule, any `<hr>` (Outlook web, and
 /// Foxmail's signature rule), the dashed title of QQ Mail and Foxmail. Blockquotes are dropped by
 /// [`html_to_text`].
+///
+/// Linear in the length of `html`: each pass over the marks asks its questions ("which tag is this in", "is there a
+/// `From:` within 3,000 bytes") at increasing positions and never reads a byte twice (a reply of up to `max_size`,
+/// 10 MB, full of marks outside tags took minutes when every mark searched back to the start).
 fn cut_html_quote(html: &str) -> &str {
     let lower = html.to_ascii_lowercase();
     let mut cut = html.len();
     for mark in ["gmail_quote", "gmail_attr", "gmail_signature", "divrplyfwdmsg", "appendonsend", "<hr"] {
-        if let Some(pos) = find_in_tag(&lower, mark) {
+        let mut tags = Tags::new(&lower);
+        if let Some(pos) = lower.match_indices(mark).find_map(|(pos, _)| tags.enclosing(pos)) {
             cut = cut.min(pos);
         }
     }
+    let mut tags = Tags::new(&lower);
+    let mut headers = [Occurrences::new(&lower, "from:"), Occurrences::new(&lower, "发件人")];
     for (pos, _) in lower.match_indices("border-top:") {
-        let tail = &lower[pos..lower.floor_char_boundary(pos + 3000)];
-        if let Some(open) = enclosing_tag(&lower, pos).filter(|_| tail.contains("from:") || tail.contains("发件人"))
-        {
+        let end = lower.floor_char_boundary(pos + 3000);
+        let Some(open) = tags.enclosing(pos) else { continue };
+        if headers.iter_mut().any(|h| h.within(pos, end)) {
             cut = cut.min(open);
             break;
         }
     }
     for title in ["原始邮件", "original"] {
+        let mut opens = LastBefore::new(&lower, b"<");
         for (pos, _) in lower.match_indices(title) {
             let before = lower[..pos].trim_end_matches([' ', '\u{a0}']);
             let before = before.strip_suffix("&nbsp;").unwrap_or(before).trim_end();
             if before.ends_with("--") {
                 let dashes = before.trim_end_matches('-');
-                cut = cut.min(tag_start(&lower, dashes.len()));
+                cut = cut.min(tag_start(&lower, dashes.len(), &mut opens));
             }
         }
     }
     &html[..cut]
 }
 
-/// The start of the first tag `mark` is in.
-fn find_in_tag(lower: &str, mark: &str) -> Option<usize> {
-    lower.match_indices(mark).find_map(|(pos, _)| enclosing_tag(lower, pos))
+/// The last of some ASCII bytes before a position, for positions asked in increasing order: the bytes between two
+/// questions are read once, so a pass over a text costs its length (a position below an earlier one is answered by
+/// reading back, correct but not linear).
+struct LastBefore<'a> {
+    text: &'a [u8],
+    of: &'static [u8],
+    read: usize,
+    last: Option<usize>,
 }
 
-/// The start of the tag `pos` is in, if it is in a tag.
-fn enclosing_tag(lower: &str, pos: usize) -> Option<usize> {
-    let open = lower[..=pos].rfind('<')?;
-    (!lower[open..pos].contains('>')).then_some(open)
+impl<'a> LastBefore<'a> {
+    fn new(text: &'a str, of: &'static [u8]) -> Self {
+        Self { text: text.as_bytes(), of, read: 0, last: None }
+    }
+
+    /// The position of the last byte of `of` in `text[..pos]`.
+    fn before(&mut self, pos: usize) -> Option<usize> {
+        let is_of = |b: &u8| self.of.contains(b);
+        if pos < self.read {
+            return self.text[..pos].iter().rposition(is_of);
+        }
+        if let Some(i) = self.text[self.read..pos].iter().rposition(is_of) {
+            self.last = Some(self.read + i);
+        }
+        self.read = pos;
+        self.last
+    }
 }
 
-/// The start of the tag before `pos`, or `pos` itself if text precedes it.
-fn tag_start(lower: &str, pos: usize) -> usize {
-    match lower[..pos].rfind('>') {
-        Some(close) if lower[close + 1..pos].trim().is_empty() => lower[..close].rfind('<').unwrap_or(pos),
-        _ => pos,
+/// Which tag a position of a lowercased HTML text is in, for positions asked in increasing order.
+struct Tags<'a>(LastBefore<'a>);
+
+impl<'a> Tags<'a> {
+    fn new(lower: &'a str) -> Self {
+        Self(LastBefore::new(lower, b"<>"))
+    }
+
+    /// The start of the tag `pos` is in (a `<` at `pos` starts one), if it is in a tag: the last `<` or `>` before
+    /// it is a `<`.
+    fn enclosing(&mut self, pos: usize) -> Option<usize> {
+        if self.0.text.get(pos) == Some(&b'<') {
+            return Some(pos);
+        }
+        self.0.before(pos).filter(|&i| self.0.text[i] == b'<')
+    }
+}
+
+/// The occurrences of a needle in a text, asked in increasing order.
+struct Occurrences<'a> {
+    found: std::iter::Peekable<std::str::MatchIndices<'a, &'static str>>,
+    len: usize,
+}
+
+impl<'a> Occurrences<'a> {
+    fn new(text: &'a str, needle: &'static str) -> Self {
+        Self { found: text.match_indices(needle).peekable(), len: needle.len() }
+    }
+
+    /// Whether the needle occurs whole in `text[from..end]`; `from` must not decrease from one question to the next.
+    fn within(&mut self, from: usize, end: usize) -> bool {
+        while self.found.next_if(|&(at, _)| at < from).is_some() {}
+        self.found.peek().is_some_and(|&(at, _)| at + self.len <= end)
+    }
+}
+
+/// The start of the tag right before `pos` (only white space between them), or `pos` itself if text precedes it.
+fn tag_start(lower: &str, pos: usize, opens: &mut LastBefore<'_>) -> usize {
+    match lower[..pos].trim_end().strip_suffix('>') {
+        Some(before_close) => opens.before(before_close.len()).unwrap_or(pos),
+        None => pos,
     }
 }
 
@@ -1054,5 +1116,40 @@ MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"gbk\"\r\nContent-Transf
         let html = format!("<div style='border-top:{}é'>From: x</div>", "a".repeat(2988));
         let _ = html_new_text(&html);
         let _ = html_new_text(&format!("<p>同意</p><div style='border-top:{}'>", "同".repeat(1100)));
+    }
+
+    /// A reply may be as large as `max_size` (10 MB). Before, each mark of a quote outside a tag (or each dashed
+    /// title) searched back to the start of the text for its tag: a 2 MB reply full of them took 8 to 19 s, a
+    /// 10 MB one minutes, in the one task that reads replies. Each case here is 4 MB; linear, they take well under
+    /// a second each (debug build); quadratic, they took more than half a minute each.
+    #[test]
+    fn quote_marks_outside_tags_in_a_large_reply_take_linear_time() {
+        let fill = |s: &str| s.repeat((4 << 20) / s.len());
+        let marks = fill(" gmail_quote gmail_signature divRplyFwdMsg appendonsend");
+        let rules = fill(" border-top: From: 发件人");
+        let cases = [
+            (
+                format!(
+                    "<p>同意</p><p>{marks}</p><div class=\"gmail_quote\">On … wrote:<blockquote>原文</blockquote></div>"
+                ),
+                format!("同意\n{}", marks.trim()),
+            ),
+            (
+                format!(
+                    "<p>同意</p><p>{rules}</p><div style='border:none;border-top:solid #E1E1E1 1.0pt'>\
+                     <p><b>From:</b> x</p></div><p>原文</p>"
+                ),
+                format!("同意\n{}", rules.trim()),
+            ),
+            (format!("<p>同意</p><div>------ Original ------</div><p>{}</p>", fill(" --original")), "同意".into()),
+            (format!("<p>同意</p><p>------ 原始邮件 ------</p><p>{}</p>", fill("> --原始邮件")), "同意".into()),
+        ];
+        for (i, (html, expected)) in cases.iter().enumerate() {
+            let start = std::time::Instant::now();
+            let text = html_new_text(html);
+            let took = start.elapsed();
+            assert!(text == *expected, "case {i}: the new text starts {:?}", text.chars().take(80).collect::<String>());
+            assert!(took < std::time::Duration::from_secs(4), "case {i} took {took:?}");
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The `form:` section: typed fields of a request.
 
-use super::{FIELD_KEYS, Reader};
+use super::{FIELD_KEYS, MAX_FIELDS, Reader};
 use crate::model::{Computed, FieldType, FormField};
 use crate::yaml;
 use marked_yaml::Node;
@@ -27,9 +27,17 @@ impl Reader<'_> {
     pub(crate) fn form(&mut self, node: &Node) -> Vec<FormField> {
         let Some(m) = self.map(node, "form") else { return Vec::new() };
         let mut fields = Vec::new();
-        for (k, v) in m.entries() {
+        for (i, (k, v)) in m.entries().enumerate() {
             let name = k.as_str().to_string();
             let pos = yaml::span_pos(k.span());
+            if i >= MAX_FIELDS {
+                self.err(
+                    "too_many_fields",
+                    pos,
+                    format!("a form has at most {MAX_FIELDS} fields; `{name}` is field {}", i + 1),
+                );
+                break;
+            }
             if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
                 self.err("bad_key", pos, format!("field name `{name}` must use lowercase letters, digits and _"));
             }

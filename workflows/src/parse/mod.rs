@@ -19,6 +19,17 @@ use crate::yaml::{self, Map};
 use marked_yaml::Node;
 use std::collections::BTreeSet;
 
+/// The most steps a definition may have (`too_many_steps`, at the first step over). The largest
+/// built-in definition has 11. The validator walks the graph from every step that returns and
+/// from every automatic step, so the bound keeps a hostile definition cheap to check: before it, a
+/// chain of 4,000 steps each returning to the first took minutes. Steps past the bound are not
+/// read; they count as existing, so references to them are not reported as unknown.
+pub const MAX_STEPS: usize = 200;
+
+/// The most form fields a definition may have (`too_many_fields`, at the first field over); the
+/// fields past it are not read. Every condition looks up the fields it names among the form's.
+pub const MAX_FIELDS: usize = 200;
+
 /// Keys of the top level.
 pub const TOP_KEYS: &[&str] = &[
     "key",
@@ -107,7 +118,7 @@ pub struct Parsed {
 
 /// Parses one definition file.
 pub fn parse_definition(source: &str) -> Parsed {
-    let mut p = Reader { src: source, diags: Vec::new(), broken: BTreeSet::new() };
+    let mut p = Reader { src: yaml::Chars::new(source), diags: Vec::new(), broken: BTreeSet::new() };
     let definition = match yaml::load(source) {
         Ok(root) => p.definition(&root),
         Err(d) => {
@@ -120,7 +131,8 @@ pub fn parse_definition(source: &str) -> Parsed {
 
 /// The parser's state: the source and what it has found so far.
 pub(crate) struct Reader<'s> {
-    pub(crate) src: &'s str,
+    /// The source, indexed by character (for [`yaml::inner_pos`]).
+    pub(crate) src: yaml::Chars<'s>,
     pub(crate) diags: Vec<Diagnostic>,
     pub(crate) broken: BTreeSet<String>,
 }
@@ -176,7 +188,7 @@ impl Reader<'_> {
 
     pub(crate) fn expr(&mut self, node: &Node, what: &str) -> Option<Expr> {
         let s = yaml::scalar(node, what).map_err(|d| self.diags.push(d)).ok()?;
-        let pos = yaml::inner_pos(self.src, s);
+        let pos = yaml::inner_pos(&self.src, s);
         Expr::parse(s.as_str(), pos).map_err(|d| self.diags.push(d)).ok()
     }
 

@@ -116,8 +116,7 @@ impl Reader<'_> {
             return Some(Spanned::new(ValueSource::Map { field, map }, pos));
         }
         let s = yaml::scalar(node, "a record value").map_err(|d| self.diags.push(d)).ok()?;
-        let quoted =
-            s.span().start().and_then(|m| self.src.chars().nth(m.character())).is_some_and(|c| c == '"' || c == '\'');
+        let quoted = s.span().start().and_then(|m| self.src.nth(m.character())).is_some_and(|c| c == '"' || c == '\'');
         let text = s.as_str().trim().to_string();
         let source = if let (false, Some(f)) = (quoted, text.strip_prefix("form.")) {
             ValueSource::Form(f.to_string())

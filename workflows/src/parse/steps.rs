@@ -9,9 +9,20 @@ impl Reader<'_> {
     pub(crate) fn steps(&mut self, node: &Node) -> Vec<Step> {
         let Some(m) = self.map(node, "steps") else { return Vec::new() };
         let mut steps = Vec::new();
-        for (k, v) in m.entries() {
+        for (i, (k, v)) in m.entries().enumerate() {
             let name = k.as_str().to_string();
             let pos = yaml::span_pos(k.span());
+            if i >= MAX_STEPS {
+                if i == MAX_STEPS {
+                    self.err(
+                        "too_many_steps",
+                        pos,
+                        format!("a definition has at most {MAX_STEPS} steps; `{name}` is step {}", i + 1),
+                    );
+                }
+                self.broken.insert(name);
+                continue;
+            }
             match self.step(&name, pos, v) {
                 Some(s) => steps.push(s),
                 None => {
@@ -274,7 +285,7 @@ impl Reader<'_> {
             if k.as_str() == "else" {
                 default = Some(target);
             } else {
-                let pos = yaml::inner_pos(self.src, k);
+                let pos = yaml::inner_pos(&self.src, k);
                 match Expr::parse(k.as_str(), pos) {
                     Ok(e) => cases.push((e, target)),
                     Err(d) => self.diags.push(d),
