@@ -216,8 +216,7 @@ async fn branch_b_missing_until_acknowledged_postgres() {
 /// requests are not seeded yet (in season from 15 November). Before the records were seeded, a
 /// fresh daemon reported every person untrained and every ledger silent.
 async fn a_fresh_demo_reports_its_planted_defects(backend: Backend) {
-    let app =
-        spawn_with(backend, "compliance_fresh", vec![("LIANDONG__SEED__RECORDS".into(), "true".into())]).await;
+    let app = spawn_with(backend, "compliance_fresh", vec![("LIANDONG__SEED__RECORDS".into(), "true".into())]).await;
     let (status, body) = app.get(&app.admin_token, "/api/v1/compliance").await;
     assert_eq!(status, 200, "{body}");
     let mut codes: Vec<(String, String)> = items(&body)
@@ -240,7 +239,8 @@ async fn a_fresh_demo_reports_its_planted_defects(backend: Backend) {
     let untrained = codes.iter().filter(|(c, _)| c == "m4_untrained").count();
     assert_eq!(untrained, 1, "one untrained department presidium member: {codes:?}");
     let not_yet_seeded = ["m9_department_unheard", "m9_federation_summary_missing"];
-    let expected: Vec<&str> = planted.iter().map(|(c, _)| *c).chain(["m4_onboarding_overdue", "m4_untrained"]).collect();
+    let expected: Vec<&str> =
+        planted.iter().map(|(c, _)| *c).chain(["m4_onboarding_overdue", "m4_untrained"]).collect();
     for (code, subject) in &codes {
         assert!(
             expected.contains(&code.as_str()) || not_yet_seeded.contains(&code.as_str()),

@@ -5,8 +5,8 @@
 pub mod builtin;
 pub mod calendar;
 pub mod catalog;
-pub mod decision;
 pub mod compliance;
+pub mod decision;
 pub mod diag;
 pub mod duration;
 pub mod duties;

@@ -28,9 +28,7 @@ impl App {
         let mut n = 0usize;
         let mut records: Vec<Record> = Vec::new();
         records.extend(
-            set.term_transitions
-                .iter()
-                .map(|t| Record::TermTransition { transition: t.clone(), cohort: Vec::new() }),
+            set.term_transitions.iter().map(|t| Record::TermTransition { transition: t.clone(), cohort: Vec::new() }),
         );
         records.extend(set.onboarding.iter().cloned().map(Record::OnboardingDone));
         records.extend(set.trainings.iter().cloned().map(Record::TrainingSession));
