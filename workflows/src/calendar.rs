@@ -208,7 +208,15 @@ impl WorkCalendar {
                 for _ in 0..d.amount {
                     day = self.next_working_day(day);
                 }
-                NaiveDateTime::new(day, time)
+                if time == NaiveTime::MIN && d.amount > 0 {
+                    // 00:00 of a working day is the end of the working day before it: say so
+                    // on the calendar (24:00 of that day), not after the weekend or holiday
+                    // between, so the deadline reads as that day and its timer fires then.
+                    let before = self.sub_working_days(day, 1);
+                    NaiveDateTime::new(before.succ_opt().unwrap_or(day), time)
+                } else {
+                    NaiveDateTime::new(day, time)
+                }
             }
         };
         to_utc(end)
@@ -398,6 +406,13 @@ mod tests {
             sh(2025, 10, 10, 0, 0),
             "a holiday counts from 00:00 of Oct 9"
         );
+        // from a Sunday evening, 10 working days end with Friday 11 December (24:00), not at
+        // 00:00 of Monday 14 December, which would read as 12月13日（周日）当天
+        let due = cal.add(sh(2026, 11, 29, 22, 31), wd(10));
+        assert_eq!(due, sh(2026, 12, 12, 0, 0));
+        assert_eq!(format_deadline(due, Lang::Zh), "2026年12月11日（周五）当天");
+        // and the same on a Friday evening before a weekend: 1 working day from Saturday
+        assert_eq!(cal.add(sh(2026, 12, 5, 9, 0), wd(1)), sh(2026, 12, 8, 0, 0), "Mon 7 Dec, 24:00");
         assert_eq!(cal.add(sh(2025, 10, 10, 9, 0), wd(1)), sh(2025, 10, 11, 9, 0), "Sat Oct 11 is a make-up day");
     }
 
