@@ -583,3 +583,64 @@ async fn the_classify_form_on_a_phone_asks_for_the_offices() {
     w.close().await;
     app.stop().await;
 }
+
+/// Logs `email` in through the login page and the mailed link, starting from `url` (a page that
+/// asks who you are); waits until the page after the login shows `shows`.
+async fn log_in(w: &liandong_tests::browser::Window, app: &TestApp, url: &str, email: &str, shows: &str) -> String {
+    w.goto(url).await;
+    w.wait_for_text("登录联动").await;
+    w.type_into("#email", email).await;
+    w.click("button").await;
+    w.wait_for_text("请查收邮件").await;
+    let login_mail = mail_text(app, email, "【登录】", 0).await;
+    w.goto(&link(&login_mail, &format!("{}/login/", app.base), "")).await;
+    w.wait_for_text("点击下面的按钮完成登录").await;
+    w.click("button").await;
+    w.wait_for_text(shows).await
+}
+
+/// M1 incidents: the submitter (at a desktop) and the department SU president (on a phone) add
+/// follow-up reports (续报) from the request page; each is on the page's history and on the
+/// timeline, and the form fits the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_report_is_added_on_the_request_page() {
+    let app = spawn(Backend::Sqlite, "br_follow_up").await;
+    let browser = Browser::start(shots()).await;
+    let submitter = dp::CS_SU_VICE_PRESIDENT;
+    let token = app.token_for(submitter).await;
+    let occurred = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339();
+    let form = json!({ "incident_type": "emergency_incident", "title": "宿舍楼停电突发事件首报",
+                       "occurred_at": occurred, "body": "今晚宿舍楼突发停电，已联系后勤。" });
+    let id = app.submit(&token, "incident_report", form).await["id"].as_str().unwrap().to_string();
+    let page_url = format!("{}/requests/{id}", app.base);
+    // the submitter at a desktop; the department SU president (whom `follow_ups.who` names) on
+    // a phone
+    let president = format!("{}@stu.nanyue.edu.cn", dp::CS_SU_PRESIDENT);
+    let submitter_email = format!("{submitter}@stu.nanyue.edu.cn");
+    for (size, label, email, text) in [
+        (DESKTOP, "desktop", submitter_email.as_str(), "供电已恢复一半，后勤正在排查线路。"),
+        (PHONE, "phone", president.as_str(), "供电已全部恢复。"),
+    ] {
+        let w = browser.open(&format!("br_follow_up-{label}"), size).await;
+        let page = log_in(&w, &app, &page_url, email, "宿舍楼停电突发事件首报").await;
+        assert!(page.contains("续报内容"), "the follow-up form for {email}: {page}");
+        assert!(!w.overflows_sideways().await, "{label}");
+        w.shot("1-form").await;
+        w.type_into("#follow_up_text", text).await;
+        // (the page has the submitter's own written-report task above it: not that form's button)
+        w.click("form[action$='/follow-ups'] button").await;
+        let after = w.wait_for_text(text).await;
+        assert!(after.contains("续报："), "the follow-up in the page's history: {after}");
+        assert_eq!(w.path().await, format!("/requests/{id}"), "back on the request (POST-redirect-GET)");
+        w.shot("2-added").await;
+        w.close().await;
+    }
+    let followed: Vec<String> = events(&app, &id)
+        .await
+        .iter()
+        .filter(|e| e["kind"]["type"] == "followed_up")
+        .map(|e| e["kind"]["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(followed, ["供电已恢复一半，后勤正在排查线路。", "供电已全部恢复。"], "both on the timeline");
+    app.stop().await;
+}
