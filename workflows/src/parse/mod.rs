@@ -339,20 +339,7 @@ impl Reader<'_> {
         let mut m = self.map(node, "lead_time")?;
         let pos = m.pos();
         let before = match m.get("before") {
-            Some(n) => {
-                let s = self.text(n, "before")?;
-                match s.strip_prefix("form.") {
-                    Some(f) => Spanned::new(f.to_string(), yaml::pos(n)),
-                    None => {
-                        self.err(
-                            "bad_value",
-                            yaml::pos(n),
-                            format!("`before:` must name a date field as form.<field>, found `{s}`"),
-                        );
-                        return None;
-                    }
-                }
-            }
+            Some(n) => self.form_field_ref(n, "before", "a date field")?,
             None => {
                 self.err("missing_key", pos, "`lead_time` needs `before: form.<date field>`");
                 return None;
@@ -366,18 +353,7 @@ impl Reader<'_> {
             }
         };
         let when = m.get("when").and_then(|n| self.expr(n, "when"));
-        let otherwise = match m.get("else") {
-            Some(n) => match self.text(n, "else").as_deref() {
-                Some("warn") => LeadTimeAction::Warn,
-                Some("block") => LeadTimeAction::Block,
-                Some(other) => {
-                    self.err("bad_value", yaml::pos(n), format!("`else:` is warn or block, found `{other}`"));
-                    LeadTimeAction::Warn
-                }
-                None => LeadTimeAction::Warn,
-            },
-            None => LeadTimeAction::Warn,
-        };
+        let otherwise = self.warn_or_block(m.get("else"));
         self.done(&m, LEAD_TIME_KEYS);
         Some(LeadTime { before, at_least, when, otherwise, pos })
     }
@@ -387,20 +363,7 @@ impl Reader<'_> {
         let mut m = self.map(node, "report_within")?;
         let pos = m.pos();
         let after = match m.get("after") {
-            Some(n) => {
-                let s = self.text(n, "after")?;
-                match s.strip_prefix("form.") {
-                    Some(f) => Spanned::new(f.to_string(), yaml::pos(n)),
-                    None => {
-                        self.err(
-                            "bad_value",
-                            yaml::pos(n),
-                            format!("`after:` must name a date or date-time field as form.<field>, found `{s}`"),
-                        );
-                        return None;
-                    }
-                }
-            }
+            Some(n) => self.form_field_ref(n, "after", "a date or date-time field")?,
             None => {
                 self.err("missing_key", pos, "`report_within` needs `after: form.<date-time field>`");
                 return None;
@@ -414,12 +377,7 @@ impl Reader<'_> {
             }
         };
         let when = m.get("when").and_then(|n| self.expr(n, "when"));
-        let otherwise = match m.get("else") {
-            Some(n) => self
-                .choice(n, "else", &[("warn", LeadTimeAction::Warn), ("block", LeadTimeAction::Block)])
-                .unwrap_or(LeadTimeAction::Warn),
-            None => LeadTimeAction::Warn,
-        };
+        let otherwise = self.warn_or_block(m.get("else"));
         self.done(&m, REPORT_WITHIN_KEYS);
         Some(ReportWithin { after, within, when, otherwise, pos })
     }
@@ -481,6 +439,25 @@ impl Reader<'_> {
     }
 
     /// One of a fixed set of words.
+    /// `key: form.<field>`: the field a timing rule reads (`lead_time.before`,
+    /// `report_within.after`, a step's `clock_from`), `kind` saying what it must be.
+    pub(crate) fn form_field_ref(&mut self, n: &Node, key: &str, kind: &str) -> Option<Spanned<String>> {
+        let s = self.text(n, key)?;
+        match s.strip_prefix("form.") {
+            Some(f) => Some(Spanned::new(f.to_string(), yaml::pos(n))),
+            None => {
+                self.err("bad_value", yaml::pos(n), format!("`{key}:` must name {kind} as form.<field>, found `{s}`"));
+                None
+            }
+        }
+    }
+
+    /// A timing rule's `else: warn | block` (absent or wrong: warn, the wrong word reported).
+    fn warn_or_block(&mut self, n: Option<&Node>) -> LeadTimeAction {
+        n.and_then(|n| self.choice(n, "else", &[("warn", LeadTimeAction::Warn), ("block", LeadTimeAction::Block)]))
+            .unwrap_or(LeadTimeAction::Warn)
+    }
+
     pub(crate) fn choice<T: Copy>(&mut self, node: &Node, what: &str, options: &[(&str, T)]) -> Option<T> {
         let s = self.text(node, what)?;
         match options.iter().find(|(w, _)| *w == s) {

@@ -53,20 +53,7 @@ impl Reader<'_> {
             }
             None => Vec::new(),
         };
-        let clock_from = m.get("clock_from").and_then(|n| {
-            let s = self.text(n, "clock_from")?;
-            match s.strip_prefix("form.") {
-                Some(f) => Some(Spanned::new(f.to_string(), yaml::pos(n))),
-                None => {
-                    self.err(
-                        "bad_value",
-                        yaml::pos(n),
-                        format!("`clock_from:` must name a date field as form.<field>, found `{s}`"),
-                    );
-                    None
-                }
-            }
-        });
+        let clock_from = m.get("clock_from").and_then(|n| self.form_field_ref(n, "clock_from", "a date field"));
         let policies = m.get("policies").map(|n| self.policies(n)).unwrap_or_default();
         let next = m.get("next").map(|n| self.next(n)).unwrap_or_default();
         let decision = self.decision_spec(&mut m);
