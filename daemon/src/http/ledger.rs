@@ -119,15 +119,8 @@ async fn list(
     Caller(who): Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let after = match q.cursor.as_deref() {
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::Invalid {
-            code: "bad_cursor",
-            message: "`cursor` is not one this API gave out".into(),
-            fields: vec![],
-        })?),
-        None => None,
-    };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let after = super::paging::decode_cursor(q.cursor.as_deref())?;
+    let limit = super::paging::page_limit(q.limit);
     let filter = ListFilter {
         liaison: person(&who, q.liaison),
         target_kind: q.target_kind,
@@ -142,21 +135,12 @@ async fn list(
     let org = app.org();
     let items: Vec<Value> = rows.iter().take(limit as usize).map(|e| view(&app, &org, e)).collect();
     let next = if more {
-        rows.get(limit as usize - 1).map(|e| encode_cursor(e.entry.created_at.timestamp_millis(), &e.entry.id))
+        rows.get(limit as usize - 1)
+            .map(|e| super::paging::encode_cursor(e.entry.created_at.timestamp_millis(), &e.entry.id))
     } else {
         None
     };
     Ok(axum::Json(json!({ "items": items, "next": next })))
-}
-
-fn encode_cursor(created_at: i64, id: &str) -> String {
-    hex::encode(format!("{created_at}:{id}"))
-}
-
-fn decode_cursor(c: &str) -> Option<(i64, String)> {
-    let raw = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    let (at, id) = raw.split_once(':')?;
-    Some((at.parse().ok()?, id.to_string()))
 }
 
 /// Whose summary (`me` by default) and the period of contacts (the current semester so far by

@@ -8,6 +8,7 @@ mod error;
 mod ledger;
 pub mod metrics;
 mod org;
+mod paging;
 mod records;
 mod requests;
 pub mod serve;

@@ -457,15 +457,8 @@ async fn list(
         None if who.admin => None,
         None => Some(who.person.clone()),
     };
-    let cursor = match q.cursor.as_deref() {
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| crate::app::AppError::Invalid {
-            code: "bad_cursor",
-            message: "`cursor` is not one this API gave out".into(),
-            fields: vec![],
-        })?),
-        None => None,
-    };
-    let limit = q.limit.unwrap_or(50).clamp(1, 200);
+    let cursor = super::paging::decode_cursor(q.cursor.as_deref())?;
+    let limit = super::paging::page_limit(q.limit);
     let filter =
         entities::store::requests::ListFilter { status: q.status, workflow: q.workflow, submitter, after: cursor };
     let rows =
@@ -480,16 +473,10 @@ async fn list(
                                 "updated_at": entities::store::from_millis(r.updated_at) })
         })
         .collect();
-    let next = if more { rows.get(limit as usize - 1).map(|r| encode_cursor(r.created_at, &r.id)) } else { None };
+    let next = if more {
+        rows.get(limit as usize - 1).map(|r| super::paging::encode_cursor(r.created_at, &r.id))
+    } else {
+        None
+    };
     Ok(axum::Json(serde_json::json!({ "items": items, "next": next })))
-}
-
-fn encode_cursor(created_at: i64, id: &str) -> String {
-    hex::encode(format!("{created_at}:{id}"))
-}
-
-fn decode_cursor(c: &str) -> Option<(i64, String)> {
-    let raw = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    let (at, id) = raw.split_once(':')?;
-    Some((at.parse().ok()?, id.to_string()))
 }
