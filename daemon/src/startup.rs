@@ -148,8 +148,18 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         tracing::warn!(warning = %w, "working-day calendar");
     }
     let mut token = None;
+    let sync = app.sync_builtin_definitions().await.map_err(|e| anyhow::anyhow!("built-in definitions: {e}"))?;
+    if !sync.published.is_empty() {
+        tracing::info!(keys = ?sync.published, "published built-in definitions");
+    }
+    if !sync.kept.is_empty() {
+        tracing::warn!(
+            keys = ?sync.kept,
+            "these built-in definitions changed in this release, but an admin's own version is newest and stays; \
+             compare them with GET /api/v1/definitions/{{key}}/diff"
+        );
+    }
     if first && settings.seed.demo {
-        app.seed_builtin_definitions().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if settings.seed.records && matches!(settings.seed.org, crate::settings::SeedOrg::Demo) {
             let n = app
                 .seed_demo_records(crate::app::compliance::today())

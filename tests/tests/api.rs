@@ -213,6 +213,70 @@ async fn a_new_version_does_not_move_running_requests(backend: Backend) {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_restart_publishes_changed_built_ins_and_keeps_an_admins_own_on_sqlite() {
+    a_restart_publishes_changed_built_ins_and_keeps_an_admins_own(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_restart_publishes_changed_built_ins_and_keeps_an_admins_own_on_postgres() {
+    a_restart_publishes_changed_built_ins_and_keeps_an_admins_own(Backend::Postgres).await;
+}
+
+/// A release that changes a built-in definition reaches a database made by an older release: on
+/// start, the new text is published as the next version; a key an admin has changed since stays
+/// the admin's; a start with nothing new publishes nothing.
+async fn a_restart_publishes_changed_built_ins_and_keeps_an_admins_own(backend: Backend) {
+    use entities::store::definitions::versions;
+    let app = spawn(backend, "builtin_sync").await;
+    let text = |key: &str| {
+        workflows::builtin::BUILTIN.iter().find(|(f, _)| *f == format!("{key}.yaml")).unwrap().1.to_string()
+    };
+    for (file, _) in workflows::builtin::BUILTIN {
+        let key = file.trim_end_matches(".yaml");
+        let v = versions(&app.app.db, key).await.unwrap();
+        assert_eq!(v.len(), 1, "{key}: one version on first start");
+    }
+    // What an older release loaded: onboarding's newest version, loaded by Liandong, has another
+    // text; support_request's newest version is an admin's.
+    let older = text("onboarding").replace("name: { zh: ", "name: { zh: 旧版");
+    entities::store::definitions::insert(&app.app.db, "onboarding", &older, None, true, chrono::Utc::now())
+        .await
+        .unwrap();
+    let admins = text("support_request").replace("due: 5wd", "due: 4wd");
+    assert_ne!(admins, text("support_request"));
+    let (status, body) = app.post(&app.admin_token, "/api/v1/definitions", json!({ "yaml": admins })).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = app.post(&app.admin_token, "/api/v1/definitions/support_request/2/publish", json!({})).await;
+    assert_eq!(status, 200);
+
+    let again = liandong_tests::spawn_beside(&app).await;
+    let onboarding = versions(&app.app.db, "onboarding").await.unwrap();
+    assert_eq!(onboarding.len(), 3, "the release's text is published as version 3");
+    let newest = onboarding.last().unwrap();
+    assert_eq!((newest.yaml.as_str(), newest.status.as_str()), (text("onboarding").as_str(), "published"));
+    assert_eq!(newest.created_by, None);
+    let support = versions(&app.app.db, "support_request").await.unwrap();
+    assert_eq!(support.len(), 2, "the admin's version stays newest");
+    assert!(support.last().unwrap().yaml.contains("due: 4wd"));
+    // new requests take the newest published version
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let (_, r) = again
+        .post(
+            &president,
+            "/api/v1/requests",
+            json!({ "workflow": "support_request", "form": { "title": "场地", "support": ["venue"], "detail": "……" } }),
+        )
+        .await;
+    assert_eq!(r["version"], 2, "{r}");
+    again.stop().await;
+
+    let third = liandong_tests::spawn_beside(&app).await;
+    assert_eq!(versions(&app.app.db, "onboarding").await.unwrap().len(), 3, "nothing new: nothing published");
+    third.stop().await;
+    app.stop().await;
+}
+
 async fn fifty_decisions_at_once(backend: Backend) {
     let app = spawn(backend, "race").await;
     let president = app.token_for(dp::CS_SU_PRESIDENT).await;

@@ -49,6 +49,15 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, version: i32) -> Result<
         .await?)
 }
 
+/// Every version of `key`, oldest first.
+pub async fn versions<C: ConnectionTrait>(db: &C, key: &str) -> Result<Vec<Row>, StoreError> {
+    Ok(definition::Entity::find()
+        .filter(definition::Column::Key.eq(key))
+        .order_by_asc(definition::Column::Version)
+        .all(db)
+        .await?)
+}
+
 /// Every version of every definition, by key then version.
 pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<Row>, StoreError> {
     Ok(definition::Entity::find()
