@@ -297,7 +297,9 @@ pub struct Seed {
     pub org: SeedOrg,
     /// With the demo university (`org = "demo"`), also write its records as they stand on the
     /// first day (`workflows::compliance::demo::demo_records_on`: the planted defects left
-    /// out), so its compliance report shows those defects and nobody is reminded of what is done.
+    /// out), so its compliance report shows those defects and nobody is reminded of what is done;
+    /// and its planted requests (`workflows::compliance::demo_runs`: the late branch B, a
+    /// congress proposal in each status, the M9 reports made on time), as real requests.
     /// Default true; the tests turn it off and write the records they need.
     #[serde(default = "yes")]
     pub records: bool,

@@ -166,6 +166,11 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding the demo's records: {e}"))?;
             tracing::info!(records = n, "seeded the demo university's records");
+            let n = app
+                .seed_demo_requests(chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo's requests: {e}"))?;
+            tracing::info!(requests = n, "seeded the demo university's requests");
         }
         let admin = workflows::org::generate::demo_people::ADMIN;
         token = Some(app.create_token(admin, "first start", true).await.map_err(|e| anyhow::anyhow!("{e}"))?);

@@ -211,42 +211,128 @@ async fn branch_b_missing_until_acknowledged_postgres() {
     branch_b_missing_until_acknowledged(Backend::Postgres).await;
 }
 
-/// A fresh demo daemon has its records (issue 11 item 5): today's report names the planted
-/// defects kept as records — each of them — and no other kind, except the M9 year-end kinds whose
-/// requests are not seeded yet (in season from 15 November). Before the records were seeded, a
-/// fresh daemon reported every person untrained and every ledger silent.
+/// The kinds a fresh demo reports on `day` (code, subject; the three `ee` onboardings as one):
+/// its planted defects whose check is in season that day — M4 coverage from the 60th day of a
+/// semester, M9's symposium from 15 November, the late branch B once the academic year has had
+/// three working days (the check looks at this year's matters only).
+fn planted_kinds(day: chrono::NaiveDate) -> std::collections::BTreeSet<(String, String)> {
+    use workflows::records::Semester;
+    let sem = Semester::of(day);
+    let ymd = |m, d| chrono::NaiveDate::from_ymd_opt(sem.year, m, d).unwrap();
+    let start = match sem.half {
+        workflows::records::SemesterHalf::Autumn => ymd(9, 1),
+        workflows::records::SemesterHalf::Spring => chrono::NaiveDate::from_ymd_opt(sem.year + 1, 3, 1).unwrap(),
+    };
+    let mut want: Vec<(&str, String)> = vec![
+        ("m2_class_uncovered", "law-2025-2".into()),
+        ("m2_ledger_stale", "math".into()),
+        ("m3_department_su_cadres", "econ".into()),
+        ("m3_term_transition_missing", "art".into()),
+        ("m4_onboarding_overdue", "ee".into()),
+    ];
+    if day >= start + chrono::Duration::days(60) {
+        let dir = workflows::org::generate::demo_directory();
+        want.push(("m4_untrained", workflows::compliance::demo::untrained_member(&dir, day).unwrap()));
+    }
+    if day >= ymd(11, 15) {
+        want.push(("m9_no_symposium", "fl".into()));
+    }
+    let cal = workflows::WorkCalendar::builtin();
+    if cal.working_days_between(ymd(8, 31), day - chrono::Duration::days(1)) >= 3 {
+        want.push(("m1_branch_b_late", "cs".into()));
+    }
+    want.into_iter().map(|(c, s)| (c.to_string(), s)).collect()
+}
+
+/// The planted proposals (M5) by title: status, and the steps whose tasks are open.
+const PROPOSALS: &[(&str, &str, &[&str])] = &[
+    ("关于增设自习室夜间开放时段的提案", "running", &["department_review"]),
+    ("关于改善宿舍热水供应的提案", "returned", &[]),
+    ("关于设立学生心理互助小组的提案", "running", &["committee_review"]),
+    ("关于优化选课系统的提案", "running", &["classify"]),
+    ("关于延长图书馆开放时间的提案", "running", &["lead_reply"]),
+    ("关于增加校园夜间照明的提案", "running", &["compile"]),
+    ("关于食堂增加清真窗口的提案", "running", &["proposer_rating"]),
+    ("关于完善校园网认证方式的提案", "approved", &[]),
+    ("关于体育场馆预约开放的提案", "approved", &[]),
+    ("关于取消期末考试的提案", "rejected", &[]),
+    ("关于考试周图书馆通宵开放的提案", "merged", &[]),
+    ("关于在学生会公众号开设学习经验专栏的提案", "converted", &[]),
+];
+
+/// A fresh demo daemon has its records and its planted requests (issue 11 item 5): today's
+/// report names exactly the planted kinds in season — nothing else, whatever the day — and the
+/// planted requests are listed, each in its status, with their open tasks in the inboxes of
+/// their reviewers. Nobody is mailed about them, and seeding again writes nothing twice.
 async fn a_fresh_demo_reports_its_planted_defects(backend: Backend) {
     let app = spawn_with(backend, "compliance_fresh", vec![("LIANDONG__SEED__RECORDS".into(), "true".into())]).await;
     let (status, body) = app.get(&app.admin_token, "/api/v1/compliance").await;
     assert_eq!(status, 200, "{body}");
-    let mut codes: Vec<(String, String)> = items(&body)
+    let day: chrono::NaiveDate = body["day"].as_str().unwrap().parse().unwrap();
+    let kinds: std::collections::BTreeSet<(String, String)> = items(&body)
         .iter()
-        .map(|f| (f["code"].as_str().unwrap().to_string(), f["subject"]["id"].as_str().unwrap().to_string()))
+        .map(|f| {
+            let code = f["code"].as_str().unwrap().to_string();
+            let subject = f["subject"]["id"].as_str().unwrap().to_string();
+            let subject =
+                if code == "m4_onboarding_overdue" { f["department"].as_str().unwrap().to_string() } else { subject };
+            (code, subject)
+        })
         .collect();
-    codes.sort();
-    let planted = [
-        ("m2_class_uncovered", "law-2025-2"),
-        ("m2_ledger_stale", "math"),
-        ("m3_department_su_cadres", "econ"),
-        ("m3_term_transition_missing", "art"),
-        ("m9_no_symposium", "fl"),
-    ];
-    for (code, subject) in planted {
-        assert!(codes.iter().any(|(c, s)| c == code && s == subject), "{code} {subject}: {codes:?}");
+    let want = planted_kinds(day);
+    assert_eq!(kinds, want, "on {day}: {body}");
+    let onboarding = items(&body).iter().filter(|f| f["code"] == "m4_onboarding_overdue").count();
+    assert_eq!(onboarding, 3, "three overdue onboardings in ee: {body}");
+    assert_eq!(items(&body).len(), want.len() + 2, "one finding per planted defect: {body}");
+
+    // The proposals: one per status, listed with the other requests.
+    let (status, list) = app.get(&app.admin_token, "/api/v1/requests?workflow=proposal_handling&limit=100").await;
+    assert_eq!(status, 200, "{list}");
+    let listed = list["items"].as_array().unwrap();
+    assert_eq!(listed.len(), PROPOSALS.len(), "{list}");
+    for (title, want_status, steps) in PROPOSALS {
+        let row = listed.iter().find(|r| r["title"] == *title).unwrap_or_else(|| panic!("{title}: {list}"));
+        assert_eq!(row["status"], *want_status, "{title}");
+        let id = row["id"].as_str().unwrap();
+        let req = app.request(id).await;
+        let open = req["open_tasks"].as_array().unwrap();
+        let mut open_steps: Vec<&str> = open.iter().map(|t| t["step"].as_str().unwrap()).collect();
+        open_steps.dedup();
+        assert_eq!(&open_steps, steps, "{title}: {req}");
+        // each open task is in its reviewer's inbox
+        for t in open {
+            let token = app.token_for(t["assignee"].as_str().unwrap()).await;
+            let (_, mine) = app.get(&token, "/api/v1/tasks").await;
+            assert!(
+                mine["items"].as_array().unwrap().iter().any(|m| m["request"] == id && m["task"] == t["task"]),
+                "{title}: {t} not in {mine}"
+            );
+        }
+        // it happened before today
+        let created: chrono::DateTime<chrono::Utc> = row["created_at"].as_str().unwrap().parse().unwrap();
+        assert!(created.with_timezone(&chrono_tz::Asia::Shanghai).date_naive() < day, "{row}");
     }
-    let onboarding = codes.iter().filter(|(c, _)| c == "m4_onboarding_overdue").count();
-    assert_eq!(onboarding, 3, "three overdue onboardings: {codes:?}");
-    let untrained = codes.iter().filter(|(c, _)| c == "m4_untrained").count();
-    assert_eq!(untrained, 1, "one untrained department presidium member: {codes:?}");
-    let not_yet_seeded = ["m9_department_unheard", "m9_federation_summary_missing"];
-    let expected: Vec<&str> =
-        planted.iter().map(|(c, _)| *c).chain(["m4_onboarding_overdue", "m4_untrained"]).collect();
-    for (code, subject) in &codes {
-        assert!(
-            expected.contains(&code.as_str()) || not_yet_seeded.contains(&code.as_str()),
-            "{code} ({subject}) is not a planted defect: {codes:?}"
-        );
-    }
+    // The major matters: both closed; cs's branch B reached the secretary-general by escalation.
+    let (_, m1) = app.get(&app.admin_token, "/api/v1/requests?workflow=major_matter_report").await;
+    let m1 = m1["items"].as_array().unwrap().clone();
+    assert_eq!(m1.len(), 2, "{m1:?}");
+    assert!(m1.iter().all(|r| r["status"] == "approved"), "{m1:?}");
+    let cs = m1.iter().find(|r| r["title"] == "计算机学院学生会改革推进情况报告").expect("cs's report");
+    let (_, events) =
+        app.get(&app.admin_token, &format!("/api/v1/requests/{}/events", cs["id"].as_str().unwrap())).await;
+    let events = events.as_array().unwrap();
+    assert!(events.iter().any(|e| e["kind"]["type"] == "escalated"), "{events:?}");
+    // Their events are hash-chained like any command's (`liandong audit verify`).
+    let (_, breaks) = entities::store::requests::verify_chains(&app.app.db).await.unwrap();
+    assert!(breaks.is_empty(), "{breaks:?}");
+    // Nothing was mailed about the past, and a second seeding writes nothing twice.
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM outbox").await, 0);
+    let requests = app.count("SELECT COUNT(*) AS n FROM requests").await;
+    assert!(requests >= 15, "{requests}");
+    assert_eq!(app.app.seed_demo_requests(chrono::Utc::now()).await.unwrap(), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM requests").await, requests);
+    let (_, again) = app.get(&app.admin_token, "/api/v1/compliance").await;
+    assert_eq!(again["items"], body["items"]);
     app.stop().await;
 }
 

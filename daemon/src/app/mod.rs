@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod org;
 pub mod records;
 pub mod seed;
+pub mod seed_requests;
 pub mod tokens;
 
 use chrono::Utc;

@@ -8,7 +8,7 @@
 //! | `econ`'s department SU at 40 % class or branch cadres (org posts) | `m3_department_su_cadres` |
 //! | `art` has no term transition for 2025–26 | `m3_term_transition_missing` (block) |
 //! | 3 `ee` department SU members appointed 2025-10-10, no onboarding | 3 × `m4_onboarding_overdue` |
-//! | a `chem` department SU vice-president attended no training | `m4_untrained` |
+//! | a `chem` department SU vice-president missed the department SU's training | `m4_untrained` |
 //! | class `law-2025-2` has no department SU contact (org liaisons) | `m2_class_uncovered` |
 //! | `fl` held no class symposium | `m9_no_symposium` |
 //! | a `cs` major matter acknowledged by the school SU 3 working days after the college | `m1_branch_b_late` |
@@ -153,8 +153,8 @@ pub fn demo_records() -> RecordSet {
 
 /// The demo university's records as they stand on `day` (any day of its terms, e.g. the day a
 /// fresh daemon seeds them), with the planted defects: [`records_for`] less `art`'s term
-/// transition, the onboarding of the three `ee` members appointed on 2025-10-10, the training
-/// attendance of [`untrained_member`] and `fl`'s symposium, and the `math` pair of the school
+/// transition, the onboarding of the three `ee` members appointed on 2025-10-10, the attendance
+/// of [`untrained_member`] at `chem`'s department SU training and `fl`'s symposium, and the `math` pair of the school
 /// SU presidium last written 75 days before `day`.
 pub fn demo_records_on(dir: &OrgDirectory, day: NaiveDate) -> RecordSet {
     let mut rs = records_for(dir, day);
@@ -163,9 +163,10 @@ pub fn demo_records_on(dir: &OrgDirectory, day: NaiveDate) -> RecordSet {
     // ee: the three members appointed on 2025-10-10 have no onboarding.
     let late = NaiveDate::from_ymd_opt(2025, 10, 10).expect("valid date");
     rs.onboarding.retain(|o| !(o.body == "department_su@ee" && o.appointed == late));
-    // chem: the second vice-president attended no training.
+    // chem: the second vice-president missed the department SU's training (they attended the
+    // school SU's), so a training report of `chem` that lists them clears it.
     if let Some(vp) = untrained_member(dir, day) {
-        for t in &mut rs.trainings {
+        for t in rs.trainings.iter_mut().filter(|t| t.organiser == "department_su@chem") {
             t.attendees.retain(|a| *a != vp);
         }
     }

@@ -16,6 +16,7 @@
 //! Cost: linear in the org, the records and the requests (everything is indexed by id first).
 
 pub mod demo;
+pub mod demo_runs;
 mod facts;
 #[cfg(test)]
 mod tests;
