@@ -231,6 +231,7 @@ pub fn demo_requests_on(dir: &OrgDirectory, day: NaiveDate) -> Vec<RequestFacts>
             done_at: Some(done),
             done_by: by,
             open: vec![],
+            extensions: 0,
         };
         let name = dir.department(dept).map(|x| x.name.zh.clone()).unwrap_or_default();
         out.push(RequestFacts {
@@ -285,6 +286,7 @@ pub fn demo_requests_on(dir: &OrgDirectory, day: NaiveDate) -> Vec<RequestFacts>
                 done_at: Some(at10(at)),
                 done_by: None,
                 open: vec![],
+                extensions: 0,
             }],
             form: [("year".to_string(), serde_json::json!(year))].into_iter().collect(),
         }

@@ -15,7 +15,7 @@ pub const FACT_KEYS: &[&str] =
 
 /// The form fields kept in [`RequestFacts::form`] (the rest of a form is never read by a check).
 pub const FACT_FORM_FIELDS: &[&str] =
-    &["kind", "matter_type", "event_date", "semester", "phase", "year", "extended", "symposium_date"];
+    &["kind", "matter_type", "event_date", "semester", "phase", "year", "symposium_date"];
 
 /// Where a request stands, for the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct StepFact {
     pub done_by: Option<PersonId>,
     /// The assignees of its open tasks.
     pub open: Vec<PersonId>,
+    /// Extensions taken on it (`extension:`; an M5 office's 30 more days).
+    #[serde(default)]
+    pub extensions: u32,
 }
 
 /// What the checks need from one request: definition key, state, submitter, department,
@@ -116,7 +119,15 @@ impl RequestFacts {
                     Some((at, by)) if finished => (Some(at), by),
                     _ => (None, None),
                 };
-                StepFact { step: r.step.clone(), entered_at: r.entered_at, due_at: r.due_at, done_at, done_by, open }
+                StepFact {
+                    step: r.step.clone(),
+                    entered_at: r.entered_at,
+                    due_at: r.due_at,
+                    done_at,
+                    done_by,
+                    open,
+                    extensions: r.extensions,
+                }
             })
             .collect();
         let form = i

@@ -792,13 +792,13 @@ fn body_label(cx: &Ctx<'_>, body: &str) -> Label {
 fn m5(cx: &mut Ctx<'_>, requests: &[RequestFacts]) {
     for r in requests.iter().filter(|r| r.key == "proposal_handling" && r.is_open()) {
         cx.req_dept = r.department.clone();
-        let extended = r.form.get("extended").and_then(|v| v.as_bool()).unwrap_or(false);
-        let days = if extended { cx.cfg.office_reply_extended_days } else { cx.cfg.office_reply_days };
         for step in ["lead_reply", "co_opinions"] {
             let Some(s) = r.step(step) else { continue };
             if s.done_at.is_some() || s.open.is_empty() {
                 continue;
             }
+            // The office's extension is recorded on the step (`extension:`), not in the form.
+            let days = if s.extensions > 0 { cx.cfg.office_reply_extended_days } else { cx.cfg.office_reply_days };
             let due = local_day(s.entered_at) + chrono::Duration::days(i64::from(days));
             if cx.day > due {
                 let t = r.title.clone();
@@ -812,7 +812,7 @@ fn m5(cx: &mut Ctx<'_>, requests: &[RequestFacts]) {
                 );
             }
         }
-        if let Some(s) = r.step("proposer_feedback")
+        if let Some(s) = r.step("proposer_rating")
             && s.done_at.is_none()
             && !s.open.is_empty()
         {

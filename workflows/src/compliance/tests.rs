@@ -375,8 +375,6 @@ fn m4_missing_training_filings() {
 }
 
 fn proposal(step: &str, entered: DateTime<Utc>, extended: bool) -> RequestFacts {
-    let mut form = BTreeMap::new();
-    form.insert("extended".to_string(), serde_json::json!(extended));
     RequestFacts {
         id: "p1".into(),
         key: "proposal_handling".into(),
@@ -393,9 +391,22 @@ fn proposal(step: &str, entered: DateTime<Utc>, extended: bool) -> RequestFacts 
             done_at: None,
             done_by: None,
             open: vec!["T0021".into()],
+            extensions: u32::from(extended),
         }],
-        form,
+        form: BTreeMap::new(),
     }
+}
+
+/// `step`, after checking the built-in `proposal_handling` has it: the checks read steps by name.
+fn workflows_step_exists(step: &'static str) -> &'static str {
+    let (_, text) = crate::builtin::BUILTIN.iter().find(|(f, _)| *f == "proposal_handling.yaml").unwrap();
+    let def = crate::parse::parse_definition(text).definition.expect("the built-in parses");
+    assert!(def.steps.iter().any(|s| s.name == step), "proposal_handling has no step {step}");
+    // also over the lead office's and co-handlers' steps the overdue check reads
+    for read in ["lead_reply", "co_opinions"] {
+        assert!(def.steps.iter().any(|s| s.name == read), "proposal_handling has no step {read}");
+    }
+    step
 }
 
 #[test]
@@ -413,7 +424,9 @@ fn m5_overdue_replies_and_unrated_ones() {
     answered.steps[0].open.clear();
     w.requests.push(answered);
     assert!(w.with("m5_reply_overdue").is_empty());
-    w.requests.push(proposal("proposer_feedback", at(2025, 11, 1), false));
+    // the step the built-in proposal_handling names
+    let rating = workflows_step_exists("proposer_rating");
+    w.requests.push(proposal(rating, at(2025, 11, 1), false));
     assert_eq!(w.with("m5_reply_unrated").len(), 1);
     w.requests.last_mut().unwrap().steps[0].done_at = Some(at(2025, 11, 5));
     assert!(w.with("m5_reply_unrated").is_empty());
@@ -495,6 +508,7 @@ fn m9_symposiums_hearings_and_the_federation_summary() {
         done_at: Some(at(2025, 12, 3)),
         done_by: None,
         open: vec![],
+        extensions: 0,
     }];
     w.requests.push(heard);
     assert_eq!(w.with("m9_department_unheard").len(), 11);
