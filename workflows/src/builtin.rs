@@ -19,6 +19,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("proposal_handling.yaml", include_str!("../definitions/proposal_handling.yaml")),
     ("service_project.yaml", include_str!("../definitions/service_project.yaml")),
     ("staff_selection.yaml", include_str!("../definitions/staff_selection.yaml")),
+    ("student_congress.yaml", include_str!("../definitions/student_congress.yaml")),
     ("support_request.yaml", include_str!("../definitions/support_request.yaml")),
     ("term_transition.yaml", include_str!("../definitions/term_transition.yaml")),
     ("training_filing.yaml", include_str!("../definitions/training_filing.yaml")),

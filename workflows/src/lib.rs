@@ -14,6 +14,7 @@ pub mod engine;
 pub mod expr;
 pub mod form;
 pub mod graph;
+pub mod guard;
 pub mod model;
 pub mod org;
 pub mod parse;

@@ -37,6 +37,8 @@ pub struct Definition {
     pub report_within: Vec<ReportWithin>,
     /// Follow-up reports (续报) on an open request, when the definition allows them.
     pub follow_ups: Option<FollowUps>,
+    /// Compliance findings that block a submission unless overridden (`guards:`), in file order.
+    pub guards: Vec<crate::guard::Guard>,
     /// Default policies for every step.
     pub policies: Policies,
     /// How the request's title is composed (a template over form fields); default `{form.title}`.

@@ -242,6 +242,14 @@ impl Transcript {
                 } else {
                     format!("⚠ late report: due within {within} (by {})", format_local(*deadline, lang))
                 }),
+                EventKind::GuardOverridden { reason, findings, .. } => {
+                    let (names, _) = crate::guard::subject_names(findings);
+                    Some(if zh {
+                        format!("⚑ 门禁已覆盖（{names}），理由：{reason}")
+                    } else {
+                        format!("⚑ guard overridden ({names}), reason: {reason}")
+                    })
+                }
                 EventKind::FollowedUp { text } => Some(format!("  ✎ {} {text}", if zh { "续报" } else { "follow-up" })),
                 EventKind::Overseen { rung, to, .. } => Some(format!(
                     "  ⚑ {} {} → {}",

@@ -439,6 +439,7 @@ impl<'a> Validator<'a> {
         let def = self.def;
         let mut all: Vec<&Selector> = def.submitters.iter().collect();
         all.extend(def.follow_ups.iter().flat_map(|f| &f.who));
+        all.extend(def.guards.iter().flat_map(|g| g.overriders.iter().flat_map(|o| &o.who)));
         for step in &def.steps {
             match &step.kind {
                 StepKind::Approve(t) | StepKind::Acknowledge(t) => all.extend(&t.who),

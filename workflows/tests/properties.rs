@@ -79,6 +79,10 @@ fn sample(key: &str) -> (String, Value) {
             dp::CS_SU_PRESIDENT.into(),
             json!({ "title": "换届", "transition_date": "2025-12-01", "congress_held": "2025-11-28", "report": "……", "cohort": [{ "person": "2023010215", "role": "president" }] }),
         ),
+        "student_congress" => (
+            dp::SCHOOL_SU_SECRETARY_GENERAL.into(),
+            json!({ "title": "关于召开第十次学生代表大会的请示", "session": 10, "congress_date": "2026-03-20", "delegates": 40, "agenda": "……" }),
+        ),
         "department_staff_selection" => (
             dp::CS_SU_PRESIDENT.into(),
             json!({ "candidate": "2023010215", "candidate_name": "某", "role": "division_member", "class_cadre": false, "appointment_date": "2025-12-08", "reasons": "……" }),

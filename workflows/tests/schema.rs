@@ -62,6 +62,8 @@ fn the_schema_has_the_parsers_keys_and_the_catalogs_words() {
     assert_eq!(keys(&d["report_within"]), set(parse::REPORT_WITHIN_KEYS));
     assert_eq!(keys(&s["properties"]["follow_ups"]["oneOf"][1]), set(parse::FOLLOW_UPS_KEYS));
     assert_eq!(keys(&s["properties"]["visibility"]), set(parse::VISIBILITY_KEYS));
+    assert_eq!(keys(&d["guard"]), set(parse::GUARD_KEYS));
+    assert_eq!(keys(&d["guard"]["properties"]["override"]), set(parse::GUARD_OVERRIDE_KEYS));
     assert_eq!(keys(&d["step"]["properties"]["notify"]), set(parse::NOTIFY_KEYS));
     assert_eq!(keys(&d["label"]["oneOf"][1]), set(parse::LABEL_KEYS));
     assert_eq!(keys(&d["step"]["properties"]["join"]["oneOf"][1]), set(parse::JOIN_KEYS));
@@ -74,6 +76,10 @@ fn the_schema_has_the_parsers_keys_and_the_catalogs_words() {
     assert_eq!(keys(&sel["properties"]["up_until"]), set(parse::UP_UNTIL_KEYS));
     let words =
         |v: &Value| v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        words(&d["finding_code"]["enum"]),
+        workflows::compliance::CODES.iter().map(|(c, _, _)| c.to_string()).collect()
+    );
     assert_eq!(
         words(&sel["properties"]["body"]["enum"]),
         BodyKind::ALL.iter().map(|b| b.as_str().to_string()).collect()

@@ -85,6 +85,17 @@ impl App {
         Ok(found)
     }
 
+    /// What a submission on `def` tells its `guards:`: today's findings (none computed when the
+    /// definition has no guard) and the submitter's override reason.
+    pub async fn guard_facts(
+        &self,
+        def: &workflows::model::Definition,
+        override_reason: Option<String>,
+    ) -> Result<workflows::guard::GuardFacts, AppError> {
+        let findings = if def.guards.is_empty() { Vec::new() } else { self.findings_on(today()).await? };
+        Ok(workflows::guard::GuardFacts { findings, override_reason })
+    }
+
     /// The compliance report of `filter.day` (today by default) for `who`, filtered: 403 for
     /// anyone but admins and the oversight roles; 400 `bad_query` naming the field for an
     /// unknown measure or department.

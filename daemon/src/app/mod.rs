@@ -69,6 +69,15 @@ pub enum AppError {
         /// Message.
         message: String,
     },
+    /// A definition's guard blocks the submission (422 `guard_blocked`): the message names the
+    /// subjects; `findings` are listed in the answer.
+    #[error("{}", .message.zh)]
+    Guarded {
+        /// zh-CN and English.
+        message: workflows::catalog::Label,
+        /// The findings that block, each with its subject.
+        findings: Vec<workflows::guard::GuardFinding>,
+    },
     /// Something broke; the cause is logged, not sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -101,6 +110,17 @@ impl From<EngineError> for AppError {
             EngineError::TooLate { .. } | EngineError::ReportTooLate { .. } => {
                 AppError::Invalid { code, message: e.to_string(), fields: vec![] }
             }
+            EngineError::GuardBlocked { message, findings } => AppError::Guarded { message, findings },
+            EngineError::GuardOverrideForbidden(message) => AppError::Refused { code, message },
+            EngineError::BadGuardOverride(field_code, reason) => AppError::Invalid {
+                code,
+                message: reason.clone(),
+                fields: vec![workflows::form::FieldError {
+                    field: "guard_override.reason".into(),
+                    code: field_code,
+                    message: reason,
+                }],
+            },
             EngineError::BadFollowUp(field_code, reason) => AppError::Invalid {
                 code,
                 message: reason.clone(),
@@ -202,7 +222,26 @@ impl App {
         form: &serde_json::Value,
         meta: Meta,
     ) -> Result<Instance, AppError> {
-        let fingerprint = submit_fingerprint(key, form);
+        self.submit_guarded(who, key, form, None, meta).await
+    }
+
+    /// Submits like [`App::submit`], with the submitter's reason to override the definition's
+    /// `guards:` (`guard_override` in the API). A definition with guards gets today's compliance
+    /// findings (Asia/Shanghai) computed before the engine runs; one without computes nothing.
+    /// Refusals: 422 `guard_blocked` (the findings and their subjects), 403
+    /// `guard_override_forbidden`, 422 `invalid_guard_override` (an empty or too long reason).
+    pub async fn submit_guarded(
+        &self,
+        who: &Principal,
+        key: &str,
+        form: &serde_json::Value,
+        override_reason: Option<String>,
+        meta: Meta,
+    ) -> Result<Instance, AppError> {
+        let mut fingerprint = submit_fingerprint(key, form);
+        if let Some(r) = &override_reason {
+            fingerprint = submit_fingerprint(key, &serde_json::json!({ "form": form, "guard_override": r }));
+        }
         if let Some(k) = &meta.idempotency_key
             && let Some(st) = self.replayed(who, k, &fingerprint).await?
         {
@@ -214,12 +253,13 @@ impl App {
         let def = self.definition(key, row.version as u32).await?;
         // Fields the daemon computes (the duty report's ledger) are filled here, never typed.
         let form = &self.with_computed(&def, &who.person, form).await?;
+        let guard = self.guard_facts(&def, override_reason).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let out = {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.
             let org = self.org();
             let env = Env { def: &def, dir: org.as_ref(), cal: &self.calendar, now: Utc::now() };
-            engine::submit(&env, &id, &who.person, meta.channel, form)?
+            engine::submit_guarded(&env, &id, &who.person, meta.channel, form, &guard)?
         };
         let _records = records::records_turn(&out).await;
         let saved = {

@@ -78,6 +78,22 @@ fn problem(status: StatusCode, code: &str, title: &str, detail: &str, fields: se
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
 }
 
+/// 422 `guard_blocked`: a definition's guard refuses the submission. `detail` is the zh-CN
+/// message naming the subjects, `message` both languages, `errors` one entry per finding (`field`
+/// `guards`, the finding's code, its message) and `findings` each with its subject
+/// (`{code, severity, subject: {kind, id, name}, message: {zh, en}}`).
+fn guarded(message: &workflows::catalog::Label, findings: &[workflows::guard::GuardFinding]) -> Response {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let errors: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| json!({ "field": "guards", "code": f.code, "message": format!("{}：{}", f.subject.name, f.message.zh) }))
+        .collect();
+    let body = json!({ "type": "about:blank", "title": "Blocked by a guard", "status": status.as_u16(),
+                       "code": "guard_blocked", "detail": message.zh, "message": message,
+                       "errors": errors, "findings": findings });
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -116,6 +132,7 @@ impl IntoResponse for ApiError {
                     problem(status, code, "Invalid input", &message, serde_json::to_value(fields).unwrap_or_default())
                 }
                 AppError::Forbidden(m) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", &m, json!([])),
+                AppError::Guarded { message, findings } => guarded(&message, &findings),
                 AppError::Refused { code, message } => {
                     problem(StatusCode::FORBIDDEN, code, "Forbidden", &message, json!([]))
                 }

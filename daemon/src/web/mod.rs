@@ -285,6 +285,14 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         format!("{who} submitted")
                     }
                 }
+                EventKind::GuardOverridden { reason, findings, .. } => {
+                    let (names_zh, names_en) = workflows::guard::subject_names(findings);
+                    if zh {
+                        format!("{who} 覆盖提交门禁（{names_zh}），理由：{reason}")
+                    } else {
+                        format!("{who} overrode the submit guard ({names_en}), reason: {reason}")
+                    }
+                }
                 EventKind::Resubmitted { .. } => {
                     if zh {
                         format!("{who} 重新提交")

@@ -16,6 +16,7 @@ impl Machine<'_, '_> {
         request_id: &str,
         submitter: &str,
         form: &serde_json::Value,
+        guard: &crate::guard::GuardFacts,
     ) -> Result<(), EngineError> {
         let env = self.env;
         let def = env.def;
@@ -30,6 +31,7 @@ impl Machine<'_, '_> {
                 return Err(EngineError::NotASubmitter(submitter.to_string()));
             }
         }
+        let overridden = self.guards(submitter, &info, &form, guard)?;
         let mut late = None;
         if let Some(lt) = def.lead_time.iter().find(|lt| lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info))) {
             let applies = lt.when.as_ref().is_none_or(|w| w.eval_bool(&form, &info));
@@ -76,6 +78,9 @@ impl Machine<'_, '_> {
             title,
             need_to_know,
         });
+        for (guard, reason, findings) in overridden {
+            self.emit(EventKind::GuardOverridden { guard, reason, findings });
+        }
         if let Some((at_least, deadline)) = late {
             self.emit(EventKind::LeadTimeWarning { at_least, deadline });
             self.notify(submitter, Template::LeadTimeWarning, None);

@@ -307,6 +307,16 @@ pub enum EventKind {
         /// The last moment that was in time.
         deadline: DateTime<Utc>,
     },
+    /// A guard of the definition (`guards:`) would have blocked the submission; the submitter
+    /// (the event's actor), one of the guard's `override.who`, overrode it with a reason.
+    GuardOverridden {
+        /// The guard's index in the definition's `guards:`.
+        guard: usize,
+        /// Why (as the submitter wrote it).
+        reason: String,
+        /// The findings overridden, each with its subject's name.
+        findings: Vec<crate::guard::GuardFinding>,
+    },
     /// 续报: a follow-up report added to a running request (the actor wrote it).
     FollowedUp {
         /// The report.

@@ -6,6 +6,7 @@
 mod commands;
 mod decision;
 pub mod events;
+mod guards;
 mod machine;
 mod reassign;
 pub mod reporting;
@@ -219,6 +220,24 @@ pub enum EngineError {
     /// The step's extensions are used up for this visit (`extension: { max }`).
     #[error("{0}")]
     ExtensionExhausted(String),
+    /// A guard of the definition (`guards:`) blocks the submission: compliance findings of the
+    /// day that nobody overrode. `message` is the guards' message followed by the subjects'
+    /// names; `findings` lists each with its subject.
+    #[error("{}", .message.zh)]
+    GuardBlocked {
+        /// What the submitter is told (zh-CN and English), naming the subjects.
+        message: crate::catalog::Label,
+        /// The findings that block, in the order of the guards.
+        findings: Vec<crate::guard::GuardFinding>,
+    },
+    /// The submitter asked to override a guard they may not override (not in its
+    /// `override.who` on the day, or the guard has no `override:`).
+    #[error("{0}")]
+    GuardOverrideForbidden(String),
+    /// The override's reason is empty or longer than [`crate::guard::REASON_MAX_CHARS`]: the
+    /// field code (`required`, `too_long`) and the reason.
+    #[error("{1}")]
+    BadGuardOverride(&'static str, String),
 }
 
 impl EngineError {
@@ -244,6 +263,9 @@ impl EngineError {
             EngineError::SelfApproval(_) => "self_approval_forbidden",
             EngineError::AlreadyOnStep(_) => "already_on_step",
             EngineError::ExtensionExhausted(_) => "extension_exhausted",
+            EngineError::GuardBlocked { .. } => "guard_blocked",
+            EngineError::GuardOverrideForbidden(_) => "guard_override_forbidden",
+            EngineError::BadGuardOverride(..) => "invalid_guard_override",
         }
     }
 }
@@ -256,8 +278,30 @@ pub fn submit(
     channel: Channel,
     form: &serde_json::Value,
 ) -> Result<Output, EngineError> {
+    submit_guarded(env, request_id, submitter, channel, form, &crate::guard::GuardFacts::default())
+}
+
+/// Submits like [`submit`], with the facts the definition's `guards:` read: the compliance
+/// findings of the day (computed by the caller) and the submitter's override reason, if any.
+///
+/// Findings that a guard names refuse the submission with [`EngineError::GuardBlocked`] (every
+/// guard's findings at once), unless `guard.override_reason` is given and the submitter is one of
+/// each blocking guard's `override.who` on the day: then the request is submitted and a
+/// `GuardOverridden` event per guard records the reason and the findings overridden.
+/// A reason that is empty or longer than [`crate::guard::REASON_MAX_CHARS`] characters is
+/// [`EngineError::BadGuardOverride`]; an override by anyone else, or of a guard without
+/// `override:`, is [`EngineError::GuardOverrideForbidden`]. A reason given when nothing blocks is
+/// not recorded.
+pub fn submit_guarded(
+    env: &Env<'_>,
+    request_id: &str,
+    submitter: &str,
+    channel: Channel,
+    form: &serde_json::Value,
+    guard: &crate::guard::GuardFacts,
+) -> Result<Output, EngineError> {
     let mut m = Machine::new(env, Instance::default(), Actor::person(submitter), channel);
-    m.submit(request_id, submitter, form)?;
+    m.submit(request_id, submitter, form, guard)?;
     Ok(m.finish())
 }
 
@@ -271,7 +315,7 @@ pub fn submit_by_system(
     form: &serde_json::Value,
 ) -> Result<Output, EngineError> {
     let mut m = Machine::new(env, Instance::default(), Actor::System, Channel::System);
-    m.submit(request_id, submitter, form)?;
+    m.submit(request_id, submitter, form, &crate::guard::GuardFacts::default())?;
     Ok(m.finish())
 }
 

@@ -235,6 +235,7 @@ impl Instance {
                 self.submitted_at = Some(ev.at);
             }
             EventKind::LeadTimeWarning { .. }
+            | EventKind::GuardOverridden { .. }
             | EventKind::LateReport { .. }
             | EventKind::FollowedUp { .. }
             | EventKind::Routed { .. }

@@ -5,8 +5,10 @@
 //! references to it as unknown.
 
 pub use decision::{EXTENSION_KEYS, OPTION_KEYS, VISITS_KEYS};
+pub use guards::{GUARD_KEYS, GUARD_OVERRIDE_KEYS};
 mod decision;
 mod form;
+mod guards;
 mod records;
 mod steps;
 
@@ -43,6 +45,7 @@ pub const TOP_KEYS: &[&str] = &[
     "lead_time",
     "report_within",
     "follow_ups",
+    "guards",
     "policies",
     "start",
     "steps",
@@ -284,6 +287,7 @@ impl Reader<'_> {
             .map(|n| yaml::items(n).into_iter().filter_map(|i| self.report_within(i)).collect())
             .unwrap_or_default();
         let follow_ups = m.get("follow_ups").and_then(|n| self.follow_ups(n));
+        let guards = m.get("guards").map(|n| self.guards(n)).unwrap_or_default();
         let policies = m.get("policies").map(|n| self.policies(n).apply(Policies::default())).unwrap_or_default();
         let start = match m.get("start") {
             Some(n) => self.text(n, "start").map(|s| Spanned::new(s, yaml::pos(n))),
@@ -312,6 +316,7 @@ impl Reader<'_> {
             lead_time,
             report_within,
             follow_ups,
+            guards,
             policies,
             title,
             start: start.unwrap_or_else(|| Spanned::new(String::new(), pos)),

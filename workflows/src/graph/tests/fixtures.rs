@@ -74,6 +74,7 @@ pub(super) fn definition(key: &str, name: Label, start: &str, steps: Vec<Step>) 
         lead_time: vec![],
         report_within: vec![],
         follow_ups: None,
+        guards: Vec::new(),
         policies: Policies::default(),
         title: None,
         start: sp(start.to_string()),
