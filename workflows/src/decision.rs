@@ -11,6 +11,9 @@
 //! - `extension:` — the assignee may ask for more time a bounded number of times (M5: an office
 //!   may ask once for a 60-day extension: `due: 30d` + `extension: { max: 1, by: 30d }`).
 //! - `comment_required:` — decisions that need a comment (a reason), e.g. `[reject]`.
+//! - `comment_label:` — what the comment is, when it is more than an opinion (M1 incidents: the
+//!   written report 书面报告 and the final report 终报 are the text of an acknowledgement): pages
+//!   and mails label the comment box with it, （必填） when `comment_required:` names the decision.
 //! - `visits:` — a bounded loop: a step entered `max` times already goes to `then` instead.
 //!
 //! Kept apart from `model.rs` so that the step's other parts stay as they were; a [`Step`]
@@ -39,6 +42,9 @@ pub struct DecisionSpec {
     /// `comment_required:` decisions (`reject`, `return`, `approve`, `acknowledge` or an option's
     /// name) that are refused without a comment.
     pub comment_required: Vec<Spanned<String>>,
+    /// `comment_label:` the name of the comment box (pages, mails, the error of a missing one);
+    /// `None`: an opinion (意见).
+    pub comment_label: Option<Spanned<Label>>,
     /// `visits:` the bound on how often the step is entered.
     pub visits: Option<Visits>,
 }
@@ -51,6 +57,15 @@ impl DecisionSpec {
     /// Whether the decision (or option) called `name` needs a comment.
     pub fn needs_comment(&self, name: &str) -> bool {
         self.comment_required.iter().any(|c| c.value == name)
+    }
+    /// What a missing required comment is called in an error: the `comment_label` (zh-CN and
+    /// English), else `a comment`.
+    pub fn comment_name(&self) -> String {
+        match &self.comment_label {
+            Some(l) if !l.value.en.is_empty() => format!("{}（{}）", l.value.zh, l.value.en),
+            Some(l) => l.value.zh.clone(),
+            None => "a comment".into(),
+        }
     }
     /// Whether the spec adds nothing to the step.
     pub fn is_empty(&self) -> bool {

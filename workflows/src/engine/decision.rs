@@ -60,7 +60,15 @@ impl Machine<'_, '_> {
             errors.push(FieldError {
                 field: "comment".into(),
                 code: "required",
-                message: format!("step `{}` asks for a reason with `{name}`: write a comment", step.name),
+                message: match &spec.comment_label {
+                    Some(l) => format!(
+                        "请填写{}（必填）: step `{}` needs {} with `{name}`",
+                        l.value.zh,
+                        step.name,
+                        spec.comment_name()
+                    ),
+                    None => format!("step `{}` asks for a reason with `{name}`: write a comment", step.name),
+                },
             });
         }
         let checked = if fields.is_empty() {
