@@ -58,15 +58,6 @@ impl DecisionSpec {
     pub fn needs_comment(&self, name: &str) -> bool {
         self.comment_required.iter().any(|c| c.value == name)
     }
-    /// What a missing required comment is called in an error: the `comment_label` (zh-CN and
-    /// English), else `a comment`.
-    pub fn comment_name(&self) -> String {
-        match &self.comment_label {
-            Some(l) if !l.value.en.is_empty() => format!("{}（{}）", l.value.zh, l.value.en),
-            Some(l) => l.value.zh.clone(),
-            None => "a comment".into(),
-        }
-    }
     /// Whether the spec adds nothing to the step.
     pub fn is_empty(&self) -> bool {
         self == &DecisionSpec::default()

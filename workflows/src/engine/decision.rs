@@ -62,10 +62,9 @@ impl Machine<'_, '_> {
                 code: "required",
                 message: match &spec.comment_label {
                     Some(l) => format!(
-                        "请填写{}（必填）: step `{}` needs {} with `{name}`",
+                        "请填写{}（必填）。Write the {} (required).",
                         l.value.zh,
-                        step.name,
-                        spec.comment_name()
+                        if l.value.en.is_empty() { l.value.zh.clone() } else { l.value.en.to_lowercase() }
                     ),
                     None => format!("step `{}` asks for a reason with `{name}`: write a comment", step.name),
                 },
