@@ -633,6 +633,24 @@ async fn a_follow_up_report_is_added_on_the_request_page() {
         assert!(after.contains("续报："), "the follow-up in the page's history: {after}");
         assert_eq!(w.path().await, format!("/requests/{id}"), "back on the request (POST-redirect-GET)");
         w.shot("2-added").await;
+        if email == submitter_email {
+            // the submitter's own written report (书面报告): the box says it is required, an
+            // empty one is refused with the reason on the page, with its text it is filed
+            assert!(after.contains("书面报告（必填）") && !after.contains("意见（可选）"), "{after}");
+            w.click("form[action*='/tasks/'] button[value='acknowledge']").await;
+            let refused = w.wait_for_text("未能办理").await;
+            assert!(refused.contains("请填写书面报告（必填）"), "{refused}");
+            w.shot("3-written-report-empty").await;
+            w.goto(&page_url).await;
+            w.wait_for_text("书面报告（必填）").await;
+            let report = "书面报告：停电系配电箱故障，已更换，后续将排查全楼线路。";
+            w.type_into("#comment", report).await;
+            w.shot("4-written-report").await;
+            w.click("form[action*='/tasks/'] button[value='acknowledge']").await;
+            let filed = w.wait_for_text(report).await;
+            assert!(!filed.contains("书面报告（必填）"), "the written report is filed: {filed}");
+            w.shot("5-written-report-filed").await;
+        }
         w.close().await;
     }
     let followed: Vec<String> = events(&app, &id)

@@ -284,3 +284,80 @@ async fn incidents_follow_the_policy_timing_on_sqlite() {
 async fn incidents_follow_the_policy_timing_on_postgres() {
     incidents_follow_the_policy_timing(Backend::Postgres).await;
 }
+
+/// The text part of every mail to `to` so far.
+fn texts_to(sent: &[lettre::Message], to: &str) -> Vec<String> {
+    mails(sent).into_iter().filter(|(t, _, _)| t == to).map(|(_, _, text)| text).collect()
+}
+
+/// A written report (书面报告) must carry its text: an empty one is refused over the API (422,
+/// `comment` named) and on the mail's page (the box is labelled 书面报告（必填）, the error is
+/// shown), nothing changes; with its text it is filed and on the request's history.
+async fn a_written_report_must_carry_its_text(backend: Backend) {
+    let app = spawn(backend, "written_report").await;
+    let submitter = app.token_for(SUBMITTER).await;
+    let recent = (Utc::now() - Duration::minutes(20)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let id = app.submit(&submitter, "incident_report", incident("宿舍楼火情首报", &recent)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (task, who) = open_at(&app, &id, "written_report").await[0].clone();
+    assert_eq!(who, SUBMITTER);
+    let path = format!("/api/v1/requests/{id}/tasks/{task}/acknowledge");
+    // an empty one, or blanks: 422 naming the comment and the written report; nothing changes
+    for body in [json!({}), json!({ "comment": "  \n " })] {
+        let (status, r) = app.post(&submitter, &path, body).await;
+        assert_eq!((status, r["code"].as_str()), (422, Some("invalid_form")), "{r}");
+        let e = &r["errors"][0];
+        assert_eq!((e["field"].as_str(), e["code"].as_str()), (Some("comment"), Some("required")), "{r}");
+        assert!(e["message"].as_str().unwrap().contains("请填写书面报告（必填）"), "{r}");
+    }
+    assert_eq!(open_at(&app, &id, "written_report").await.len(), 1, "still owed");
+    assert!(of_type(&events(&app, &id).await, "task_decided").is_empty());
+    // the task mail asks for the written report by name, and its page labels the box so
+    let me = email_of(SUBMITTER);
+    let sent = app
+        .wait_for_mail(|s| texts_to(s, &me).iter().any(|t| t.contains("/a/") && t.contains("书面报告（必填）")))
+        .await;
+    let text = texts_to(&sent, &me).into_iter().find(|t| t.contains("书面报告（必填）")).unwrap();
+    assert!(text.contains("办理时请填写书面报告（必填）") && !text.contains("其后各行为意见"), "{text}");
+    let start = text.find("/a/").unwrap();
+    let link: String = text[start..].split_whitespace().next().unwrap().to_string();
+    let r = app.http.get(format!("{}{link}", app.base)).send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("书面报告（必填）") && !page.contains("意见（可选）"), "{page}");
+    let i = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    let csrf = page[i..].split('"').next().unwrap().to_string();
+    let post = |comment: &'static str| {
+        app.http
+            .post(format!("{}{link}", app.base))
+            .header("cookie", &cookie)
+            .form(&[("decision", "acknowledge"), ("comment", comment), ("csrf", csrf.as_str())])
+            .send()
+    };
+    let r = post("").await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("请填写书面报告（必填）"), "the page says what is missing: {page}");
+    assert_eq!(open_at(&app, &id, "written_report").await.len(), 1, "still owed");
+    // with its text it is filed, and the text is in the history
+    let report = "书面报告：起火原因系电动车违规充电，已扑灭，无人员受伤，后续将开展消防安全排查。";
+    let (status, r) = app.post(&submitter, &path, json!({ "comment": report })).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(open_at(&app, &id, "written_report").await.is_empty());
+    let ev = events(&app, &id).await;
+    let decided = of_type(&ev, "task_decided");
+    assert_eq!((decided.len(), decided[0]["kind"]["comment"].as_str()), (1, Some(report)), "{decided:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_written_report_must_carry_its_text_on_sqlite() {
+    a_written_report_must_carry_its_text(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_written_report_must_carry_its_text_on_postgres() {
+    a_written_report_must_carry_its_text(Backend::Postgres).await;
+}

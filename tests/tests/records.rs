@@ -320,3 +320,155 @@ async fn the_validate_api_names_a_broken_record_by_line_and_column() {
     assert_eq!(got, want.map(|(c, l, k)| (c.to_string(), l, k)), "{r}");
     app.stop().await;
 }
+
+/// Sorted non-comment lines of an org export, to compare two exports whatever their order.
+fn org_lines(yaml: &str) -> Vec<String> {
+    let mut v: Vec<String> = yaml.lines().filter(|l| !l.starts_with('#')).map(String::from).collect();
+    v.sort();
+    v
+}
+
+async fn put_org(app: &TestApp, yaml: String) -> (u16, Value) {
+    let r =
+        app.http.put(format!("{}/api/v1/org", app.base)).bearer_auth(&app.admin_token).body(yaml).send().await.unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn findings(app: &TestApp, code: &str) -> Vec<String> {
+    let (status, r) = app.get(&app.admin_token, "/api/v1/compliance").await;
+    assert_eq!(status, 200, "{r}");
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["subject"]["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Re-importing the org file keeps what approved outcomes wrote into the org (issue 11): the
+/// appointed post, the new liaisons, a term transition's new cohort and the old cohort's ends;
+/// the M3 cadre share counts the record-written posts before and after; an import that drops the
+/// person of a current record-written post is refused with the list.
+async fn an_org_import_keeps_what_outcomes_wrote(backend: Backend) {
+    let app = spawn(backend, "import_keeps").await;
+    let day = today();
+    // the org file as the admin keeps it, before any outcome
+    let file = app.org_yaml().await;
+    assert_eq!(findings(&app, "m3_department_su_cadres").await, ["econ"], "the demo's planted 40 %");
+    // given an approved staff selection (CANDIDATE into the school SU) …
+    let president = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let form = json!({ "candidate": CANDIDATE, "candidate_name": "候选人", "position": "division_member",
+                       "top_30_percent": true, "no_failed_courses": true, "class_cadre": true,
+                       "reasons": "工作积极。", "appointment_date": day.to_string() });
+    let selection = app.submit(&president, "staff_selection", form).await["id"].as_str().unwrap().to_string();
+    assert_eq!(approve_all(&app, &selection, None).await["status"], "approved");
+    // … a school SU liaison assignment (CANDIDATE → CS) …
+    let school = app.token_for(dp::SCHOOL_SU_PRESIDENT).await;
+    let form = json!({ "term": "2026—2027学年第一学期", "departments": ["cs"], "from": day.to_string(),
+                       "liaisons": [{ "person": CANDIDATE, "department": "cs" }] });
+    let assignment = app.submit(&school, "liaison_assignment", form).await["id"].as_str().unwrap().to_string();
+    assert_eq!(approve_all(&app, &assignment, None).await["status"], "approved");
+    // … and the economics SU's term transition whose new cohort are two class monitors
+    let (_, econ) = app.get(&app.admin_token, "/api/v1/org/posts?body=department_su@econ").await;
+    let econ_president = econ["items"].as_array().unwrap().iter().find(|p| p["role"] == "president").unwrap()["person"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut monitors = Vec::new();
+    for class in ["econ-2023-1", "econ-2024-1"] {
+        let (_, c) = app.get(&app.admin_token, &format!("/api/v1/org/posts?body=class_committee@{class}")).await;
+        let m = c["items"].as_array().unwrap().iter().find(|p| p["role"] == "class_monitor").unwrap();
+        monitors.push(m["person"].as_str().unwrap().to_string());
+    }
+    let econ_token = app.token_for(&econ_president).await;
+    let form = json!({ "title": "经济管理学院学生会换届", "transition_date": day.to_string(),
+                       "congress_held": day.to_string(), "report": "学生代表大会选举产生新一届。",
+                       "cohort": [{ "person": monitors[0], "role": "president" },
+                                  { "person": monitors[1], "role": "vice_president" }] });
+    let transition = app.submit(&econ_token, "term_transition", form).await["id"].as_str().unwrap().to_string();
+    assert_eq!(approve_all(&app, &transition, None).await["status"], "approved");
+    let econ_holders = |r: Value| {
+        let mut v: Vec<String> =
+            r["items"].as_array().unwrap().iter().map(|p| p["person"].as_str().unwrap().to_string()).collect();
+        v.sort();
+        v
+    };
+    let mut cohort = monitors.clone();
+    cohort.sort();
+    // the new cohort are class cadres: the M3 share is met (derived from the posts held)
+    assert!(findings(&app, "m3_department_su_cadres").await.is_empty());
+    let before = app.org_yaml().await;
+    // the export says which posts and liaisons come from records
+    assert!(before.lines().nth(1).unwrap().contains("`request:` were written by"), "{}", &before[..400]);
+    let line = before.lines().find(|l| l.contains(&format!("person: \"{CANDIDATE}\", body: school_su"))).unwrap();
+    assert!(
+        line.contains(&format!("request: \"{selection}\"")) || line.contains(&format!("request: {selection}")),
+        "{line}"
+    );
+    assert!(
+        before.contains(&format!("ended_by: \"{transition}\"")) || before.contains(&format!("ended_by: {transition}"))
+    );
+
+    // when the admin re-imports the org file they had
+    let (status, r) = put_org(&app, file.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    assert!(r["outcome_liaisons"].as_u64().unwrap() >= 2, "the new liaison and those it ended: {r}");
+    assert!(r["outcome_posts"].as_u64().unwrap() >= 4, "{r}");
+    // then the appointed post, the liaison and the new cohort are still there
+    let posts = posts_of(&app, CANDIDATE).await;
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!((&posts[0]["body"], &posts[0]["request"]), (&json!("school_su"), &json!(selection)));
+    let (_, cs) = app.get(&app.admin_token, "/api/v1/org/liaisons?department=cs").await;
+    let cs: Vec<&str> = cs["items"].as_array().unwrap().iter().map(|l| l["person"].as_str().unwrap()).collect();
+    assert_eq!(cs, [CANDIDATE]);
+    let (_, econ) = app.get(&app.admin_token, "/api/v1/org/posts?body=department_su@econ").await;
+    assert_eq!(econ_holders(econ), cohort, "the old cohort stays ended");
+    assert!(findings(&app, "m3_department_su_cadres").await.is_empty(), "and the cadre share still counts them");
+    let (_, list) = app.get(&app.admin_token, "/api/v1/records/term_transitions?department=econ").await;
+    assert_eq!(list["items"][0]["request"], transition.as_str());
+    // and re-importing the same file changed nothing
+    assert_eq!(org_lines(&app.org_yaml().await), org_lines(&before));
+    let (status, _) = put_org(&app, file.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(org_lines(&app.org_yaml().await), org_lines(&before));
+
+    // when a file drops the appointed person
+    let without: String = file.lines().filter(|l| !l.contains(CANDIDATE)).map(|l| format!("{l}\n")).collect();
+    let (status, r) = put_org(&app, without).await;
+    // then it is refused with the post and the liaison, and nothing changes
+    assert_eq!((status, r["code"].as_str()), (422, Some("records_refer_to_removed")), "{r}");
+    let mut fields: Vec<(String, String)> = r["errors"]
+        .as_array()
+        .or(r["fields"].as_array())
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["code"].as_str().unwrap().to_string()))
+        .collect();
+    fields.sort();
+    let mut want = vec![
+        (format!("records/{selection}"), "outcome_post".to_string()),
+        (format!("records/{assignment}"), "outcome_liaison".to_string()),
+    ];
+    want.sort();
+    assert_eq!(fields, want, "{r}");
+    assert!(
+        r["errors"].to_string().contains(&format!("person {CANDIDATE}"))
+            || r.to_string().contains(&format!("person {CANDIDATE}")),
+        "{r}"
+    );
+    assert_eq!(posts_of(&app, CANDIDATE).await.len(), 1);
+    assert_eq!(org_lines(&app.org_yaml().await), org_lines(&before));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_org_import_keeps_what_outcomes_wrote_on_sqlite() {
+    an_org_import_keeps_what_outcomes_wrote(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_org_import_keeps_what_outcomes_wrote_on_postgres() {
+    an_org_import_keeps_what_outcomes_wrote(Backend::Postgres).await;
+}

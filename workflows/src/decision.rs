@@ -11,6 +11,9 @@
 //! - `extension:` — the assignee may ask for more time a bounded number of times (M5: an office
 //!   may ask once for a 60-day extension: `due: 30d` + `extension: { max: 1, by: 30d }`).
 //! - `comment_required:` — decisions that need a comment (a reason), e.g. `[reject]`.
+//! - `comment_label:` — what the comment is, when it is more than an opinion (M1 incidents: the
+//!   written report 书面报告 and the final report 终报 are the text of an acknowledgement): pages
+//!   and mails label the comment box with it, （必填） when `comment_required:` names the decision.
 //! - `visits:` — a bounded loop: a step entered `max` times already goes to `then` instead.
 //!
 //! Kept apart from `model.rs` so that the step's other parts stay as they were; a [`Step`]
@@ -39,6 +42,9 @@ pub struct DecisionSpec {
     /// `comment_required:` decisions (`reject`, `return`, `approve`, `acknowledge` or an option's
     /// name) that are refused without a comment.
     pub comment_required: Vec<Spanned<String>>,
+    /// `comment_label:` the name of the comment box (pages, mails, the error of a missing one);
+    /// `None`: an opinion (意见).
+    pub comment_label: Option<Spanned<Label>>,
     /// `visits:` the bound on how often the step is entered.
     pub visits: Option<Visits>,
 }

@@ -12,6 +12,7 @@
 //! moments are UTC (`DateTime<Utc>`, RFC 3339 in JSON). Ids of people, departments and classes
 //! are those of the org.
 
+pub mod merge;
 pub mod outcome;
 
 use crate::org::PersonId;

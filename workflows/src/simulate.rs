@@ -156,15 +156,24 @@ pub fn simulate(
                 comment: Some(format!("（模拟）{decision}")),
                 fields: fields.clone().unwrap_or_default(),
             };
+            // A comment the step requires (`comment_required:`) is filled: its `comment_label`
+            // (书面报告, 终报) or the decision, marked as simulated.
+            let spec = def.step(&step).map(|s| &s.decision);
+            let required = |decision: &str| {
+                spec.filter(|s| s.needs_comment(decision)).map(|s| match &s.comment_label {
+                    Some(l) => format!("（模拟）{}", l.value.zh),
+                    None => format!("（模拟）{decision}"),
+                })
+            };
             let cmd = match (choice, kind) {
                 (Choice::Wait, _) => continue,
                 (Choice::Option(o), _) => decide(&o),
                 (_, TaskKind::Acknowledge) if fields.is_some() => decide("acknowledge"),
-                (_, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: None },
+                (_, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: required("acknowledge") },
                 (Choice::Approve, _) if fields.is_some() => decide("approve"),
-                (Choice::Approve, _) => Command::Approve { task, comment: None },
+                (Choice::Approve, _) => Command::Approve { task, comment: required("approve") },
                 (Choice::Reject, _) => Command::Reject { task, comment: Some("（模拟）驳回".into()) },
-                (Choice::Return, _) => Command::Return { task, comment: None, to: None },
+                (Choice::Return, _) => Command::Return { task, comment: required("return"), to: None },
             };
             *visits.entry(step).or_default() += 1;
             let out = engine::handle(&env, &st, &assignee, Channel::Cli, cmd)?;

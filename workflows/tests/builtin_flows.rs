@@ -685,6 +685,7 @@ mod records {
                 division: None,
                 from: day("2025-12-08"),
                 to: None,
+                request: Some("SIM-1".into()),
             })]
         );
         // the simulator's transcript says it, as people read it

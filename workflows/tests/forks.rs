@@ -331,16 +331,18 @@ impl World {
     }
 
     /// Approve (or acknowledge) `task`, filling the step's decision form when it has one.
+    /// The comment the step requires (`comment_required:`, e.g. an incident's written report).
     fn approve(&self, task: u32, kind: TaskKind, step: &str) -> Command {
+        let decision = if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" };
+        let comment = self
+            .def
+            .step(step)
+            .filter(|s| s.decision.needs_comment(decision))
+            .map(|_| "（测试）书面报告内容".to_string());
         match (fill(&self.def.key, step), kind) {
-            (Some(fields), _) => Command::Decide {
-                task,
-                decision: if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" }.into(),
-                comment: None,
-                fields,
-            },
-            (None, TaskKind::Approve) => Command::Approve { task, comment: None },
-            (None, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: None },
+            (Some(fields), _) => Command::Decide { task, decision: decision.into(), comment, fields },
+            (None, TaskKind::Approve) => Command::Approve { task, comment },
+            (None, TaskKind::Acknowledge) => Command::Acknowledge { task, comment },
         }
     }
 }

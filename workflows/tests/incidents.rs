@@ -146,6 +146,57 @@ fn written_report_is_owed_by_the_submitter_within_24_hours_and_overdue_tells_the
 }
 
 #[test]
+fn the_written_and_final_reports_must_carry_their_text() {
+    let w = World::new();
+    let mut st = w.submit(sh(2025, 12, 1, 9, 0, 0), &form("2025-12-01T08:00:00+08:00")).unwrap().state;
+    let def = &w.def;
+    for (step, zh) in [("written_report", "书面报告"), ("final_report", "终报")] {
+        let spec = &def.step(step).unwrap().decision;
+        assert!(spec.needs_comment("acknowledge"), "{step}");
+        assert_eq!(spec.comment_label.as_ref().map(|l| l.value.zh.as_str()), Some(zh));
+    }
+    // an empty written report, or one of blanks, is refused, naming it
+    let (task, who) = World::task(&st, "written_report");
+    for comment in [None, Some("  \n ".to_string())] {
+        let err = w.act(&st, sh(2025, 12, 1, 10, 0, 0), &who, Command::Acknowledge { task, comment }).unwrap_err();
+        let EngineError::InvalidForm(errs) = err else { panic!("{err:?}") };
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("comment", "required"));
+        assert!(errs[0].message.contains("请填写书面报告（必填）"), "{}", errs[0].message);
+    }
+    // with its text it is filed, and the text is on the acknowledgement
+    let out = w
+        .act(
+            &st,
+            sh(2025, 12, 1, 10, 0, 0),
+            &who,
+            Command::Acknowledge { task, comment: Some("书面报告：停电原因已查明。".into()) },
+        )
+        .unwrap();
+    assert!(
+        out.events.iter().any(|e| matches!(&e.kind,
+        EventKind::TaskDecided { comment: Some(c), .. } if c == "书面报告：停电原因已查明。")),
+        "{:?}",
+        out.events
+    );
+    st = out.state;
+    st = w.decide(st, sh(2025, 12, 1, 11, 0, 0), "school_su_ack", "已知悉");
+    st = w.decide(st, sh(2025, 12, 1, 12, 0, 0), "league_review", "同意");
+    st = w.decide(st, sh(2025, 12, 1, 13, 0, 0), "party_ack", "已阅");
+    // the final report likewise
+    let (task, who) = World::task(&st, "final_report");
+    let err = w
+        .act(&st, sh(2025, 12, 2, 10, 0, 0), &who, Command::Acknowledge { task, comment: Some(String::new()) })
+        .unwrap_err();
+    assert!(err.to_string().contains("终报") || format!("{err:?}").contains("终报"), "{err:?}");
+    let st = w.decide(st, sh(2025, 12, 2, 10, 0, 0), "final_report", "终报：已妥善处置。");
+    assert_eq!(st.status, Status::Finished(Outcome::Approved));
+    // a definition that puts the label on a step that takes no decision is told where
+    let yaml = "key: t\nversion: 1\nname: 测试\nstart: n\nsteps:\n  n:\n    notify: { who: submitter }\n    comment_label: { zh: 书面报告 }\n    next: done\n  done: { end: approved }\n";
+    let diags = workflows::validate::check_source(yaml).diagnostics;
+    assert!(diags.iter().any(|d| d.code == "misplaced_key" && d.pos.line == 8 && d.pos.col == 20), "{diags:?}");
+}
+
+#[test]
 fn final_report_opens_on_closure_due_five_working_days_later_on_the_holiday_calendar() {
     let w = World::new();
     let at = sh(2025, 12, 30, 9, 0, 0);

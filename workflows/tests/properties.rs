@@ -154,15 +154,20 @@ fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
             match (mv, open.is_empty()) {
                 (Move::Act(i, d), false) => {
                     let (task, who, kind, step) = open[i % open.len()].clone();
+                    // with the comment the step requires (an incident's written and final reports)
+                    let decision = if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" };
+                    let comment = def
+                        .step(&step)
+                        .filter(|s| s.decision.needs_comment(decision))
+                        .map(|_| "（测试）书面报告内容".to_string());
                     let approve = || match fill(key, &step) {
-                        Some(fields) => Command::Decide {
-                            task,
-                            decision: if kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" }.into(),
-                            comment: None,
-                            fields,
-                        },
-                        None if kind == TaskKind::Acknowledge => Command::Acknowledge { task, comment: None },
-                        None => Command::Approve { task, comment: None },
+                        Some(fields) => {
+                            Command::Decide { task, decision: decision.into(), comment: comment.clone(), fields }
+                        }
+                        None if kind == TaskKind::Acknowledge => {
+                            Command::Acknowledge { task, comment: comment.clone() }
+                        }
+                        None => Command::Approve { task, comment: comment.clone() },
                     };
                     let cmd = match (kind, d) {
                         (TaskKind::Acknowledge, _) => approve(),

@@ -24,6 +24,11 @@ pub struct Imported {
     pub posts: usize,
     /// Liaisons.
     pub liaisons: usize,
+    /// Posts approved outcomes wrote or ended that the org keeps (they are not the file's to
+    /// replace; see `workflows::records::merge`).
+    pub outcome_posts: usize,
+    /// Liaisons approved outcomes wrote or ended that the org keeps.
+    pub outcome_liaisons: usize,
 }
 
 impl App {
@@ -36,6 +41,13 @@ impl App {
     /// per task: request, step, person; code `open_task`, or `post_ended` naming the post) unless
     /// `move_open_tasks` says where the tasks go; they are then moved in the same transaction, by
     /// the system (issue 10).
+    ///
+    /// The posts and liaisons approved outcomes wrote, and the ends they put on others, are kept
+    /// (`workflows::records::merge`: the file replaces only its own entries, so re-importing the
+    /// same file changes nothing). When the file drops the person, body, department or class of
+    /// such a post or liaison that still holds on the import day, the import is refused (422
+    /// `records_refer_to_removed`, one entry per post or liaison: the request that wrote it, what
+    /// it is, what is missing); ended ones are history and left out.
     pub async fn import_org(
         &self,
         who: &Principal,
@@ -52,21 +64,31 @@ impl App {
                 .map(|e| FieldError { field: e.pos.to_string(), code: "org", message: e.message.clone() })
                 .collect(),
         })?;
+        // Outcomes that write into the org wait until the import has published its org, so none
+        // of theirs is lost between reading the org and replacing it.
+        let _records = super::records::records_lock().await;
+        let now = chrono::Utc::now();
+        let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let (file_posts, file_liaisons) = (org.posts.len(), org.liaisons.len());
+        let merged = workflows::records::merge::merge(org, self.org().org(), day);
+        if !merged.dangling.is_empty() {
+            return Err(records_refer_to_removed(&merged.dangling));
+        }
         let imported = Imported {
-            departments: org.departments.len(),
-            classes: org.classes.len(),
-            people: org.people.len(),
-            posts: org.posts.len(),
-            liaisons: org.liaisons.len(),
+            departments: merged.org.departments.len(),
+            classes: merged.org.classes.len(),
+            people: merged.org.people.len(),
+            posts: file_posts,
+            liaisons: file_liaisons,
+            outcome_posts: merged.outcome_posts,
+            outcome_liaisons: merged.outcome_liaisons,
         };
-        let dir = OrgDirectory::new(org);
+        let dir = OrgDirectory::new(merged.org);
         let gone: BTreeSet<String> =
             self.org().org().people.iter().filter(|p| dir.person(&p.id).is_none()).map(|p| p.id.clone()).collect();
         let gone_list: Vec<String> = gone.iter().cloned().collect();
         let open = store::requests::open_tasks_of_any(&self.db, &gone_list).await?;
         // Tasks a post gave to someone who stays, but not in that post on the import day (issue 10).
-        let now = chrono::Utc::now();
-        let day = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let ended: Vec<store::requests::PostedTask> = store::requests::open_tasks_with_posts(&self.db)
             .await?
             .into_iter()
@@ -250,10 +272,15 @@ impl App {
         }
     }
 
-    /// The org as an org file.
+    /// The org as an org file, with a note under its first line on the posts and liaisons that
+    /// approved outcomes wrote (`request:`) or ended (`ended_by:`).
     pub fn export_org(&self, who: &Principal) -> Result<String, AppError> {
         admin(who)?;
-        Ok(workflows::org::file::dump_org(self.org().org()))
+        let text = workflows::org::file::dump_org(self.org().org());
+        Ok(match text.split_once('\n') {
+            Some((first, rest)) => format!("{first}\n{}{rest}", workflows::org::file::OUTCOME_NOTE),
+            None => text,
+        })
     }
 
     pub(super) fn set_org(&self, dir: OrgDirectory) {
@@ -261,5 +288,34 @@ impl App {
             Ok(mut g) => *g = Arc::new(dir),
             Err(p) => *p.into_inner() = Arc::new(dir),
         }
+    }
+}
+
+/// The 422 of an import that drops the person or unit of posts and liaisons approved outcomes
+/// wrote, one entry per post or liaison (field `records/<request>`, code `outcome_post` or
+/// `outcome_liaison`).
+fn records_refer_to_removed(dangling: &[workflows::records::merge::Dangling]) -> AppError {
+    AppError::Invalid {
+        code: "records_refer_to_removed",
+        message: format!(
+            "{} post(s) or liaison(s) that approved requests wrote still hold and name a person or unit the file \
+             no longer has; keep them in the file, or end them first (export, set their `to:` to a past day, \
+             import), then remove them; nothing was imported",
+            dangling.len()
+        ),
+        fields: dangling
+            .iter()
+            .map(|d| FieldError {
+                field: format!("records/{}", d.request),
+                code: if d.entry == "post" { "outcome_post" } else { "outcome_liaison" },
+                message: format!(
+                    "request `{}` wrote the {} `{}`; the file has no {}",
+                    d.request,
+                    d.entry,
+                    d.what,
+                    d.missing.join(", ")
+                ),
+            })
+            .collect(),
     }
 }

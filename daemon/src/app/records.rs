@@ -29,6 +29,12 @@ pub fn writes_records(out: &Output) -> bool {
 /// org.
 pub type RecordsTurn = Option<tokio::sync::MutexGuard<'static, ()>>;
 
+/// Takes the records turn whatever happens (an org import holds it from reading the org to
+/// publishing the imported one, so that no outcome's posts are lost in between).
+pub async fn records_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    RECORDS.lock().await
+}
+
 /// Takes the records turn when `out` writes records.
 pub async fn records_turn(out: &Output) -> RecordsTurn {
     if writes_records(out) { Some(RECORDS.lock().await) } else { None }

@@ -129,8 +129,9 @@ pub fn org_import(config: Option<&Path>, file: &Path, move_open_tasks_to: Option
         match result {
             Ok(i) => {
                 println!(
-                    "imported {} departments, {} classes, {} people, {} posts, {} liaisons",
-                    i.departments, i.classes, i.people, i.posts, i.liaisons
+                    "imported {} departments, {} classes, {} people, {} posts, {} liaisons; kept {} posts and {} \
+                     liaisons that approved requests wrote or ended",
+                    i.departments, i.classes, i.people, i.posts, i.liaisons, i.outcome_posts, i.outcome_liaisons
                 );
                 Ok(ExitCode::SUCCESS)
             }

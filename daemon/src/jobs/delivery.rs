@@ -262,6 +262,18 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
             // the page the links open; a reply can still reject or return.
             let def = app.definition(&st.key, st.version).await.ok();
             let step = def.as_deref().and_then(|d| d.step(&t.step));
+            // A step that names its comment (an incident's written report) asks for it by name.
+            let comment_box = crate::web::decision_form::comment_label(def.as_deref(), t, lang);
+            if content.reply.is_some() {
+                content.reply_comment = comment_box.clone();
+            }
+            if let Some(name) = comment_box.filter(|_| content.reply.is_none()) {
+                content.note = Some(if lang == Lang::Zh {
+                    format!("办理时请填写{name}：请点击上方按钮在页面上填写并办理。")
+                } else {
+                    format!("Deciding asks for the {name}: use the buttons above to write it on the page.")
+                });
+            }
             if let Some(step) = step.filter(|s| s.decision.fields.iter().any(|f| f.required)) {
                 let names: Vec<String> = step
                     .decision

@@ -46,6 +46,9 @@ pub struct Content {
     pub actions: Vec<ActionLink>,
     /// The first-line words a reply may use, when replying decides (a task mail).
     pub reply: Option<String>,
+    /// What the reply's lines below the first carry when the step names its comment
+    /// (`comment_label:`, e.g. 书面报告（必填）); `None`: an opinion (意见).
+    pub reply_comment: Option<String>,
     /// How many days the links work.
     pub valid_days: i64,
     /// A last paragraph.
@@ -226,7 +229,8 @@ fn body(lang: Lang, subject: String, lead: &str, c: &Content) -> Rendered {
         subject => &subject, lead => lead, recipient => &c.recipient, title => &c.title, workflow => &c.workflow,
         submitter => &c.submitter, department => &c.department, step => &c.step, due => &c.due,
         outcome => &c.outcome, link => &c.link, decision => &c.decision, comment => &c.comment,
-        actions => &c.actions, reply => &c.reply, valid_days => c.valid_days, note => &c.note,
+        actions => &c.actions, reply => &c.reply, reply_comment => &c.reply_comment, valid_days => c.valid_days,
+        note => &c.note,
         fields => &c.fields,
     };
     let l = if lang == Lang::Zh { "zh" } else { "en" };

@@ -10,7 +10,7 @@
 use minijinja::{Value, context};
 use serde_json::Map;
 use workflows::catalog::{BodyKind, Lang};
-use workflows::engine::{Decision, Instance, Task};
+use workflows::engine::{Decision, Instance, Task, TaskKind};
 use workflows::model::{Definition, FieldType, FormField, Step};
 use workflows::org::OrgDirectory;
 
@@ -64,6 +64,35 @@ fn control(f: &FormField, org: &OrgDirectory, lang: Lang, when: &str) -> Value {
         name => format!("f.{}", f.name), id => format!("f-{}", f.name), label => label, kind => kind,
         multi => multi, choices => choices, required => f.required, when => when,
     }
+}
+
+/// The label of the task's comment box when its step names the comment (`comment_label:`, e.g.
+/// 书面报告) or requires one with its main decision (approve, acknowledge): `书面报告（必填）`,
+/// `终报（可选）`, `意见（必填）` (English: `Written report (required)`); `None`: the default
+/// 意见（可选）.
+pub fn comment_label(def: Option<&Definition>, task: &Task, lang: Lang) -> Option<String> {
+    let spec = &def.and_then(|d| step_of(d, task))?.decision;
+    let main = if task.kind == TaskKind::Acknowledge { "acknowledge" } else { "approve" };
+    let required = spec.needs_comment(main);
+    let zh = lang == Lang::Zh;
+    let name = match &spec.comment_label {
+        Some(l) => l.value.get(lang).to_string(),
+        None if required => (if zh { "意见" } else { "Comment" }).to_string(),
+        None => return None,
+    };
+    Some(match (zh, required) {
+        (true, true) => format!("{name}（必填）"),
+        (true, false) => format!("{name}（可选）"),
+        (false, true) => format!("{name} (required)"),
+        (false, false) => format!("{name} (optional)"),
+    })
+}
+
+/// The placeholder of the comment box when the step names the comment: `填写书面报告`
+/// (`Write the written report`); `None`: the default.
+pub fn comment_hint(def: Option<&Definition>, task: &Task, lang: Lang) -> Option<String> {
+    let l = &def.and_then(|d| step_of(d, task))?.decision.comment_label.as_ref()?.value;
+    Some(if lang == Lang::Zh { format!("填写{}", l.zh) } else { format!("Write the {}", l.get(lang).to_lowercase()) })
 }
 
 /// The step of `task` in `def`.

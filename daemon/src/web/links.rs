@@ -218,6 +218,8 @@ async fn show(
         form: Some(context! {
             title => if zh { "办理" } else { "Decide" }, action => format!("/a/{token}"), csrf => &csrf,
             comment => true, buttons => buttons, fields => fields,
+            comment_label => task.as_ref().and_then(|t| super::decision_form::comment_label(def.as_deref(), t, lang)),
+            comment_hint => task.as_ref().and_then(|t| super::decision_form::comment_hint(def.as_deref(), t, lang)),
         }),
         link: Some(request_link(&app, &f.row.request_id)),
         ..Default::default()

@@ -356,6 +356,8 @@ async fn request_page(
         context! {
             title => if zh { "办理" } else { "Decide" }, action => format!("/requests/{id}/tasks/{}", t.id),
             csrf => csrf, comment => true, buttons => buttons, fields => fields,
+            comment_label => super::decision_form::comment_label(def.as_deref(), t, lang),
+            comment_hint => super::decision_form::comment_hint(def.as_deref(), t, lang),
         }
     });
     let follow_up = may_follow_up.then(|| super::reporting::form(&st, lang, csrf.unwrap_or_default()));
@@ -404,8 +406,28 @@ async fn decide(
         idempotency_key: None,
         channel: workflows::engine::Channel::Web,
     };
-    app.command(&who, &id, cmd, meta).await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/requests/{id}"))]).into_response())
+    match app.command(&who, &id, cmd, meta).await {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/requests/{id}"))]).into_response()),
+        // Say what is missing or wrong (an empty written report, a field) on a page, 422.
+        Err(AppError::Invalid { message, fields, .. }) => {
+            let lang = lang_for(&app, Some(&who));
+            let zh = lang == Lang::Zh;
+            let message = if fields.is_empty() {
+                message
+            } else {
+                fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("；")
+            };
+            let page = Page {
+                heading: if zh { "未能办理" } else { "Not decided" }.into(),
+                message: Some(message),
+                tone: "warn",
+                link: Some(format!("/requests/{id}")),
+                ..Default::default()
+            };
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, lang, page, &[]))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

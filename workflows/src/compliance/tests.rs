@@ -176,6 +176,8 @@ fn m2_coverage_of_classes_departments_and_key_classes() {
             to,
             last_ledger_entry: None,
             assigner: None,
+            request: None,
+            ended_by: None,
         })
     });
     w.records.ledger_latest.push(LedgerLatest {
@@ -218,6 +220,8 @@ fn m2_coverage_of_classes_departments_and_key_classes() {
             to,
             last_ledger_entry: None,
             assigner: None,
+            request: None,
+            ended_by: None,
         })
     });
     assert_eq!(w.subjects("m2_member_key_class"), vec![member.clone()]);

@@ -60,7 +60,14 @@ impl Machine<'_, '_> {
             errors.push(FieldError {
                 field: "comment".into(),
                 code: "required",
-                message: format!("step `{}` asks for a reason with `{name}`: write a comment", step.name),
+                message: match &spec.comment_label {
+                    Some(l) => format!(
+                        "请填写{}（必填）。Write the {} (required).",
+                        l.value.zh,
+                        if l.value.en.is_empty() { l.value.zh.clone() } else { l.value.en.to_lowercase() }
+                    ),
+                    None => format!("step `{}` asks for a reason with `{name}`: write a comment", step.name),
+                },
             });
         }
         let checked = if fields.is_empty() {

@@ -248,7 +248,17 @@ pub fn load_org(text: &str) -> Result<Org, Vec<OrgError>> {
     if errors.is_empty() { Ok(org) } else { Err(errors) }
 }
 
-/// Writes an org in the file format (one line per item; implied bodies left out).
+/// The export's note on the entries approved outcomes wrote (the daemon's export puts it under
+/// the first line).
+pub const OUTCOME_NOTE: &str = "\
+# Posts and liaisons with `request:` were written by that approved request's outcome (an appointment,
+# a term transition, a liaison assignment); `ended_by:` names the request whose outcome ended one.
+# An import keeps them whether the file lists them or not; a line that keeps its `request:` or
+# `ended_by:` is taken as written (set its `to:` to end it).
+";
+
+/// Writes an org in the file format (one line per item; implied bodies left out; the entries
+/// outcomes wrote or ended carry `request:` / `ended_by:`, see [`OUTCOME_NOTE`]).
 pub fn dump_org(org: &Org) -> String {
     let mut out = String::new();
     out.push_str("# Org file of Liandong (format: workflows/README.md, \"Org files\").\n");

@@ -147,6 +147,8 @@ impl Builder {
             is_class_cadre: false,
             onboarded: None,
             trained: None,
+            request: None,
+            ended_by: None,
         });
         self.org.posts.last_mut().expect("just pushed")
     }
@@ -426,6 +428,8 @@ fn build(code: &str, name: Label, depts: &[DeptSpec], seed: u64, demo: bool) -> 
         to: Some(lt),
         last_ledger_entry: Some(ledger),
         assigner: None,
+        request: None,
+        ended_by: None,
     };
     for (di, d) in depts.iter().enumerate() {
         let stale = demo && d.code == "math";

@@ -151,6 +151,20 @@ impl OrgDirectory {
         self.body_by_id.get(id).map(|i| &self.org.bodies[*i])
     }
 
+    /// Whether `person` holds on `day`, or held in the academic year of `day` or the one before,
+    /// a post in a department SU (the M3 flag `from_department_su`, domain.md §7.3: counted from
+    /// the posts held — those outcomes wrote included — not from the deprecated post flag).
+    pub fn was_in_department_su(&self, person: &str, day: NaiveDate) -> bool {
+        let year = crate::records::Semester::of(day).year - 1;
+        let since = NaiveDate::from_ymd_opt(year, 9, 1).unwrap_or(day);
+        self.posts_by_person.get(person).into_iter().flatten().map(|i| &self.org.posts[*i]).any(|p| {
+            p.body.starts_with("department_su@")
+                && p.role != Role::Advisor
+                && p.from <= day
+                && p.to.is_none_or(|t| t >= since)
+        })
+    }
+
     /// Liaison assignments of a school SU person (M2), current on `day`.
     pub fn liaisons_by(&self, person: &str, day: NaiveDate) -> Vec<&Liaison> {
         self.org.liaisons.iter().filter(|l| l.person == person && l.current_on(day)).collect()
@@ -232,7 +246,7 @@ impl Directory for OrgDirectory {
                         .body_by_id(&p.body)
                         .is_some_and(|b| matches!(b.kind, BodyKind::ClassCommittee | BodyKind::LeagueBranch))
             }),
-            from_department_su: posts.iter().any(|p| p.from_department_su),
+            from_department_su: posts.iter().any(|p| p.from_department_su) || self.was_in_department_su(&p.id, day),
             roles,
         })
     }

@@ -163,6 +163,15 @@ pub struct Post {
     /// **Deprecated** for the checks: the record of it is a `TrainingSession`'s attendance (`workflows::records`); kept for the org file.
     #[serde(default)]
     pub trained: Option<NaiveDate>,
+    /// The request whose approved outcome wrote this post (an appointment, a term transition's
+    /// cohort); absent for the org file's own posts. Such a post survives an org import
+    /// ([`crate::records::merge`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The request whose outcome ended this post (a term transition ends the old cohort's posts);
+    /// the end survives an import of a file that still lists the post open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
 }
 
 impl Post {
@@ -239,6 +248,14 @@ pub struct Liaison {
     /// key classes). A liaison assignment outcome replaces the liaisons of one assigner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigner: Option<String>,
+    /// The request whose approved liaison assignment wrote it; absent for the org file's own.
+    /// Such a liaison survives an org import ([`crate::records::merge`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The request whose liaison assignment ended it (replaced by its own); the end survives an
+    /// import of a file that still lists it open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
 }
 
 impl Liaison {

@@ -30,7 +30,9 @@ impl Reader<'_> {
             })
             .unwrap_or_default();
         let visits = m.get("visits").and_then(|n| self.visits(n));
-        DecisionSpec { fields, options, extension, comment_required, visits }
+        let comment_label =
+            m.get("comment_label").and_then(|n| self.label(n, "comment_label").map(|l| Spanned::new(l, yaml::pos(n))));
+        DecisionSpec { fields, options, extension, comment_required, comment_label, visits }
     }
 
     /// A mapping of typed fields, as under `form:`.

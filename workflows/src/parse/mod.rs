@@ -71,6 +71,7 @@ pub const STEP_KEYS: &[&str] = &[
     "options",
     "extension",
     "comment_required",
+    "comment_label",
     "visits",
 ];
 /// Keys of `approve:` / `acknowledge:`.

@@ -205,6 +205,9 @@ pub struct Appointment {
     /// Last day (inclusive), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<NaiveDate>,
+    /// The request whose outcome appoints (the post's [`Post::request`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// A liaison assignment (M2): the liaisons of `assigner` from `from` are these.
@@ -220,6 +223,10 @@ pub struct LiaisonAssignment {
     pub to: Option<NaiveDate>,
     /// The liaisons (person → department or class).
     pub liaisons: Vec<Liaison>,
+    /// The request whose outcome assigns them (each liaison's [`Liaison::request`]; the ended
+    /// ones' [`Liaison::ended_by`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// What one outcome records. JSON: `{"kind": "appointment", …fields}`.
@@ -425,7 +432,7 @@ pub fn build(kind: &str, values: &Map<String, Value>, request: &str, index: usiz
     let id = format!("{request}:{index}");
     let appointment = |person: String, body: String, role: &str, division: Option<String>, from, to| {
         Role::parse(role)
-            .map(|role| Appointment { person, body, role, division, from, to })
+            .map(|role| Appointment { person, body, role, division, from, to, request: Some(request.to_string()) })
             .ok_or_else(|| format!("`{role}` is not a role"))
     };
     Ok(match kind {
@@ -476,11 +483,19 @@ pub fn build(kind: &str, values: &Map<String, Value>, request: &str, index: usiz
                         to,
                         last_ledger_entry: None,
                         assigner: assigner.clone(),
+                        request: Some(request.to_string()),
+                        ended_by: None,
                     })
                 })
                 .filter(|l| l.department.is_some() || l.class.is_some())
                 .collect();
-            Record::LiaisonAssignment(LiaisonAssignment { assigner, from, to, liaisons })
+            Record::LiaisonAssignment(LiaisonAssignment {
+                assigner,
+                from,
+                to,
+                liaisons,
+                request: Some(request.to_string()),
+            })
         }
         "onboarding_done" => Record::OnboardingDone(OnboardingDone {
             person: need_text("person")?,
@@ -561,6 +576,8 @@ fn post_of(org: &Org, a: &Appointment) -> Post {
             .any(|p| matches!(kind_of(p), Some(BodyKind::ClassCommittee | BodyKind::LeagueBranch))),
         onboarded: None,
         trained: None,
+        request: a.request.clone(),
+        ended_by: None,
     }
 }
 
@@ -580,10 +597,12 @@ fn appoint(org: &mut Org, a: &Appointment, ch: &mut OrgChanges) {
 ///
 /// - an appointment adds the post (once: the same person, body, role and first day is not added
 ///   twice); `from_department_su` / `is_class_cadre` come from the posts held on its first day;
+///   it carries its source ([`Post::request`]);
 /// - a term transition ends every post of `department_su@<department>` held the day before its
-///   date on that day, then appoints the cohort;
+///   date on that day (marking it [`Post::ended_by`] the request), then appoints the cohort;
 /// - a liaison assignment ends the liaisons of its assigner held the day before `from` on that
-///   day, drops those starting on or after `from` (a term given again) and adds its own;
+///   day (marking them [`Liaison::ended_by`] the request), drops those starting on or after
+///   `from` (a term given again) and adds its own (with their [`Liaison::request`]);
 /// - so that what the org checks and the daily duties read follows the records: an onboarding
 ///   done marks the post it was for (`onboarded`; the person's posts in that body from that day,
 ///   or any post from that day when no body is named), a training session marks each attendee's
@@ -600,6 +619,7 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
             for p in org.posts.iter_mut().filter(|p| p.body == body && p.from <= eve && p.to.is_none_or(|t| t > eve)) {
                 let old = p.clone();
                 p.to = Some(eve);
+                p.ended_by = transition.request.clone();
                 ch.ended_posts.push((old, p.clone()));
             }
             for a in cohort {
@@ -680,6 +700,7 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
                 } else if l.to.is_none_or(|t| t > eve) {
                     let mut ended = l.clone();
                     ended.to = Some(eve);
+                    ended.ended_by = la.request.clone();
                     ch.ended_liaisons.push((l, ended.clone()));
                     kept.push(ended);
                 } else {

@@ -48,6 +48,9 @@ impl Validator<'_> {
                 if let Some(c) = d.comment_required.first() {
                     self.out.push(misplaced("comment_required", c.pos));
                 }
+                if let Some(c) = &d.comment_label {
+                    self.out.push(misplaced("comment_label", c.pos));
+                }
             }
             if let Some(o) = d.options.first()
                 && !approve
