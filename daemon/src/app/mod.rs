@@ -11,6 +11,7 @@ pub mod delegations;
 pub mod ledger;
 pub mod org;
 pub mod records;
+pub mod reporting;
 pub mod seed;
 pub mod tokens;
 
@@ -213,6 +214,8 @@ impl App {
         let def = self.definition(key, row.version as u32).await?;
         // Fields the daemon computes (the duty report's ledger) are filled here, never typed.
         let form = &self.with_computed(&def, &who.person, form).await?;
+        // An M1 matter must be on the reporting checklist 校团委 signed off.
+        let def = self.with_checklist(key, def, form).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let out = {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.
