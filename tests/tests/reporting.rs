@@ -50,6 +50,19 @@ async fn upload(app: &TestApp, token: &str, path: &str, content_type: &str, body
     (status, ct, r.json().await.unwrap_or(Value::Null))
 }
 
+trait Patch {
+    async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value);
+}
+
+impl Patch for TestApp {
+    /// PATCH JSON; returns (status, body).
+    async fn patch(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.http.patch(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
 fn fields(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
@@ -103,6 +116,21 @@ async fn a_class_records_its_reporting_system(backend: Backend) {
     );
     let missing = findings(&app, "m1_reporting_system_missing").await;
     assert!(!missing.iter().any(|f| f["subject"]["id"] == CLASS), "{missing:?}");
+    // the contacts change with the committee: the department SU president names himself
+    let one = format!("{path}/{CLASS}");
+    let (status, body) = app.patch(&student, &one, json!({ "contact_person": dp::CS_SU_PRESIDENT })).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("not_class_or_department_su")), "{body}");
+    let (status, body) = app.patch(&president, &one, json!({ "contact_person": dp::CS_COUNSELOR_2023 })).await;
+    assert_eq!((status, fields(&body)), (422, vec!["contact_person".to_string()]), "{body}");
+    let (status, body) = app.patch(&president, &one, json!({ "contact_person": dp::CS_SU_PRESIDENT })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["contact_person"], &body["counselor"]),
+        (&json!(dp::CS_SU_PRESIDENT), &json!(dp::CS_COUNSELOR_2023))
+    );
+    let (status, _) =
+        app.patch(&app.admin_token, &format!("{path}/cs-1999-9"), json!({ "counselor": dp::CS_COUNSELOR_2023 })).await;
+    assert_eq!(status, 404);
     // the other record kinds are written by workflow outcomes only
     let (status, _) = app.post(&app.admin_token, "/api/v1/records/symposiums", json!({})).await;
     assert_eq!(status, 405);
@@ -343,6 +371,7 @@ async fn the_routes_are_described_with_their_statuses() {
         app.http.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
     for (path, method, statuses) in [
         ("/api/v1/records/{kind}", "post", &["201", "400", "401", "403", "405", "409", "422"][..]),
+        ("/api/v1/records/reporting_adoptions/{class}", "patch", &["200", "400", "401", "403", "404", "422"][..]),
         (
             "/api/v1/records/trainings/{id}/attendance",
             "post",

@@ -182,6 +182,98 @@ impl App {
         }))
     }
 
+    /// Changes the reporting contacts of `class`'s adoption: body `{"contact_person"?,
+    /// "counselor"?}` (at least one), checked as for [`App::record_adoption`]; the same people
+    /// may change them. 404 when the class has no adoption on record (or no such class); 403
+    /// `not_class_or_department_su`; 422 `invalid_reporting_adoption`.
+    pub async fn update_adoption(&self, who: &Principal, class: &str, body: &Value) -> Result<Value, AppError> {
+        const FIELDS: &[&str] = &["contact_person", "counselor"];
+        let org = self.org();
+        let day = today();
+        let Some(c) = org.class(class).cloned() else {
+            return Err(AppError::NotFound(format!("no class `{class}` in the org")));
+        };
+        let dept = c.department.clone();
+        let may = who.admin
+            || org.posts_of(&who.person, day).iter().any(|p| {
+                p.body == format!("class_committee@{}", c.code)
+                    || (p.body == format!("department_su@{dept}") && p.role.is_presidium())
+            });
+        if !may {
+            return Err(AppError::Refused {
+                code: "not_class_or_department_su",
+                message: format!(
+                    "only the class committee of {}, the presidium of its department SU and admins may change its reporting contacts",
+                    c.name.zh
+                ),
+            });
+        }
+        let invalid = |fields: Vec<FieldError>| AppError::Invalid {
+            code: "invalid_reporting_adoption",
+            message: "the reporting adoption has field problems".into(),
+            fields,
+        };
+        let Some(obj) = body.as_object() else {
+            return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+        };
+        let mut errors = Vec::new();
+        for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+            errors.push(field_error(
+                k,
+                "unknown_field",
+                format!("`{k}` cannot be changed (fields: {})", FIELDS.join(", ")),
+            ));
+        }
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        for k in FIELDS.iter().filter(|k| obj.contains_key(**k) && text(k).is_none()) {
+            errors.push(field_error(k, "wrong_type", format!("`{k}` must be a person id")));
+        }
+        if FIELDS.iter().all(|k| !obj.contains_key(*k)) {
+            errors.push(field_error("", "required", "give `contact_person`, `counselor` or both"));
+        }
+        let contact = text("contact_person");
+        let counselor = text("counselor");
+        if let Some(p) = contact
+            && !org.posts_of(p, day).iter().any(|x| x.body == format!("department_su@{dept}"))
+        {
+            errors.push(field_error(
+                "contact_person",
+                "not_department_su",
+                format!("`{p}` holds no current post in the department SU of {dept}"),
+            ));
+        }
+        if let Some(p) = counselor
+            && !org.posts_of(p, day).iter().any(|x| x.role == Role::Counselor && x.body.ends_with(&format!("@{dept}")))
+        {
+            errors.push(field_error(
+                "counselor",
+                "not_counselor",
+                format!("`{p}` is not a current counselor of {dept}"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(invalid(errors));
+        }
+        let _turn = self.writing().await;
+        let txn = self.db.begin().await?;
+        if store::adoption(&txn, class).await?.is_none() {
+            txn.rollback().await.ok();
+            return Err(AppError::NotFound(format!("{} has no reporting adoption on record", c.name.zh)));
+        }
+        store::update_adoption_contacts(&txn, class, contact, counselor).await?;
+        let row = store::adoption(&txn, class).await?.ok_or_else(|| anyhow::anyhow!("adoption of {class} vanished"))?;
+        txn.commit().await?;
+        tracing::info!(class = %class, by = %who.person, "reporting contacts changed");
+        Ok(json!({
+            "class": row.class, "class_name": c.name.zh, "date": row.date, "term": row.term,
+            "contact_person": row.contact_person,
+            "contact_person_name": row.contact_person.as_deref().and_then(|p| org.person(p)).map(|p| p.name.clone()),
+            "counselor": row.counselor,
+            "counselor_name": row.counselor.as_deref().and_then(|p| org.person(p)).map(|p| p.name.clone()),
+            "recorded_by": row.recorded_by, "request": row.request,
+        }))
+    }
+
     // ---- reporting checklist ----
 
     /// Records the built-in checklist ([`checklist::builtin`]) as version 1, signed off, when no

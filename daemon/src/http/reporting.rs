@@ -1,6 +1,7 @@
 //! M1 and M4 records kept directly (issue 11 requirement 2):
 //!
 //! - `POST /api/v1/records/reporting_adoptions`: a class's reporting-system adoption (201);
+//!   `PATCH /api/v1/records/reporting_adoptions/{class}`: its reporting contacts change;
 //! - `GET /api/v1/reporting-checklist[?version=N]`: the current signed-off checklist (or
 //!   version N); `GET /api/v1/reporting-checklist/versions` (filter `status`, keyset `cursor`,
 //!   `limit`); `POST /api/v1/reporting-checklist/versions` (a draft, 201);
@@ -33,6 +34,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 pub fn router() -> Router<State> {
     Router::new()
         .route("/api/v1/records/trainings/{id}/attendance", post(import_attendance))
+        .route("/api/v1/records/reporting_adoptions/{class}", axum::routing::patch(update_adoption))
         .route("/api/v1/reporting-checklist", get(current))
         .route("/api/v1/reporting-checklist/versions", get(versions).post(draft))
         .route("/api/v1/reporting-checklist/versions/{version}/sign-off", post(sign_off))
@@ -54,6 +56,16 @@ pub async fn create_record(
     let location = HeaderValue::from_str(&format!("/api/v1/records/reporting_adoptions?class={class}"))
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(v)))
+}
+
+/// `PATCH /api/v1/records/reporting_adoptions/{class}`: changes the class's reporting contacts.
+async fn update_adoption(
+    extract::State(app): extract::State<State>,
+    Caller(who): Caller,
+    Path(class): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(app.update_adoption(&who, &class, &body).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -52,6 +52,24 @@ pub async fn insert_adoption<C: ConnectionTrait>(db: &C, a: &NewAdoption, now: i
     Ok(())
 }
 
+/// Sets the reporting contacts of `class`'s adoption (each `None`: unchanged).
+pub async fn update_adoption_contacts<C: ConnectionTrait>(
+    db: &C,
+    class: &str,
+    contact_person: Option<&str>,
+    counselor: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut q = reporting_adoption::Entity::update_many().filter(reporting_adoption::Column::Class.eq(class));
+    if let Some(p) = contact_person {
+        q = q.col_expr(reporting_adoption::Column::ContactPerson, Expr::value(p.to_string()));
+    }
+    if let Some(p) = counselor {
+        q = q.col_expr(reporting_adoption::Column::Counselor, Expr::value(p.to_string()));
+    }
+    q.exec(db).await?;
+    Ok(())
+}
+
 /// `draft` or `signed_off`.
 pub const DRAFT: &str = "draft";
 /// See [`DRAFT`].
