@@ -147,6 +147,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
     if let Some(w) = app.calendar_warning() {
         tracing::warn!(warning = %w, "working-day calendar");
     }
+    app.seed_builtin_checklist().await.map_err(|e| anyhow::anyhow!("seeding the reporting checklist: {e}"))?;
     let mut token = None;
     let sync = app.sync_builtin_definitions().await.map_err(|e| anyhow::anyhow!("built-in definitions: {e}"))?;
     if !sync.published.is_empty() {

@@ -19,6 +19,7 @@ pub mod model;
 pub mod org;
 pub mod parse;
 pub mod records;
+pub mod reporting_checklist;
 pub mod simulate;
 pub mod validate;
 pub mod yaml;

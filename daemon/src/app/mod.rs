@@ -11,6 +11,7 @@ pub mod delegations;
 pub mod ledger;
 pub mod org;
 pub mod records;
+pub mod reporting;
 pub mod seed;
 pub mod seed_requests;
 pub mod tokens;
@@ -254,6 +255,8 @@ impl App {
         // Fields the daemon computes (the duty report's ledger) are filled here, never typed.
         let form = &self.with_computed(&def, &who.person, form).await?;
         let guard = self.guard_facts(&def, override_reason).await?;
+        // An M1 matter must be on the reporting checklist 校团委 signed off.
+        let def = self.with_checklist(key, def, form).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let out = {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.

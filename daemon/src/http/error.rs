@@ -17,6 +17,9 @@ pub enum ApiError {
     MethodNotAllowed,
     /// From a use case.
     App(AppError),
+    /// Another status with its stable code and message (413 `too_many_rows`, 415
+    /// `unsupported_media_type`).
+    Status(StatusCode, &'static str, String),
 }
 
 impl From<AppError> for ApiError {
@@ -122,6 +125,9 @@ impl IntoResponse for ApiError {
                 "the body is over the limit",
                 json!([]),
             ),
+            ApiError::Status(status, code, message) => {
+                problem(status, code, status.canonical_reason().unwrap_or("Error"), &message, json!([]))
+            }
             ApiError::App(e) => match e {
                 AppError::Invalid { code, message, fields } => {
                     let status = if matches!(code, "bad_json" | "bad_query" | "bad_path" | "bad_body") {

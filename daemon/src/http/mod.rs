@@ -10,6 +10,7 @@ pub mod metrics;
 mod org;
 mod paging;
 mod records;
+mod reporting;
 mod requests;
 pub mod serve;
 mod system;
@@ -35,6 +36,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(org::router())
         .merge(ledger::router())
         .merge(records::router())
+        .merge(reporting::router())
         .merge(compliance::router())
         .merge(tokens::router())
         .merge(docs::router())

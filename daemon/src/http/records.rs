@@ -22,7 +22,7 @@ use workflows::org::Directory;
 
 /// The routes.
 pub fn router() -> Router<State> {
-    Router::new().route("/api/v1/records/{kind}", get(list))
+    Router::new().route("/api/v1/records/{kind}", get(list).post(super::reporting::create_record))
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -3,4 +3,5 @@
 pub mod ledger;
 pub mod org;
 pub mod records;
+pub mod reporting;
 pub mod workflow;

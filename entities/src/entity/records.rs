@@ -172,6 +172,14 @@ pub mod reporting_adoption {
         pub request: Option<String>,
         /// When it was written (ms since the epoch).
         pub created_at: i64,
+        /// The academic year it was adopted in (its first calendar year); null before 2026-11.
+        pub term: Option<i32>,
+        /// The department SU contact person class matters go to (person id).
+        pub contact_person: Option<String>,
+        /// The counselor class matters go to (person id).
+        pub counselor: Option<String>,
+        /// Who recorded it directly (person id); null when an outcome wrote it.
+        pub recorded_by: Option<String>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.

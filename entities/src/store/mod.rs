@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod org;
 pub mod records;
+pub mod reporting;
 pub mod requests;
 pub mod web;
 

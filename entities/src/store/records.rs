@@ -211,6 +211,8 @@ pub async fn write_record<C: ConnectionTrait>(
                 date: Set(r.date.to_string()),
                 request: Set(Some(request.to_string())),
                 created_at: Set(now),
+                term: Set(Some(Semester::of(r.date).year)),
+                ..Default::default()
             })
             .on_conflict(
                 OnConflict::column(reporting_adoption::Column::Class)
@@ -498,7 +500,9 @@ pub async fn list<C: ConnectionTrait>(
                 .await?
                 .into_iter()
                 .map(|r| {
-                    let v = serde_json::json!({ "class": r.class, "date": r.date, "request": r.request });
+                    let v = serde_json::json!({ "class": r.class, "date": r.date, "term": r.term,
+                        "contact_person": r.contact_person, "counselor": r.counselor,
+                        "recorded_by": r.recorded_by, "request": r.request });
                     (r.date, r.class, v)
                 })
                 .collect()
