@@ -985,11 +985,18 @@ async fn main() -> Result<()> {
         && let Ok(old) = std::fs::read_to_string(&a.out)
     {
         let note = format!(
-            "Rows {} rewritten by `cargo run --release -p liandong-tests --bin bench -- --only {} --seconds {}` on {} (UTC); the limits of that run: SQLite WAL FULL {:.0} commits/s before, {:.0} after.",
+            "Rows {} rewritten by `cargo run --release -p liandong-tests --bin bench -- --only {} --seconds {}` on {} (UTC){}; the limits of that run: SQLite WAL FULL {:.0} commits/s before, {:.0} after.",
             only.join(", "),
             only.join(","),
             a.seconds,
             chrono::Utc::now().format("%Y-%m-%d %H:%M"),
+            match (profile(), cfg!(debug_assertions)) {
+                ("debug", _) =>
+                    " with debug builds of the daemon and the bench (LIANDONG_BENCH_DEBUG=1): not release figures",
+                (_, true) =>
+                    " with the bench itself a debug build (its SQLite commit loop and its in-process parts are slower; the daemon is the release build)",
+                _ => "",
+            },
             before.sqlite_full,
             after.sqlite_full
         );
