@@ -12,12 +12,13 @@
 //! as a deployment keeps it), and the ledger: every liaison pair (the org's liaison
 //! assignments, and every department SU presidium member with every class of their department:
 //! "every class is covered by its department SU's leaders") gets its share of a year of
-//! entries, spread evenly over the 365 days up to today, written into the
-//! `ledger_entries` table in multi-row inserts of 1,000 rows on the store's connection. The daemon is then started again on it.
+//! entries, spread evenly over the 365 days up to today, through the entity
+//! `ledger_entries` in multi-row inserts of 1,000 rows. The daemon is then started again on it.
 
 use super::*;
 use chrono::{NaiveDate, TimeZone};
-use entities::sea_orm::TransactionTrait;
+use entities::entity::ledger::ledger_entry;
+use entities::sea_orm::{EntityTrait, Set, TransactionTrait};
 use std::collections::BTreeSet;
 use workflows::catalog::Role;
 use workflows::org::{Directory, OrgDirectory};
@@ -212,13 +213,8 @@ async fn bulk_load(
     // the ledger: pair i gets entries/pairs (+1 for the first entries % pairs), spread over a year
     let (base, extra) = (entries / pairs.len().max(1), entries % pairs.len().max(1));
     let modes = ["visit", "meeting", "online", "phone"];
-    // multi-row INSERTs of 1,000 rows, values written into the SQL (all of them made here: codes,
-    // ids and fixed texts without quotes), as the ledger's columns hold them
-    const HEAD: &str = "INSERT INTO ledger_entries (id, liaison, target_kind, target_id, department, date, mode, \
-                        problem, help, resolution, created_at, updated_at) VALUES ";
-    let q = |v: &str| format!("'{}'", v.replace('\'', "''"));
-    let mut sql = String::from(HEAD);
-    let (mut in_batch, mut written) = (0usize, 0usize);
+    let mut batch: Vec<ledger_entry::ActiveModel> = Vec::with_capacity(1000);
+    let mut written = 0usize;
     for (i, (person, kind, target, dept)) in pairs.iter().enumerate() {
         let k_n = base + usize::from(i < extra);
         for k in 0..k_n {
@@ -228,33 +224,30 @@ async fn bulk_load(
             let created = ms_at10(date) + (i as i64 % 1000);
             let problem = if (i + k) % 5 == 0 { "班级活动场地紧张，需协调教室" } else { "" };
             let resolution = if !problem.is_empty() && (i + k) % 10 == 0 { "已协调学院借用教室" } else { "" };
-            if in_batch > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "({},{},{},{},{},{},{},{},{},{},{created},{created})",
-                q(&format!("b9-{i:06}-{k:03}")),
-                q(person),
-                q(if *kind == TargetKind::Class { "class" } else { "department" }),
-                q(target),
-                q(dept),
-                q(&date.to_string()),
-                q(modes[(i + k) % 4]),
-                q(problem),
-                q("走访了解近期工作情况，传达校学生会工作安排"),
-                q(resolution),
-            ));
-            in_batch += 1;
+            batch.push(ledger_entry::ActiveModel {
+                id: Set(format!("b9-{i:06}-{k:03}")),
+                liaison: Set(person.clone()),
+                target_kind: Set(if *kind == TargetKind::Class { "class" } else { "department" }.into()),
+                target_id: Set(target.clone()),
+                department: Set(dept.clone()),
+                date: Set(date),
+                mode: Set(modes[(i + k) % 4].into()),
+                problem: Set(problem.into()),
+                help: Set("走访了解近期工作情况，传达校学生会工作安排".into()),
+                resolution: Set(resolution.into()),
+                created_at: Set(created),
+                updated_at: Set(created),
+                idempotency_key: Set(None),
+                idempotency_hash: Set(None),
+            });
             written += 1;
-            if in_batch == 1000 {
-                exec(&txn, &sql).await?;
-                sql = String::from(HEAD);
-                in_batch = 0;
+            if batch.len() == 1000 {
+                ledger_entry::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(&txn).await?;
             }
         }
     }
-    if in_batch > 0 {
-        exec(&txn, &sql).await?;
+    if !batch.is_empty() {
+        ledger_entry::Entity::insert_many(batch).exec_without_returning(&txn).await?;
     }
     txn.commit().await?;
     exec(&db, "ANALYZE").await?;
@@ -262,7 +255,7 @@ async fn bulk_load(
     Ok((pairs.len(), written, trainees, attendances, sample))
 }
 
-async fn exec<C: ConnectionTrait>(db: &C, sql: &str) -> Result<u64> {
+async fn exec(db: &entities::sea_orm::DatabaseConnection, sql: &str) -> Result<u64> {
     Ok(db.execute_raw(Statement::from_string(db.get_database_backend(), sql.to_string())).await?.rows_affected())
 }
 
