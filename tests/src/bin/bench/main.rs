@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 mod more;
+mod scale;
 
 const PG: &str = "postgres://postgres@127.0.0.1:5432";
 
@@ -69,6 +70,12 @@ fn args() -> Args {
         }
     }
     a
+}
+
+/// The daemon's build: `release`, or `debug` when `LIANDONG_BENCH_DEBUG=1` (to try the program
+/// out quickly; its figures mean nothing).
+fn profile() -> &'static str {
+    if std::env::var("LIANDONG_BENCH_DEBUG").is_ok_and(|v| v == "1") { "debug" } else { "release" }
 }
 
 fn root() -> PathBuf {
@@ -226,7 +233,9 @@ fn start_named(db: Db, tag: &str, dir_tag: &str, extra: &[(&str, &str)], fresh: 
         }
         _ => (format!("sqlite://{}/liandong.sqlite?mode=rwc", dir.display()), None),
     };
-    let exe = root().join("target/release/liandong");
+    // the release build of `main`, in the target directory cargo uses
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let exe = target.join(profile()).join("liandong");
     let mut cmd = Command::new(&exe);
     cmd.arg("serve")
         .current_dir(root())
@@ -614,7 +623,10 @@ async fn main() -> Result<()> {
     let started = Instant::now();
     eprintln!("== building the release daemon");
     let mut build = Command::new("cargo");
-    build.args(["build", "--release", "-p", "daemon", "--bin", "liandong"]).current_dir(root());
+    build.args(["build", "-p", "daemon", "--bin", "liandong"]).current_dir(root());
+    if profile() == "release" {
+        build.arg("--release");
+    }
     // `cargo run` gave this process its package's CARGO_* variables; build scripts and proc
     // macros that watch them would see a change and rebuild half the dependency tree.
     for (k, _) in std::env::vars() {
@@ -878,6 +890,50 @@ async fn main() -> Result<()> {
             verdict: verdict(c.max_ms < 2000.0),
             db: "— (pure; the records in memory)".into(),
         });
+        eprintln!(
+            "== B9: the same over HTTP, with a year of ledger entries in a SQLite FULL daemon; then ledger entries added"
+        );
+        let c = scale::compliance_http(400_000, 5, 200).await?;
+        let mut times = c.report_ms.clone();
+        let (p50, max) = (quantile(&mut times.clone(), 0.5), quantile(&mut times, 1.0));
+        rows.push(Row {
+            id: "B9",
+            what: format!(
+                "compliance report `GET /api/v1/compliance` (full, every rule) of the large university: {} liaison pairs, {} ledger entries over a year, {} trainees this semester ({} attendances over three semesters; loaded through the store in {:.0} s, not timed); {} findings",
+                c.pairs, c.entries, c.trainees, c.attendances, c.bulk_s, c.findings
+            ),
+            figure: format!(
+                "p50 {p50:.0} ms, slowest of {} {max:.0} ms (first {:.0} ms; {:.0} kB of JSON); beside it on the same file: `load_set` {:.0} ms, the checks {:.0} ms",
+                c.report_ms.len(),
+                c.report_ms.first().copied().unwrap_or(0.0),
+                c.report_bytes as f64 / 1e3,
+                c.load_set_ms,
+                c.checks_ms
+            ),
+            limit: "2 s (issue 11)".into(),
+            ratio: format!("{:.2}", max / 2000.0),
+            target: "< 2 s".into(),
+            verdict: verdict(max < 2000.0),
+            db: Db::SqliteFull.name().into(),
+        });
+        let commit_ms = 1e3 / before.sqlite_full;
+        let bound = 2.0 * commit_ms;
+        let mut add = c.add_ms.clone();
+        let (a50, a99) = (quantile(&mut add.clone(), 0.5), quantile(&mut add, 0.99));
+        rows.push(Row {
+            id: "B9",
+            what: format!(
+                "one ledger entry `POST /api/v1/ledger` (one transaction) into that store ({} entries), 1 client, {} entries",
+                c.entries,
+                c.add_ms.len()
+            ),
+            figure: format!("p50 {a50:.2} ms, p99 {a99:.2} ms"),
+            limit: format!("2 × {commit_ms:.2} ms (SQLite FULL commit) = {bound:.2} ms"),
+            ratio: format!("p50 {:.2}× of bound", a50 / bound),
+            target: "p50 ≤ 2 commits' time".into(),
+            verdict: verdict(a50 <= bound),
+            db: Db::SqliteFull.name().into(),
+        });
     }
     eprintln!("== limits (after)");
     let after = limits(a.seconds).await?;
@@ -924,7 +980,74 @@ async fn main() -> Result<()> {
         md.push('\n');
         md.push_str(&analysis);
     }
+    // A run of some rows (`--only`) rewrites those rows of an existing file and keeps the rest.
+    if let Some(only) = &a.only
+        && let Ok(old) = std::fs::read_to_string(&a.out)
+    {
+        let note = format!(
+            "Rows {} rewritten by `cargo run --release -p liandong-tests --bin bench -- --only {} --seconds {}` on {} (UTC){}; the limits of that run: SQLite WAL FULL {:.0} commits/s before, {:.0} after.",
+            only.join(", "),
+            only.join(","),
+            a.seconds,
+            chrono::Utc::now().format("%Y-%m-%d %H:%M"),
+            match (profile(), cfg!(debug_assertions)) {
+                ("debug", _) =>
+                    " with debug builds of the daemon and the bench (LIANDONG_BENCH_DEBUG=1): not release figures",
+                (_, true) =>
+                    " with the bench itself a debug build (its SQLite commit loop and its in-process parts are slower; the daemon is the release build)",
+                _ => "",
+            },
+            before.sqlite_full,
+            after.sqlite_full
+        );
+        if let Some(merged) = merge_partial(&old, only, &rows, &note) {
+            md = merged;
+        }
+    }
     std::fs::write(&a.out, &md)?;
     println!("{md}");
     Ok(())
+}
+
+/// `old` (a `BENCHMARKS.md`) with the figure rows of the ids in `only` replaced by `rows`, and
+/// `note` (which run wrote them) under the first paragraph, replacing an earlier note for the
+/// same ids. `None` when `old` has no figures table.
+fn merge_partial(old: &str, only: &[String], rows: &[Row], note: &str) -> Option<String> {
+    let lines: Vec<&str> = old.lines().collect();
+    let head = lines.iter().position(|l| l.starts_with("| id | what |"))?;
+    let mut end = head + 2;
+    while end < lines.len() && lines[end].starts_with("| ") {
+        end += 1;
+    }
+    let prefix = format!("Rows {} rewritten by", only.join(", "));
+    let mut out: Vec<String> = Vec::new();
+    let mut noted = false;
+    for l in &lines[..head + 2] {
+        if l.starts_with(&prefix) {
+            continue;
+        }
+        out.push(l.to_string());
+        // after the first paragraph ("Written by …")
+        if !noted && l.starts_with("Written by") {
+            out.push(String::new());
+            out.push(note.to_string());
+            noted = true;
+        }
+    }
+    // drop the doubled blank line a removed note leaves
+    out.dedup_by(|a, b| a.is_empty() && b.is_empty());
+    for l in &lines[head + 2..end] {
+        let id = l.trim_start_matches("| ").split(' ').next().unwrap_or_default();
+        if !only.iter().any(|o| o == id) {
+            out.push(l.to_string());
+        }
+    }
+    for r in rows {
+        out.push(format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.id, r.what, r.figure, r.limit, r.ratio, r.target, r.verdict, r.db
+        ));
+    }
+    out.extend(lines[end..].iter().map(|l| l.to_string()));
+    Some(out.join("\n") + "\n")
 }
