@@ -602,7 +602,9 @@ fn appoint(org: &mut Org, a: &Appointment, ch: &mut OrgChanges) {
 ///   date on that day (marking it [`Post::ended_by`] the request), then appoints the cohort;
 /// - a liaison assignment ends the liaisons of its assigner held the day before `from` on that
 ///   day (marking them [`Liaison::ended_by`] the request), drops those starting on or after
-///   `from` (a term given again) and adds its own (with their [`Liaison::request`]);
+///   `from` (a term given again) and adds its own (with their [`Liaison::request`]) — only for
+///   the departments its rows name (a row's department SU, or its class's department): the
+///   school SU reassigning one department's liaisons leaves the other departments' as they were;
 /// - so that what the org checks and the daily duties read follows the records: an onboarding
 ///   done marks the post it was for (`onboarded`; the person's posts in that body from that day,
 ///   or any post from that day when no body is named), a training session marks each attendee's
@@ -690,10 +692,19 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
                     None => department_of(l),
                 }
             };
-            let scopes: Vec<Option<String>> = org.liaisons.iter().map(scope).collect();
+            // The department a liaison works with: its department SU, or its class's department.
+            let target = |l: &Liaison| l.department.clone().or_else(|| department_of(l));
+            // What the assignment covers: the departments its rows name (directly or through a
+            // class). A school SU assignment for one department leaves the others' liaisons alone.
+            let covered: BTreeSet<String> = la.liaisons.iter().filter_map(target).collect();
+            let scopes: Vec<bool> = org
+                .liaisons
+                .iter()
+                .map(|l| scope(l) == la.assigner && target(l).is_some_and(|t| covered.contains(&t)))
+                .collect();
             let mut kept = Vec::with_capacity(org.liaisons.len());
-            for (l, s) in std::mem::take(&mut org.liaisons).into_iter().zip(scopes) {
-                if s != la.assigner {
+            for (l, replaced) in std::mem::take(&mut org.liaisons).into_iter().zip(scopes) {
+                if !replaced {
                     kept.push(l);
                 } else if l.from >= la.from {
                     ch.removed_liaisons.push(l);
@@ -797,6 +808,25 @@ mod tests {
                 .any(|l| l.class.as_deref().is_some_and(|c| c.starts_with("law-")) && l.current_on(d("2025-11-24"))),
             "department-level liaisons stay"
         );
+        // the school SU's liaisons of the departments the assignment does not name stay: an
+        // assignment for CS alone does not leave math uncovered
+        let before = demo_directory().org().clone();
+        let held = |o: &Org, dept: &str| -> Vec<String> {
+            let mut v: Vec<String> = o
+                .liaisons
+                .iter()
+                .filter(|l| l.current_on(day) && l.department.as_deref() == Some(dept))
+                .map(|l| l.person.clone())
+                .collect();
+            v.sort();
+            v
+        };
+        for dept in ["math", "law", "art"] {
+            assert!(!held(&before, dept).is_empty(), "{dept} has school SU liaisons in the demo");
+            assert_eq!(held(&org, dept), held(&before, dept), "{dept}'s school SU liaisons are untouched");
+        }
+        assert!(ch.ended_liaisons.iter().all(|(old, _)| old.department.as_deref() == Some("cs")
+            || old.class.as_deref().is_some_and(|c| c.starts_with("cs-"))));
     }
 
     #[test]
