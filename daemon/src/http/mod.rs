@@ -9,6 +9,7 @@ mod ledger;
 pub mod metrics;
 mod org;
 mod paging;
+mod participation;
 mod records;
 mod requests;
 pub mod serve;
@@ -35,6 +36,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(org::router())
         .merge(ledger::router())
         .merge(records::router())
+        .merge(participation::router())
         .merge(compliance::router())
         .merge(tokens::router())
         .merge(docs::router())

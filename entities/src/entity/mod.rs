@@ -2,5 +2,6 @@
 
 pub mod ledger;
 pub mod org;
+pub mod participation;
 pub mod records;
 pub mod workflow;

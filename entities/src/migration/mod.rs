@@ -11,6 +11,7 @@ mod m20261129_000201_outcome_records;
 mod m20261129_000301_ledger;
 mod m20261129_000401_requests_key_index;
 mod m20261129_000501_task_post;
+mod m20261129_000601_participation;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000301_ledger::Migration),
             Box::new(m20261129_000401_requests_key_index::Migration),
             Box::new(m20261129_000501_task_post::Migration),
+            Box::new(m20261129_000601_participation::Migration),
         ]
     }
 }
