@@ -399,6 +399,7 @@ mod tests {
         let value = |c: Computed| match c {
             Computed::LedgerEntries => json!(4),
             Computed::LedgerSummary => json!("计算机学院学生会：4 条"),
+            _ => json!(0),
         };
         // when the submitter leaves them out (or empty), they are filled
         let f = fill_computed(&def, &json!({ "semester": "秋", "report": "……", "ledger_summary": "" }), value).unwrap();

@@ -407,12 +407,46 @@ pub enum Computed {
     /// `ledger.summary`: the submitter's ledger in the current semester per target — entries,
     /// problems raised, problems solved — as text (a `text` or `longtext` field).
     LedgerSummary,
+    /// `records.co_design.students`: how many distinct students recorded co-design input on this
+    /// request (M8 学生参与设计; `POST /api/v1/requests/{id}/co-design`; an `integer` field).
+    CoDesignStudents,
+    /// `records.co_design.classes`: from how many distinct classes (an `integer` field).
+    CoDesignClasses,
+    /// `records.evaluations.students`: how many distinct students evaluated this request's
+    /// project (M8 学生评价; `POST /api/v1/requests/{id}/evaluations`; an `integer` field).
+    EvaluationStudents,
+    /// `records.evaluations.classes`: from how many distinct classes (an `integer` field).
+    EvaluationClasses,
 }
 
 impl Computed {
     /// Every computed source, as written in a definition.
-    pub const ALL: &'static [(&'static str, Computed)] =
-        &[("ledger.entries", Computed::LedgerEntries), ("ledger.summary", Computed::LedgerSummary)];
+    pub const ALL: &'static [(&'static str, Computed)] = &[
+        ("ledger.entries", Computed::LedgerEntries),
+        ("ledger.summary", Computed::LedgerSummary),
+        ("records.co_design.students", Computed::CoDesignStudents),
+        ("records.co_design.classes", Computed::CoDesignClasses),
+        ("records.evaluations.students", Computed::EvaluationStudents),
+        ("records.evaluations.classes", Computed::EvaluationClasses),
+    ];
+
+    /// Whether it counts the entries students attach to the request itself (`records.*`): the
+    /// daemon refreshes these before every command on the request, since entries keep coming
+    /// after the submit.
+    pub fn reads_request_entries(self) -> bool {
+        matches!(
+            self,
+            Computed::CoDesignStudents
+                | Computed::CoDesignClasses
+                | Computed::EvaluationStudents
+                | Computed::EvaluationClasses
+        )
+    }
+
+    /// Whether it fills an `integer` field (the others fill text).
+    pub fn is_integer(self) -> bool {
+        self != Computed::LedgerSummary
+    }
 
     /// The name written in a definition (`ledger.entries`).
     pub fn as_str(self) -> &'static str {

@@ -208,6 +208,27 @@ pub struct Symposium {
     pub request: Option<String>,
 }
 
+/// A school or department SU activity co-hosted (共同主办, M6 `co_host`) by invited featured
+/// department SUs, with the key classes that co-undertook it (共同承办), as its approved request
+/// recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoHost {
+    /// Stable id (`<request>:<records item>`).
+    pub id: String,
+    /// The hosting body (`school_su`, `department_su@cs`).
+    pub host: String,
+    /// The activity's title.
+    pub title: String,
+    /// The day of the activity.
+    pub date: NaiveDate,
+    /// The co-hosting department SUs (department codes).
+    pub cohosts: Vec<String>,
+    /// The co-undertaking classes (class codes).
+    pub co_undertakers: Vec<String>,
+    /// The request whose outcome recorded it, if any.
+    pub request: Option<String>,
+}
+
 /// Volunteer hours (M7) a person gave to an activity or project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolunteerHours {

@@ -605,7 +605,7 @@ impl Validator<'_> {
                 _ => Err("`submitter` is a person".into()),
             },
             ValueSource::SubmitterDepartment => match ty {
-                V::Department | V::Text => Ok(()),
+                V::Department | V::Departments | V::Text => Ok(()),
                 _ => Err("`submitter.department` is a department".into()),
             },
             ValueSource::Today => match ty {
@@ -661,6 +661,7 @@ impl Validator<'_> {
                     (FieldType::Department { multi: false }, V::Department) => true,
                     (FieldType::Class { multi: false }, V::Class) => true,
                     (FieldType::Class { .. }, V::Classes) => true,
+                    (FieldType::Department { .. }, V::Departments) => true,
                     (FieldType::Text { .. } | FieldType::Longtext { .. }, V::Text | V::Body) => true,
                     (FieldType::Enum { multi: false, .. }, V::Text) => true,
                     (FieldType::Enum { of, multi: false, .. }, V::Role) => {

@@ -495,6 +495,20 @@ fn activities_undertaken_and_cohosted() {
     assert_eq!(a["cohost_confirm"], holders("department_su@ee", Role::President));
     assert_eq!(a["class_confirm"].len(), 1);
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    // the approved activity records its co-hosts (M6 共同主办)
+    match &t.records[..] {
+        [workflows::records::outcome::Record::CoHost(c)] => {
+            assert_eq!((c.host.as_str(), c.title.as_str()), ("department_su@cs", "计算机学院编程马拉松"));
+            assert_eq!((c.cohosts.clone(), c.co_undertakers.clone()), (vec!["ee".to_string()], vec![key_class]));
+            assert_eq!(c.date.to_string(), "2026-01-10");
+        }
+        other => panic!("one co_host record, not {other:?}"),
+    }
+    // an activity with neither co-hosts nor co-undertakers records none
+    let form = json!({ "title": "计算机学院迎新晚会", "event_date": "2026-01-10", "plan": "……" });
+    let t = run("activity_cohost", &head, form, monday(), Script::default());
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    assert!(t.records.is_empty(), "{:?}", t.records);
 }
 
 #[test]
@@ -517,47 +531,56 @@ fn support_request_runs_through_contact_presidium_and_fulfilment() {
 }
 
 #[test]
-fn service_project_cannot_close_without_a_student_evaluation() {
-    // given a project approved without an evaluation yet
+fn service_project_waits_for_recorded_co_design_and_evaluation() {
+    // given a project submitted before any student recorded co-design input (the daemon fills the
+    // computed counts: 0 at submit)
     let def = builtin("service_project").unwrap();
     let dir: OrgDirectory = demo_directory();
     let cal = WorkCalendar::builtin();
     let env = Env { def: &def, dir: &dir, cal: &cal, now: monday() };
-    let form = json!({ "title": "宿舍维修反馈小程序", "plan": "……", "co_design_input": "三次同学座谈", "co_design_participants": 24 });
+    let counts = |co: i64, classes: i64, students: i64| {
+        let v = json!({ "co_design_students": co, "co_design_classes": co.min(1),
+                        "evaluation_classes": classes, "evaluation_students": students });
+        v.as_object().unwrap().clone()
+    };
+    let mut form = json!({ "title": "宿舍维修反馈小程序", "plan": "……" });
+    form.as_object_mut().unwrap().extend(counts(0, 0, 0));
     let mut st: Instance = engine::submit(&env, "R1", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &form).unwrap().state;
     let act = |st: &Instance, who: &str, cmd: Command| engine::handle(&env, st, who, Channel::Api, cmd).unwrap().state;
+    // then approval waits: the president holds the co-design gate, the League secretary nothing
+    let gate = st.open_tasks().next().unwrap().clone();
+    assert_eq!((gate.step.as_str(), gate.assignee.as_str()), ("co_design_missing", dp::CS_SU_PRESIDENT));
+    assert_eq!(st.open_tasks().count(), 1);
+    st = act(&st, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
+    let again = st.open_tasks().next().unwrap().clone();
+    assert_eq!(again.step, "co_design_missing", "continuing without a recorded entry comes back to the gate");
+    // when a student's entry is counted (the daemon's Recomputed event) the gate lets it through
+    let (refreshed, ev) = engine::recompute(&st, &counts(1, 0, 0), monday()).unwrap();
+    assert!(matches!(&ev.kind, EventKind::Recomputed { fields } if fields.len() == 2), "{ev:?}");
+    assert!(engine::recompute(&refreshed, &counts(1, 0, 0), monday()).is_none(), "nothing new: no event");
+    st = act(&refreshed, dp::CS_SU_PRESIDENT, Command::Approve { task: again.id, comment: None });
+    let mut approvers: Vec<String> = st.open_tasks().map(|t| t.assignee.clone()).collect();
+    approvers.sort();
+    assert_eq!(approvers, [dp::CS_SU_PRESIDENT, dp::CS_LEAGUE_SECRETARY]);
     for who in [dp::CS_SU_PRESIDENT, dp::CS_LEAGUE_SECRETARY] {
         let task = st.open_tasks().find(|t| t.assignee == who).unwrap().id;
         st = act(&st, who, Command::Approve { task, comment: None });
     }
-    // then the gate sends it to the president, who cannot let it through without the evidence
+    // then closure waits for the students' evaluation: 2 classes and 29 students are not enough
     let gate = st.open_tasks().next().unwrap().clone();
     assert_eq!((gate.step.as_str(), gate.assignee.as_str()), ("evaluation_missing", dp::CS_SU_PRESIDENT));
-    st = act(&st, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
+    let (refreshed, _) = engine::recompute(&st, &counts(1, 2, 29), monday()).unwrap();
+    st = act(&refreshed, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
     let again = st.open_tasks().next().unwrap().clone();
-    assert_eq!(again.step, "evaluation_missing", "approving without evidence comes back to the gate");
-    // when it is returned and resubmitted with 3 classes' evaluation
-    st = act(
-        &st,
-        dp::CS_SU_PRESIDENT,
-        Command::Return { task: again.id, comment: Some("请补充同学评议".into()), to: None },
-    );
-    let mut with_eval = form.clone();
-    with_eval["evaluation_classes"] = json!(3);
-    st = act(&st, dp::CS_SU_VICE_PRESIDENT, Command::Resubmit { form: Some(with_eval) });
-    let gate = st.open_tasks().next().unwrap().clone();
-    st = act(&st, dp::CS_SU_PRESIDENT, Command::Approve { task: gate.id, comment: None });
+    assert_eq!(again.step, "evaluation_missing");
+    // 3 classes are
+    let (refreshed, _) = engine::recompute(&st, &counts(1, 3, 29), monday()).unwrap();
+    st = act(&refreshed, dp::CS_SU_PRESIDENT, Command::Approve { task: again.id, comment: None });
     let review = st.open_tasks().next().unwrap().clone();
     assert_eq!(review.step, "closure_review");
     st = act(&st, dp::CS_LEAGUE_SECRETARY, Command::Approve { task: review.id, comment: None });
     assert_eq!(st.status, Status::Finished(Outcome::Approved));
-    // and without co-design input the project cannot even be submitted
-    let mut no_input = form.clone();
-    no_input.as_object_mut().unwrap().remove("co_design_input");
-    assert!(matches!(
-        engine::submit(&env, "R2", dp::CS_SU_VICE_PRESIDENT, Channel::Api, &no_input),
-        Err(engine::EngineError::InvalidForm(_))
-    ));
+    assert!(engine::recompute(&st, &counts(5, 5, 50), monday()).is_none(), "a finished request is not refreshed");
 }
 
 #[test]
@@ -565,7 +588,7 @@ fn service_project_closure_review_is_never_skipped_by_dedupe() {
     // given a project submitted with its evaluation already there: the League secretary approves it
     // and is also the closure reviewer behind the gate
     let form = json!({ "title": "宿舍维修反馈小程序", "plan": "……", "co_design_input": "三次同学座谈",
-                       "co_design_participants": 24, "evaluation_classes": 3 });
+                       "co_design_students": 24, "evaluation_classes": 3 });
     let t = run("service_project", dp::CS_SU_VICE_PRESIDENT, form, monday(), Script::default());
     // then the League secretary is asked again at closure, and nothing is decided by dedupe
     assert_eq!(asked(&t)["closure_review"], [dp::CS_LEAGUE_SECRETARY]);
@@ -589,7 +612,7 @@ fn service_project_closure_review_is_never_skipped_by_dedupe() {
 #[test]
 fn school_su_service_project_is_approved_inside_the_school_su() {
     let head = holders("school_su", Role::DivisionHead)[0].clone();
-    let form = json!({ "title": "校园志愿服务地图", "plan": "……", "co_design_input": "问卷", "co_design_participants": 40,
+    let form = json!({ "title": "校园志愿服务地图", "plan": "……", "co_design_input": "问卷", "co_design_students": 40,
                        "evaluation_students": 45 });
     let t = run("service_project", &head, form, monday(), Script::default());
     let a = asked(&t);

@@ -58,7 +58,7 @@ fn sample(key: &str) -> (String, Value) {
         }
         "service_project" => (
             dp::CS_SU_VICE_PRESIDENT.into(),
-            json!({ "title": "项目", "plan": "……", "co_design_input": "……", "co_design_participants": 5, "evaluation_students": 40 }),
+            json!({ "title": "项目", "plan": "……", "co_design_input": "……", "co_design_students": 5, "evaluation_students": 40 }),
         ),
         "annual_work_report" => (
             dp::CS_SU_PRESIDENT.into(),

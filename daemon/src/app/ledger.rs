@@ -433,9 +433,22 @@ impl App {
     /// ledger of the semester of today (`ledger.entries`, `ledger.summary`). A value typed into
     /// a computed field is refused (422 `invalid_form`, field code `computed`).
     pub async fn with_computed(&self, def: &Definition, person: &str, form: &Value) -> Result<Value, AppError> {
+        self.with_computed_on(def, person, None, form).await
+    }
+
+    /// `with_computed` for request `request` (`None` before it exists): its `computed:
+    /// records.*` fields count the entries recorded on it (M8; 0 before it exists).
+    pub async fn with_computed_on(
+        &self,
+        def: &Definition,
+        person: &str,
+        request: Option<&str>,
+        form: &Value,
+    ) -> Result<Value, AppError> {
         if def.form.iter().all(|f| f.computed.is_none()) {
             return Ok(form.clone());
         }
+        let counted = self.entry_counts(def, request).await?;
         let to = today();
         let semester = Semester::of(to);
         let from = semester_start(semester);
@@ -462,9 +475,12 @@ impl App {
             }
             text
         };
+        let by_source: std::collections::HashMap<Computed, Value> =
+            def.form.iter().filter_map(|f| Some((f.computed?, counted.get(&f.name)?.clone()))).collect();
         workflows::form::fill_computed(def, form, |c| match c {
             Computed::LedgerEntries => Value::from(entries),
             Computed::LedgerSummary => Value::String(summary.clone()),
+            other => by_source.get(&other).cloned().unwrap_or(Value::from(0)),
         })
         .map_err(|fields| AppError::Invalid {
             code: "invalid_form",

@@ -10,6 +10,7 @@ pub mod definitions;
 pub mod delegations;
 pub mod ledger;
 pub mod org;
+pub mod participation;
 pub mod records;
 pub mod reporting;
 pub mod seed;
@@ -364,7 +365,7 @@ impl App {
                 serde_json::Value::Object(own)
             }
         };
-        Ok(Some(self.with_computed(&def, &who.person, &sent).await?))
+        Ok(Some(self.with_computed_on(&def, &who.person, Some(id), &sent).await?))
     }
 
     /// Like `command`; with `token` (an action token's hash), the token is used up in the same
@@ -513,11 +514,20 @@ impl App {
                 },
             };
             let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+            // Computed fields that count entries kept outside the request (M8) are brought up to
+            // date first, by an event of their own, so a switch this change reaches reads them.
+            let refreshed = self.refreshed(&loaded.state, &def).await?;
             let out = {
                 let org = self.org();
-                compute(&loaded.state, &def, org.as_ref())?
+                compute(refreshed.as_ref().map_or(&loaded.state, |(st, _)| st), &def, org.as_ref())?
             };
-            let Some(out) = out else { return Ok(None) };
+            let Some(mut out) = out else { return Ok(None) };
+            if let Some((_, ev)) = refreshed {
+                out.events.insert(0, ev);
+            }
+            if out.events.is_empty() && out.effects.is_empty() {
+                return Ok(Some(out.state));
+            }
             let _records = records::records_turn(&out).await;
             let _turn = self.writing().await;
             let txn = self.db.begin().await?;

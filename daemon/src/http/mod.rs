@@ -9,6 +9,7 @@ mod ledger;
 pub mod metrics;
 mod org;
 mod paging;
+mod participation;
 mod records;
 mod reporting;
 mod requests;
@@ -37,6 +38,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(ledger::router())
         .merge(records::router())
         .merge(reporting::router())
+        .merge(participation::router())
         .merge(compliance::router())
         .merge(tokens::router())
         .merge(docs::router())

@@ -1,10 +1,12 @@
 //! `GET /api/v1/records/{kind}`: the records workflow outcomes wrote (issue 11), with filters and
 //! keyset paging. `kind`: `term_transitions` (M3), `onboarding` (M4), `trainings` (M4, with
-//! attendees), `symposiums` (M9), `reporting_adoptions` (M1).
+//! attendees), `symposiums` (M9), `reporting_adoptions` (M1), `co_hosts` (M6: activities
+//! co-hosted by department SUs, with the classes that co-undertook them).
 //!
 //! Who may read: admins and the oversight roles (the school SU presidium and secretary-general,
 //! the school League committee). Need-to-know: anyone else may read only their own onboarding
-//! records (`?person=` is theirs); every other list answers 403 `forbidden`.
+//! records (`?person=` is theirs) and the co-hosted activities (no personal data); every other
+//! list answers 403 `forbidden`.
 //!
 //! Query: `department`, `person`, `organiser`, `class`, `from` / `to` (inclusive days,
 //! `YYYY-MM-DD`), `limit` (1–500, default 100), `cursor` (the `next` of the previous page).
@@ -90,6 +92,8 @@ async fn list(
     if !oversees(&app, &who) {
         // need-to-know: one's own onboarding only
         match (kind.as_str(), &person) {
+            // which SUs co-hosted an activity is no personal data
+            ("co_hosts", _) => {}
             ("onboarding", None) => person = Some(who.person.clone()),
             ("onboarding", Some(p)) if *p == who.person => {}
             _ => {

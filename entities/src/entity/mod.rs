@@ -2,6 +2,7 @@
 
 pub mod ledger;
 pub mod org;
+pub mod participation;
 pub mod records;
 pub mod reporting;
 pub mod workflow;

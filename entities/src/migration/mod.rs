@@ -12,6 +12,7 @@ mod m20261129_000301_ledger;
 mod m20261129_000401_requests_key_index;
 mod m20261129_000501_task_post;
 mod m20261129_000601_reporting_checklist;
+mod m20261129_000701_participation;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000401_requests_key_index::Migration),
             Box::new(m20261129_000501_task_post::Migration),
             Box::new(m20261129_000601_reporting_checklist::Migration),
+            Box::new(m20261129_000701_participation::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod definitions;
 pub mod jobs;
 pub mod ledger;
 pub mod org;
+pub mod participation;
 pub mod records;
 pub mod reporting;
 pub mod requests;

@@ -205,6 +205,7 @@ pub async fn write_record<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
         }
+        Record::CoHost(c) => super::participation::write_co_host(db, c, now).await?,
         Record::ReportingAdoption(r) => {
             reporting_adoption::Entity::insert(reporting_adoption::ActiveModel {
                 class: Set(r.class.clone()),
@@ -342,7 +343,8 @@ pub struct Page {
 }
 
 /// The record kinds [`list`] knows, as the API names them.
-pub const LIST_KINDS: &[&str] = &["term_transitions", "onboarding", "trainings", "symposiums", "reporting_adoptions"];
+pub const LIST_KINDS: &[&str] =
+    &["term_transitions", "onboarding", "trainings", "symposiums", "reporting_adoptions", "co_hosts"];
 
 /// Lists records of `kind` (one of [`LIST_KINDS`]; `None` for another) matching `f`, after
 /// the keyset `after` (`<day>|<id>`), at most `limit`.
@@ -507,6 +509,7 @@ pub async fn list<C: ConnectionTrait>(
                 })
                 .collect()
         }
+        "co_hosts" => super::participation::co_host_rows(db, f, after.clone(), limit + 1).await?,
         _ => return Ok(None),
     };
     let more = rows.len() as u64 > limit;

@@ -551,6 +551,14 @@ pub enum EventKind {
         /// The branch.
         branch: String,
     },
+    /// Liandong refreshed the request's `computed:` fields that count entries kept outside it
+    /// (M8: the students' co-design and evaluation entries), before a command, so the switch
+    /// that command may reach reads them as they stand; the values are kept here, so replaying
+    /// the events rebuilds the same form.
+    Recomputed {
+        /// The fields whose values changed, with their new values.
+        fields: serde_json::Map<String, serde_json::Value>,
+    },
     /// A comment.
     Commented {
         /// The text.

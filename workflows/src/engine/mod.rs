@@ -386,3 +386,31 @@ pub fn reassign_departed(
 pub fn reassign_ended_posts(env: &Env<'_>, state: &Instance, to: &Reassign) -> Result<Output, EngineError> {
     reassign_departed(env, state, &std::collections::BTreeSet::new(), to)
 }
+
+/// The event that brings a running request's `computed:` fields up to `values` (field → value,
+/// as the daemon counted them from its records just now), applied to a copy of `st`: `None` when
+/// the request is finished or every value is already in its form. Actor and channel: the system.
+pub fn recompute(
+    st: &Instance,
+    values: &serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Option<(Instance, Event)> {
+    if st.is_finished() {
+        return None;
+    }
+    let fields: serde_json::Map<String, serde_json::Value> =
+        values.iter().filter(|(k, v)| st.form.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let ev = Event {
+        seq: st.seq + 1,
+        at: now,
+        actor: Actor::System,
+        channel: Channel::System,
+        kind: EventKind::Recomputed { fields },
+    };
+    let mut state = st.clone();
+    state.apply(&ev);
+    Some((state, ev))
+}

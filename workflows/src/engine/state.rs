@@ -234,6 +234,11 @@ impl Instance {
                 self.round = 1;
                 self.submitted_at = Some(ev.at);
             }
+            EventKind::Recomputed { fields } => {
+                for (k, v) in fields {
+                    self.form.insert(k.clone(), v.clone());
+                }
+            }
             EventKind::LeadTimeWarning { .. }
             | EventKind::GuardOverridden { .. }
             | EventKind::LateReport { .. }

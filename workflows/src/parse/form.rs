@@ -208,12 +208,13 @@ impl Reader<'_> {
             );
             return None;
         };
-        let fits = match c {
-            Computed::LedgerEntries => matches!(ty, FieldType::Integer { .. }),
-            Computed::LedgerSummary => matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. }),
+        let fits = if c.is_integer() {
+            matches!(ty, FieldType::Integer { .. })
+        } else {
+            matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. })
         };
         if !fits {
-            let want = if *c == Computed::LedgerEntries { "an integer" } else { "a text or longtext" };
+            let want = if c.is_integer() { "an integer" } else { "a text or longtext" };
             self.err(
                 "bad_value",
                 yaml::pos(node),

@@ -8,7 +8,7 @@
 //! missing field, type mismatch), and [`build`] turns the values read from the final form into a
 //! typed record. Dates are calendar days (Asia/Shanghai, `YYYY-MM-DD`).
 
-use super::{OnboardingDone, ReportingAdoption, Semester, Symposium, TermTransition, TrainingSession};
+use super::{CoHost, OnboardingDone, ReportingAdoption, Semester, Symposium, TermTransition, TrainingSession};
 use crate::catalog::{BodyKind, Lang, Role};
 use crate::org::{Directory, Liaison, Org, PersonId, Post};
 use chrono::NaiveDate;
@@ -30,6 +30,8 @@ pub enum ValueType {
     Class,
     /// Class codes: a `class` field (single or `multi`).
     Classes,
+    /// Department codes: a `department` field (single or `multi`), or `submitter.department`.
+    Departments,
     /// A body id (`school_su`, `department_su@cs`): a literal, `{…}` placeholders allowed.
     Body,
     /// A role of the catalog: a literal role, an enum field whose every option is a role, or a
@@ -58,6 +60,7 @@ impl ValueType {
             ValueType::Department => "a department",
             ValueType::Class => "a class",
             ValueType::Classes => "classes",
+            ValueType::Departments => "departments",
             ValueType::Body => "a body id",
             ValueType::Role => "a role",
             ValueType::Text => "text",
@@ -176,6 +179,18 @@ pub const KINDS: &[Kind] = &[
         ],
     },
     Kind {
+        name: "co_host",
+        zh: "共同主办",
+        measure: "M6",
+        fields: &[
+            f("host", ValueType::Body, true),
+            f("title", ValueType::Text, true),
+            f("date", ValueType::Date, true),
+            f("cohosts", ValueType::Departments, false),
+            f("co_undertakers", ValueType::Classes, false),
+        ],
+    },
+    Kind {
         name: "reporting_adoption",
         zh: "班级重大事项报告制度",
         measure: "M1",
@@ -254,6 +269,8 @@ pub enum Record {
     Symposium(Symposium),
     /// A class adopted the reporting system.
     ReportingAdoption(ReportingAdoption),
+    /// An activity co-hosted by department SUs (M6).
+    CoHost(CoHost),
 }
 
 impl Record {
@@ -267,6 +284,7 @@ impl Record {
             Record::TrainingSession(_) => "training_session",
             Record::Symposium(_) => "symposium",
             Record::ReportingAdoption(_) => "reporting_adoption",
+            Record::CoHost(_) => "co_host",
         }
     }
 
@@ -370,6 +388,26 @@ impl Record {
             (Record::ReportingAdoption(r), true) => format!("重大事项报告制度：{}于{}建立", r.class, date(r.date)),
             (Record::ReportingAdoption(r), false) => {
                 format!("reporting system: {} adopted on {}", r.class, date(r.date))
+            }
+            (Record::CoHost(c), true) => {
+                let cohosts: Vec<String> = c.cohosts.iter().map(|d| format!("{}学生会", department(d))).collect();
+                format!(
+                    "共同主办：{}于{}举办「{}」，{}共同主办",
+                    body(&c.host),
+                    date(c.date),
+                    c.title,
+                    cohosts.join("、")
+                )
+            }
+            (Record::CoHost(c), false) => {
+                let cohosts: Vec<String> = c.cohosts.iter().map(|d| format!("{} SU", department(d))).collect();
+                format!(
+                    "co-hosted: \"{}\" by {} on {}, with {}",
+                    c.title,
+                    body(&c.host),
+                    date(c.date),
+                    cohosts.join(", ")
+                )
             }
         }
     }
@@ -530,6 +568,23 @@ pub fn build(kind: &str, values: &Map<String, Value>, request: &str, index: usiz
         "reporting_adoption" => {
             Record::ReportingAdoption(ReportingAdoption { class: need_text("class")?, date: need_date("date")? })
         }
+        "co_host" => {
+            let sorted = |f: &str| {
+                let mut v = list(values.get(f));
+                v.sort();
+                v.dedup();
+                v
+            };
+            Record::CoHost(CoHost {
+                id,
+                host: need_text("host")?,
+                title: need_text("title")?,
+                date: need_date("date")?,
+                cohosts: sorted("cohosts"),
+                co_undertakers: sorted("co_undertakers"),
+                request: Some(request.to_string()),
+            })
+        }
         other => return Err(format!("`{other}` is not a record kind")),
     })
 }
@@ -673,6 +728,8 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
                 ch.classes.push(c.clone());
             }
         }
+        // A co-hosted activity is a record of its own; the org does not change.
+        Record::CoHost(_) => {}
         Record::LiaisonAssignment(la) => {
             let eve = la.from.pred_opt().unwrap_or(la.from);
             let school_su: BTreeSet<&str> = org
@@ -746,7 +803,7 @@ mod tests {
                 let v = match f.ty {
                     ValueType::Date => json!("2026-12-01"),
                     ValueType::Role => json!("division_member"),
-                    ValueType::People | ValueType::Classes => json!(["x"]),
+                    ValueType::People | ValueType::Classes | ValueType::Departments => json!(["x"]),
                     ValueType::Liaisons => json!([{ "person": "p1", "department": "cs" }]),
                     ValueType::Cohort => json!([{ "person": "p1", "role": "president" }]),
                     ValueType::Integer => json!(2026),
