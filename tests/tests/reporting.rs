@@ -325,11 +325,21 @@ async fn attendance_is_imported_from_lists(backend: Backend) {
     assert_eq!(body["attendees"].as_u64(), Some(before.len() as u64 + 1));
     assert!(attendees(&app, &chem_session, "department_su@chem").await.contains(&json!(vp)));
     // the school SU's session from an XLSX: an unknown id on row 3 refused, then the good list
+    // (the vice-president attended the school SU's training already; a chem division member who
+    // did not is added)
+    let school_before = attendees(&app, &school_session, "school_su").await;
+    let newcomer = dir
+        .holders("department_su@chem", &[Role::DivisionMember], day)
+        .into_iter()
+        .map(|p| p.person.clone())
+        .find(|p| !school_before.contains(&json!(p)))
+        .expect("a chem division member who missed the school SU's training");
     let (status, _, body) =
-        upload(&app, &app.admin_token, &path(&school_session), XLSX, xlsx(&[&vp, "nobody-here"])).await;
+        upload(&app, &app.admin_token, &path(&school_session), XLSX, xlsx(&[&newcomer, "nobody-here"])).await;
     assert_eq!((status, fields(&body)), (422, vec!["row 3".to_string()]), "{body}");
-    let (status, _, body) = upload(&app, &app.admin_token, &path(&school_session), XLSX, xlsx(&[&vp])).await;
-    assert_eq!((status, body["added"].as_u64()), (200, Some(1)), "{body}");
+    let (status, _, body) = upload(&app, &app.admin_token, &path(&school_session), XLSX, xlsx(&[&newcomer, &vp])).await;
+    assert_eq!((status, body["added"].as_u64(), body["already_attending"].as_u64()), (200, Some(1), Some(1)), "{body}");
+    assert!(attendees(&app, &school_session, "school_su").await.contains(&json!(newcomer)));
     // the vice-president is trained now
     let untrained = findings(&app, "m4_untrained").await;
     assert!(!untrained.iter().any(|f| f["subject"]["id"] == vp.as_str()), "{untrained:?}");

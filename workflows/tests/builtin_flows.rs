@@ -509,6 +509,34 @@ fn activities_undertaken_and_cohosted() {
     let t = run("activity_cohost", &head, form, monday(), Script::default());
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
     assert!(t.records.is_empty(), "{:?}", t.records);
+
+    // a school SU activity invites featured department SUs to co-host it (M6 共同主办): the
+    // school's chain approves, the co-hosts' presidents confirm, the school SU is the host
+    let school_head = holders("school_su", Role::DivisionHead)[0].clone();
+    let form = json!({ "title": "校园文化艺术节", "event_date": "2026-04-20", "major": true, "plan": "……",
+                       "cohost_departments": ["cs", "art"] });
+    let t = run("activity_cohost", &school_head, form, monday(), Script::default());
+    let a = asked(&t);
+    let chain = &a["school_chain"];
+    assert_eq!(chain[0], dp::SCHOOL_SU_PRESIDENT, "the presidium first");
+    assert!(
+        holders("school_su", Role::SecretaryGeneral).iter().all(|p| chain.contains(p)),
+        "then the 秘书长: {chain:?}"
+    );
+    assert!(holders("school_league_committee", Role::DeputySecretary).iter().any(|p| chain.contains(p)), "{chain:?}");
+    assert_eq!(a["school_league_secretary"], [dp::LEAGUE_COMMITTEE_SECRETARY], "major: the League secretary too");
+    assert!(!a.contains_key("approval_chain"), "not the department chain");
+    let mut presidents = holders("department_su@cs", Role::President);
+    presidents.extend(holders("department_su@art", Role::President));
+    assert_eq!(a["cohost_confirm"], presidents);
+    assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
+    match &t.records[..] {
+        [workflows::records::outcome::Record::CoHost(c)] => {
+            assert_eq!(c.host, "school_su");
+            assert_eq!(c.cohosts, ["art".to_string(), "cs".to_string()]);
+        }
+        other => panic!("one co_host record, not {other:?}"),
+    }
 }
 
 #[test]
