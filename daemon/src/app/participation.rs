@@ -243,12 +243,7 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
 impl App {
     /// What the caller may read of the volunteer hours (the work ledger's readers).
     pub fn hours_visibility(&self, who: &Principal) -> Visibility {
-        match self.ledger_visibility(who) {
-            entities::store::ledger::Visibility::All => Visibility::All,
-            entities::store::ledger::Visibility::Some { person, departments } => {
-                Visibility::Some { person, departments }
-            }
-        }
+        self.ledger_visibility(who)
     }
 
     /// Logs volunteer hours from an API body, in one transaction. 422 `invalid_volunteer_hours`

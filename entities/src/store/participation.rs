@@ -64,34 +64,23 @@ fn stored_hours(m: hours::Model) -> StoredHours {
     }
 }
 
-/// Who may read which volunteer hours: all of them, or a person's own (as volunteer or as the
-/// one who logged them) plus those of some departments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Visibility {
-    /// Every entry.
-    All,
-    /// `person`'s own and those of `departments`.
-    Some {
-        /// The reader.
-        person: String,
-        /// Department codes whose entries they may read.
-        departments: Vec<String>,
-    },
-}
+/// Who may read which volunteer hours: the work ledger's readers ([`super::ledger::Visibility`]):
+/// all of them, or a person's own (as volunteer or as the one who logged them) plus those of some
+/// departments.
+pub use super::ledger::Visibility;
 
-impl Visibility {
-    fn condition(&self) -> Option<Condition> {
-        match self {
-            Visibility::All => None,
-            Visibility::Some { person, departments } => {
-                let mut c = Condition::any()
-                    .add(hours::Column::Person.eq(person.clone()))
-                    .add(hours::Column::LoggedBy.eq(person.clone()));
-                if !departments.is_empty() {
-                    c = c.add(hours::Column::Department.is_in(departments.clone()));
-                }
-                Some(c)
+/// The rows `visible` may read, `None` for all of them.
+fn hours_condition(visible: &Visibility) -> Option<Condition> {
+    match visible {
+        Visibility::All => None,
+        Visibility::Some { person, departments } => {
+            let mut c = Condition::any()
+                .add(hours::Column::Person.eq(person.clone()))
+                .add(hours::Column::LoggedBy.eq(person.clone()));
+            if !departments.is_empty() {
+                c = c.add(hours::Column::Department.is_in(departments.clone()));
             }
+            Some(c)
         }
     }
 }
@@ -177,7 +166,7 @@ pub async fn list_hours<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<StoredHours>, StoreError> {
     let mut q = hours::Entity::find();
-    if let Some(c) = visible.condition() {
+    if let Some(c) = hours_condition(visible) {
         q = q.filter(c);
     }
     if let Some(p) = &f.person {
@@ -241,7 +230,7 @@ pub async fn totals<C: ConnectionTrait>(
         .column(hours::Column::Tenths)
         .filter(hours::Column::Date.gte(from))
         .filter(hours::Column::Date.lte(to));
-    if let Some(c) = visible.condition() {
+    if let Some(c) = hours_condition(visible) {
         q = q.filter(c);
     }
     let rows: Vec<(String, String, i32)> = q.into_tuple().all(db).await?;
