@@ -126,7 +126,8 @@ pub fn verb(d: Decision, lang: Lang) -> &'static str {
 }
 
 /// What a decision reads as on a timeline: the step's option label for a named option
-/// (并案处理), else [`decision`].
+/// (并案处理), filing the named comment for an acknowledgement on a step that names it
+/// (提交书面报告, see [`filed`]), else [`decision`].
 pub fn decision_named(
     def: Option<&workflows::model::Definition>,
     step: &str,
@@ -140,8 +141,33 @@ pub fn decision_named(
             .and_then(|s| s.decision.option(o))
             .and_then(|o| o.label.as_ref())
             .map_or_else(|| o.to_string(), |l| l.get(lang).to_string()),
-        None => decision(d, lang).to_string(),
+        None => filed(def, step, d, lang).unwrap_or_else(|| decision(d, lang).to_string()),
     }
+}
+
+/// The name of `step`'s comment when the step names it (`comment_label:`, e.g. 书面报告 /
+/// Written report); `None`: an opinion (意见).
+pub fn comment_name(def: Option<&workflows::model::Definition>, step: &str, lang: Lang) -> Option<String> {
+    Some(def?.step(step)?.decision.comment_label.as_ref()?.value.get(lang).to_string())
+}
+
+/// An acknowledgement on a step that names its comment is the filing of that text, not a
+/// reading: 提交书面报告 / Submit the written report (the button and the timeline). `None` for
+/// any other decision or step.
+pub fn filed(def: Option<&workflows::model::Definition>, step: &str, d: Decision, lang: Lang) -> Option<String> {
+    let name = comment_name(def, step, lang).filter(|_| d == Decision::Acknowledge)?;
+    Some(if lang == Lang::Zh { format!("提交{name}") } else { format!("Submit the {}", name.to_lowercase()) })
+}
+
+/// The button for decision `d` on `step`: [`filed`] when the step names its comment, else [`verb`].
+pub fn verb_on(def: Option<&workflows::model::Definition>, step: &str, d: Decision, lang: Lang) -> String {
+    filed(def, step, d, lang).unwrap_or_else(|| verb(d, lang).to_string())
+}
+
+/// What a decision's comment is called on a timeline and in a mail: [`comment_name`] or 意见 /
+/// Comment.
+pub fn comment_heading(def: Option<&workflows::model::Definition>, step: &str, lang: Lang) -> String {
+    comment_name(def, step, lang).unwrap_or_else(|| (if lang == Lang::Zh { "意见" } else { "Comment" }).to_string())
 }
 
 /// 邮件链接, 邮件回复…

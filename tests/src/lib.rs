@@ -182,7 +182,16 @@ impl TestApp {
 
     /// POST JSON; returns (status, body).
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body).send().await.unwrap();
+        self.post_keyed(token, path, body, None).await
+    }
+
+    /// POST JSON with an `Idempotency-Key` when given; returns (status, body).
+    pub async fn post_keyed(&self, token: &str, path: &str, body: Value, key: Option<&str>) -> (u16, Value) {
+        let mut r = self.http.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body);
+        if let Some(k) = key {
+            r = r.header("Idempotency-Key", k);
+        }
+        let r = r.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }

@@ -220,3 +220,64 @@ async fn the_league_committee_overrides_with_a_reason_a_school_su_member_may_not
 async fn the_league_committee_overrides_with_a_reason_a_school_su_member_may_not_on_postgres() {
     the_league_committee_overrides_with_a_reason_a_school_su_member_may_not(Backend::Postgres).await;
 }
+
+/// A congress returned to its submitter goes through the same guard when it is sent again: the
+/// League committee's secretary, who overrode the gate at submit, is refused (422
+/// `guard_blocked`, the request stays returned) until they override again with a reason, which
+/// the history records a second time.
+async fn a_resubmitted_congress_meets_the_guard_again(backend: Backend) {
+    let app = spawn(backend, "congress_resubmit").await;
+    // given the secretary submitted the congress over the gate, and the school SU president
+    // returned it to them
+    let league = app.token_for(dp::LEAGUE_COMMITTEE_SECRETARY).await;
+    let (status, _, r) = post_raw(&app, &league, congress(Some("校团委同意先行筹备"))).await;
+    assert_eq!(status, 201, "{r}");
+    let id = r["id"].as_str().unwrap().to_string();
+    let president = app.token_for(dp::SCHOOL_SU_PRESIDENT).await;
+    let task = r["open_tasks"][0]["task"].as_u64().unwrap();
+    let (status, r) = app
+        .post(
+            &president,
+            &format!("/api/v1/requests/{id}/tasks/{task}/decision"),
+            json!({ "decision": "return", "comment": "请补充议程" }),
+        )
+        .await;
+    assert_eq!((status, r["status"].as_str()), (200, Some("returned")), "{r}");
+    let resubmit = format!("/api/v1/requests/{id}/resubmit");
+    let mut form = congress_form();
+    form["agenda"] = json!("一、听取校学生会工作报告；二、审议提案工作报告；三、选举新一届主席团。");
+    // when they resubmit without an override: refused, naming the departments; still returned
+    let (status, p) = app.post(&league, &resubmit, json!({ "form": form })).await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("guard_blocked")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("艺术学院学生会"), "{p}");
+    // an empty reason: 422 naming the field
+    let (status, p) = app.post(&league, &resubmit, json!({ "form": form, "guard_override": { "reason": " " } })).await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("invalid_guard_override")), "{p}");
+    assert_eq!(app.request(&id).await["status"], "returned");
+    let before = app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await.1;
+    // then with a reason it goes again to the president, and the override is on the history
+    let reason = "议程已补充，换届大会均定于下周召开";
+    let (status, r) =
+        app.post(&league, &resubmit, json!({ "form": form, "guard_override": { "reason": reason } })).await;
+    assert_eq!((status, r["status"].as_str()), (200, Some("running")), "{r}");
+    assert_eq!(r["open_tasks"][0]["assignee"], dp::SCHOOL_SU_PRESIDENT, "{r}");
+    let (_, events) = app.get(&app.admin_token, &format!("/api/v1/requests/{id}/events")).await;
+    let events = events.as_array().unwrap();
+    let new = &events[before.as_array().unwrap().len()..];
+    assert_eq!(new[0]["kind"]["type"], "resubmitted", "{new:?}");
+    assert_eq!(new[1]["kind"]["type"], "guard_overridden", "{new:?}");
+    assert_eq!(new[1]["kind"]["reason"], reason);
+    assert_eq!(new[1]["actor"]["id"], dp::LEAGUE_COMMITTEE_SECRETARY);
+    assert!(new[1]["kind"]["findings"].as_array().unwrap().iter().any(|f| f["subject"]["name"] == "艺术学院学生会"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_resubmitted_congress_meets_the_guard_again_on_sqlite() {
+    a_resubmitted_congress_meets_the_guard_again(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_resubmitted_congress_meets_the_guard_again_on_postgres() {
+    a_resubmitted_congress_meets_the_guard_again(Backend::Postgres).await;
+}

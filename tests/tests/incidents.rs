@@ -231,11 +231,11 @@ async fn incidents_follow_the_policy_timing(backend: Backend) {
     app.stop().await;
 }
 
-/// The submitter, logged in on the web, sees the late filing and follow-ups in the history and
-/// adds one through the page's form.
-async fn the_request_page_shows_follow_ups_and_takes_one(app: &TestApp, id: &str) {
+/// A browser (no redirects followed) logged in on the web as `person` through the mailed
+/// login link, and its session cookie.
+async fn log_in(app: &TestApp, person: &str) -> (reqwest::Client, String) {
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let email = email_of(SUBMITTER);
+    let email = email_of(person);
     let r = http.post(format!("{}/login", app.base)).form(&[("email", email.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let sent = app.wait_for_mail(|s| mails(s).iter().any(|(t, s, _)| *t == email && s.starts_with("【登录】"))).await;
@@ -246,6 +246,13 @@ async fn the_request_page_shows_follow_ups_and_takes_one(app: &TestApp, id: &str
     let r = http.post(&link).header("origin", &app.base).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let session = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    (http, session)
+}
+
+/// The submitter, logged in on the web, sees the late filing and follow-ups in the history and
+/// adds one through the page's form.
+async fn the_request_page_shows_follow_ups_and_takes_one(app: &TestApp, id: &str) {
+    let (http, session) = log_in(app, SUBMITTER).await;
     let page = http.get(format!("{}/requests/{id}", app.base)).header("cookie", &session).send().await.unwrap();
     let csrf_cookie = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let html = page.text().await.unwrap();
@@ -328,6 +335,10 @@ async fn a_written_report_must_carry_its_text(backend: Backend) {
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let page = r.text().await.unwrap();
     assert!(page.contains("书面报告（必填）") && !page.contains("意见（可选）"), "{page}");
+    // its button files the written report: 提交书面报告, not 已阅
+    let button = page.find("value=\"acknowledge\" class=\"acknowledge").expect("the acknowledge button");
+    assert!(page[button..].split("</button>").next().unwrap().ends_with(">提交书面报告"), "{page}");
+    assert!(!page.contains(">已阅</button>"), "{page}");
     let i = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     let csrf = page[i..].split('"').next().unwrap().to_string();
     let post = |comment: &'static str| {
@@ -342,14 +353,30 @@ async fn a_written_report_must_carry_its_text(backend: Backend) {
     let page = r.text().await.unwrap();
     assert!(page.contains("请填写书面报告（必填）"), "the page says what is missing: {page}");
     assert_eq!(open_at(&app, &id, "written_report").await.len(), 1, "still owed");
-    // with its text it is filed, and the text is in the history
-    let report = "书面报告：起火原因系电动车违规充电，已扑灭，无人员受伤，后续将开展消防安全排查。";
-    let (status, r) = app.post(&submitter, &path, json!({ "comment": report })).await;
-    assert_eq!(status, 200, "{r}");
+    // with its text it is filed on the page, and the text is in the history
+    let report = "起火原因系电动车违规充电，已扑灭，无人员受伤，后续将开展消防安全排查。";
+    let r = post(report).await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
     assert!(open_at(&app, &id, "written_report").await.is_empty());
     let ev = events(&app, &id).await;
     let decided = of_type(&ev, "task_decided");
     assert_eq!((decided.len(), decided[0]["kind"]["comment"].as_str()), (1, Some(report)), "{decided:?}");
+    // the used link reads as the filing, the text under its name
+    let spent = app.http.get(format!("{}{link}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(spent.contains("办理：提交书面报告。书面报告：起火原因系电动车违规充电"), "{spent}");
+    assert!(!spent.contains("已阅") && !spent.contains("意见："), "{spent}");
+    // the confirmation mail says what was filed
+    let sent = app.wait_for_mail(|s| mails(s).iter().any(|(t, s, _)| *t == me && s.starts_with("【已办理】"))).await;
+    let (_, _, text) = mails(&sent).into_iter().find(|(t, s, _)| *t == me && s.starts_with("【已办理】")).unwrap();
+    assert!(text.contains("办理结果：提交书面报告（"), "{text}");
+    assert!(text.contains(&format!("书面报告：{report}")) && !text.contains("意见："), "{text}");
+    // and the request's history on the web
+    let (http, session) = log_in(&app, SUBMITTER).await;
+    let html =
+        http.get(format!("{}/requests/{id}", app.base)).header("cookie", &session).send().await.unwrap().text().await;
+    let html = html.unwrap();
+    assert!(html.contains(&format!("办理：提交书面报告（邮件链接），书面报告：{report}")), "{html}");
+    assert!(!html.contains("已阅（邮件链接）"), "{html}");
     app.stop().await;
 }
 

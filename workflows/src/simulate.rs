@@ -135,7 +135,13 @@ pub fn simulate(
         }
         let env = Env { def, dir, cal, now };
         if st.status == Status::Returned {
-            let out = engine::handle(&env, &st, submitter, Channel::Cli, Command::Resubmit { form: None })?;
+            let out = engine::handle(
+                &env,
+                &st,
+                submitter,
+                Channel::Cli,
+                Command::Resubmit { form: None, guard: Default::default() },
+            )?;
             records.extend(recorded(&out.effects));
             events.extend(out.events);
             st = out.state;

@@ -337,7 +337,7 @@ fn a_return_to_the_submitter_keeps_what_reviewers_filled() {
     let t = out.state.open_tasks().next().unwrap().clone();
     let ret = Command::Return { task: t.id, comment: Some("标题有误".into()), to: None };
     let out = engine::handle(&env, &out.state, &t.assignee, Channel::Api, ret).unwrap();
-    let resubmit = Command::Resubmit { form: Some(json!({ "title": "新" })) };
+    let resubmit = Command::Resubmit { form: Some(json!({ "title": "新" })), guard: Default::default() };
     let out = engine::handle(&env, &out.state, dp::CS_SU_PRESIDENT, Channel::Api, resubmit).unwrap();
     assert_eq!(out.state.form["title"], "新");
     assert_eq!(out.state.form["note"], "已核实", "the reviewer's note stays");

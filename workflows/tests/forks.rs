@@ -235,7 +235,12 @@ fn return_and_resubmit_restart_what_they_invalidate_on_every_builtin_with_a_fork
                     w.take(&mut c, out, &what);
                     if c.st.status == Status::Returned {
                         let sub = w.submitter.clone();
-                        w.cmd(&mut c, &sub, Command::Resubmit { form: Some(resubmit.clone()) }, &what);
+                        w.cmd(
+                            &mut c,
+                            &sub,
+                            Command::Resubmit { form: Some(resubmit.clone()), guard: Default::default() },
+                            &what,
+                        );
                     } else if resubmit != &form {
                         continue;
                     }

@@ -144,7 +144,11 @@ fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
         let env = Env { def: &def, dir: &dir, cal: &cal, now };
         let out = if st.status == Status::Returned {
             returns += 1;
-            let cmd = if returns > 3 { Command::Abandon } else { Command::Resubmit { form: None } };
+            let cmd = if returns > 3 {
+                Command::Abandon
+            } else {
+                Command::Resubmit { form: None, guard: Default::default() }
+            };
             engine::handle(&env, &st, &submitter, Channel::Api, cmd)
         } else {
             let open: Vec<(u32, String, TaskKind, String)> =

@@ -261,9 +261,18 @@ fn complete(
 }
 
 /// SHA-256 (hex) of a body as the daemon read it (the idempotency fingerprint).
-fn fingerprint(body: &Value) -> String {
+pub(super) fn fingerprint(body: &Value) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()))
+}
+
+/// 422 `idempotency_key_reused`: the key came before with another body (`what` says what it wrote).
+pub(super) fn key_reused(what: String) -> AppError {
+    AppError::Invalid {
+        code: "idempotency_key_reused",
+        message: "this Idempotency-Key was already used with a different body; use a new key".into(),
+        fields: vec![field_error("Idempotency-Key", "idempotency_key_reused", what)],
+    }
 }
 
 impl App {
@@ -324,15 +333,10 @@ impl App {
     async fn ledger_replayed(&self, who: &Principal, key: &str, hash: &str) -> Result<Option<StoredEntry>, AppError> {
         let Some((e, h)) = store::by_idempotency_key(&self.db, &who.person, key).await? else { return Ok(None) };
         if h.as_deref().is_some_and(|h| h != hash) {
-            return Err(AppError::Invalid {
-                code: "idempotency_key_reused",
-                message: "this Idempotency-Key was already used with a different body; use a new key".into(),
-                fields: vec![field_error(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    format!("ledger entry `{}` was written with this key and another body", e.entry.id),
-                )],
-            });
+            return Err(key_reused(format!(
+                "ledger entry `{}` was written with this key and another body",
+                e.entry.id
+            )));
         }
         Ok(Some(e))
     }

@@ -337,7 +337,10 @@ impl App {
     /// Runs a person's command on a request, in one transaction, recomputing on a concurrent change.
     pub async fn command(&self, who: &Principal, id: &str, cmd: Command, meta: Meta) -> Result<Instance, AppError> {
         let cmd = match cmd {
-            Command::Resubmit { form } => Command::Resubmit { form: self.resubmitted_form(who, id, form).await? },
+            Command::Resubmit { form, guard } => {
+                let (form, guard) = self.resubmitted_form(who, id, form, guard.override_reason).await?;
+                Command::Resubmit { form, guard }
+            }
             other => other,
         };
         self.command_using(who, id, cmd, meta, None).await
@@ -345,17 +348,21 @@ impl App {
 
     /// The form of a resubmit with the definition's computed fields filled again (the ledger may
     /// have grown since): the form sent, or the request's own when none is sent. Definitions
-    /// without computed fields pass the form through untouched.
+    /// without computed fields pass the form through untouched. With it, what the definition's
+    /// `guards:` read today (the resubmission is guarded as a submission is) and the
+    /// submitter's `override_reason`.
     async fn resubmitted_form(
         &self,
         who: &Principal,
         id: &str,
         form: Option<serde_json::Value>,
-    ) -> Result<Option<serde_json::Value>, AppError> {
+        override_reason: Option<String>,
+    ) -> Result<(Option<serde_json::Value>, workflows::guard::GuardFacts), AppError> {
         let loaded = self.visible(who, id).await?;
         let def = self.definition(&loaded.state.key, loaded.state.version).await?;
+        let guard = self.guard_facts(&def, override_reason).await?;
         if def.form.iter().all(|f| f.computed.is_none()) || loaded.state.submitter.id != who.person {
-            return Ok(form);
+            return Ok((form, guard));
         }
         let sent = match form {
             Some(f) => f,
@@ -365,7 +372,7 @@ impl App {
                 serde_json::Value::Object(own)
             }
         };
-        Ok(Some(self.with_computed_on(&def, &who.person, Some(id), &sent).await?))
+        Ok((Some(self.with_computed_on(&def, &who.person, Some(id), &sent).await?), guard))
     }
 
     /// Like `command`; with `token` (an action token's hash), the token is used up in the same

@@ -250,7 +250,21 @@ impl App {
     /// naming each field (`too_many_hours` when the person's day would pass 24 hours); 403
     /// `not_the_organiser` for hours of someone else without being the submitter of the
     /// `request` they served (admins may).
-    pub async fn log_hours(&self, who: &Principal, body: &Value) -> Result<StoredHours, AppError> {
+    ///
+    /// With an `Idempotency-Key`, a retry with the same body gets the first entry back (the hours
+    /// are not counted twice); another body is 422 `idempotency_key_reused`.
+    pub async fn log_hours(
+        &self,
+        who: &Principal,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<StoredHours, AppError> {
+        let hash = super::ledger::fingerprint(body);
+        if let Some(k) = idempotency_key
+            && let Some(h) = self.hours_replayed(who, k, &hash).await?
+        {
+            return Ok(h);
+        }
         let fields = {
             let org = self.org();
             read_hours(body, who, &org, today())?
@@ -279,10 +293,25 @@ impl App {
         let txn = entities::sea_orm::TransactionTrait::begin(&self.db).await?;
         // Written first, then the day's total read with it (a SQLite transaction that read
         // first could not write when another writer holds the file).
-        let h = match store::insert_hours(&txn, &id, &who.person, &fields, now).await {
+        let h = match store::insert_hours(
+            &txn,
+            &id,
+            &who.person,
+            &fields,
+            now,
+            idempotency_key.map(|k| (k, hash.as_str())),
+        )
+        .await
+        {
             Ok(h) => h,
             Err(e) => {
                 txn.rollback().await.ok();
+                // The same key raced us: the winner's entry (or 422 for another body).
+                if let Some(k) = idempotency_key
+                    && let Some(h) = self.hours_replayed(who, k, &hash).await?
+                {
+                    return Ok(h);
+                }
                 return Err(e.into());
             }
         };
@@ -311,6 +340,19 @@ impl App {
                 Err(e.into())
             }
         }
+    }
+
+    async fn hours_replayed(&self, who: &Principal, key: &str, hash: &str) -> Result<Option<StoredHours>, AppError> {
+        let Some((h, stored)) = store::hours_by_idempotency_key(&self.db, &who.person, key).await? else {
+            return Ok(None);
+        };
+        if stored.as_deref().is_some_and(|s| s != hash) {
+            return Err(super::ledger::key_reused(format!(
+                "volunteer hours `{}` were logged with this key and another body",
+                h.id
+            )));
+        }
+        Ok(Some(h))
     }
 
     /// Entry `id` if the caller may read it (404 otherwise, as if there were none).

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use workflows::catalog::Role;
 use workflows::form::FieldError;
 use workflows::model::Definition;
-use workflows::org::{Directory, OrgDirectory};
+use workflows::org::{ClassUnit, Directory, OrgDirectory};
 use workflows::records::Semester;
 use workflows::reporting_checklist as checklist;
 
@@ -55,6 +55,69 @@ pub fn checklist_json(org: &OrgDirectory, v: &ChecklistVersion) -> Value {
     })
 }
 
+/// 422 `invalid_reporting_adoption` with the field problems.
+fn invalid_adoption(fields: Vec<FieldError>) -> AppError {
+    AppError::Invalid {
+        code: "invalid_reporting_adoption",
+        message: "the reporting adoption has field problems".into(),
+        fields,
+    }
+}
+
+/// Whether `who` may keep `class`'s reporting adoption (record it, change its contacts): an
+/// admin, a member of the class committee or of its department SU presidium on `day`; 403
+/// `not_class_or_department_su` saying `what` they may do otherwise.
+fn may_keep_adoption(
+    org: &OrgDirectory,
+    who: &Principal,
+    c: &ClassUnit,
+    day: NaiveDate,
+    what: &str,
+) -> Result<(), AppError> {
+    let dept = &c.department;
+    let may = who.admin
+        || org.posts_of(&who.person, day).iter().any(|p| {
+            p.body == format!("class_committee@{}", c.code)
+                || (p.body == format!("department_su@{dept}") && p.role.is_presidium())
+        });
+    if may {
+        return Ok(());
+    }
+    Err(AppError::Refused {
+        code: "not_class_or_department_su",
+        message: format!(
+            "only the class committee of {}, the presidium of its department SU and admins may {what}",
+            c.name.zh
+        ),
+    })
+}
+
+/// The problems of the reporting contacts of department `dept` on `day`: a `contact_person`
+/// who holds no post in its SU, a `counselor` who is not one of its counselors.
+fn contact_errors(
+    org: &OrgDirectory,
+    dept: &str,
+    contact: Option<&str>,
+    counselor: Option<&str>,
+    day: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Some(p) = contact
+        && !org.posts_of(p, day).iter().any(|x| x.body == format!("department_su@{dept}"))
+    {
+        errors.push(field_error(
+            "contact_person",
+            "not_department_su",
+            format!("`{p}` holds no current post in the department SU of {dept}"),
+        ));
+    }
+    if let Some(p) = counselor
+        && !org.posts_of(p, day).iter().any(|x| x.role == Role::Counselor && x.body.ends_with(&format!("@{dept}")))
+    {
+        errors.push(field_error("counselor", "not_counselor", format!("`{p}` is not a current counselor of {dept}")));
+    }
+}
+
 impl App {
     // ---- reporting adoption ----
 
@@ -69,11 +132,7 @@ impl App {
     /// when the class has an adoption on record (the first one counts, domain.md §2).
     pub async fn record_adoption(&self, who: &Principal, body: &Value) -> Result<Value, AppError> {
         const FIELDS: &[&str] = &["class", "date", "contact_person", "counselor"];
-        let invalid = |fields: Vec<FieldError>| AppError::Invalid {
-            code: "invalid_reporting_adoption",
-            message: "the reporting adoption has field problems".into(),
-            fields,
-        };
+        let invalid = invalid_adoption;
         let Some(obj) = body.as_object() else {
             return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
         };
@@ -114,42 +173,8 @@ impl App {
             }
         });
         if let Some(c) = &class {
-            let dept = &c.department;
-            let may = who.admin
-                || org.posts_of(&who.person, day).iter().any(|p| {
-                    p.body == format!("class_committee@{}", c.code)
-                        || (p.body == format!("department_su@{dept}") && p.role.is_presidium())
-                });
-            if !may {
-                return Err(AppError::Refused {
-                    code: "not_class_or_department_su",
-                    message: format!(
-                        "only the class committee of {}, the presidium of its department SU and admins may record its reporting system",
-                        c.name.zh
-                    ),
-                });
-            }
-            if let Some(p) = text("contact_person")
-                && !org.posts_of(p, day).iter().any(|x| x.body == format!("department_su@{dept}"))
-            {
-                errors.push(field_error(
-                    "contact_person",
-                    "not_department_su",
-                    format!("`{p}` holds no current post in the department SU of {dept}"),
-                ));
-            }
-            if let Some(p) = text("counselor")
-                && !org
-                    .posts_of(p, day)
-                    .iter()
-                    .any(|x| x.role == Role::Counselor && x.body.ends_with(&format!("@{dept}")))
-            {
-                errors.push(field_error(
-                    "counselor",
-                    "not_counselor",
-                    format!("`{p}` is not a current counselor of {dept}"),
-                ));
-            }
+            may_keep_adoption(&org, who, c, day, "record its reporting system")?;
+            contact_errors(&org, &c.department, text("contact_person"), text("counselor"), day, &mut errors);
         }
         let (Some(class), Some(date), true) = (class, date, errors.is_empty()) else {
             return Err(invalid(errors));
@@ -193,26 +218,8 @@ impl App {
         let Some(c) = org.class(class).cloned() else {
             return Err(AppError::NotFound(format!("no class `{class}` in the org")));
         };
-        let dept = c.department.clone();
-        let may = who.admin
-            || org.posts_of(&who.person, day).iter().any(|p| {
-                p.body == format!("class_committee@{}", c.code)
-                    || (p.body == format!("department_su@{dept}") && p.role.is_presidium())
-            });
-        if !may {
-            return Err(AppError::Refused {
-                code: "not_class_or_department_su",
-                message: format!(
-                    "only the class committee of {}, the presidium of its department SU and admins may change its reporting contacts",
-                    c.name.zh
-                ),
-            });
-        }
-        let invalid = |fields: Vec<FieldError>| AppError::Invalid {
-            code: "invalid_reporting_adoption",
-            message: "the reporting adoption has field problems".into(),
-            fields,
-        };
+        may_keep_adoption(&org, who, &c, day, "change its reporting contacts")?;
+        let invalid = invalid_adoption;
         let Some(obj) = body.as_object() else {
             return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
         };
@@ -233,24 +240,7 @@ impl App {
         }
         let contact = text("contact_person");
         let counselor = text("counselor");
-        if let Some(p) = contact
-            && !org.posts_of(p, day).iter().any(|x| x.body == format!("department_su@{dept}"))
-        {
-            errors.push(field_error(
-                "contact_person",
-                "not_department_su",
-                format!("`{p}` holds no current post in the department SU of {dept}"),
-            ));
-        }
-        if let Some(p) = counselor
-            && !org.posts_of(p, day).iter().any(|x| x.role == Role::Counselor && x.body.ends_with(&format!("@{dept}")))
-        {
-            errors.push(field_error(
-                "counselor",
-                "not_counselor",
-                format!("`{p}` is not a current counselor of {dept}"),
-            ));
-        }
+        contact_errors(&org, &c.department, contact, counselor, day, &mut errors);
         if !errors.is_empty() {
             return Err(invalid(errors));
         }

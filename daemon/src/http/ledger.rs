@@ -52,12 +52,8 @@ async fn add(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 128);
-    let e = app.add_ledger_entry(&who, &body, key).await?;
+    let key = super::idempotency_key(&headers);
+    let e = app.add_ledger_entry(&who, &body, key.as_deref()).await?;
     let location = HeaderValue::from_str(&format!("/api/v1/ledger/{}", e.entry.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     let v = view(&app, &app.org(), &e);
@@ -119,7 +115,7 @@ async fn list(
     Caller(who): Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let after = super::paging::decode_cursor(q.cursor.as_deref())?;
+    let after = super::paging::decode_cursor("ledger", q.cursor.as_deref())?;
     let limit = super::paging::page_limit(q.limit);
     let filter = ListFilter {
         liaison: person(&who, q.liaison),
@@ -131,16 +127,14 @@ async fn list(
         after,
     };
     let rows = app.ledger_list(&who, &filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
     let org = app.org();
-    let items: Vec<Value> = rows.iter().take(limit as usize).map(|e| view(&app, &org, e)).collect();
-    let next = if more {
-        rows.get(limit as usize - 1)
-            .map(|e| super::paging::encode_cursor(e.entry.created_at.timestamp_millis(), &e.entry.id))
-    } else {
-        None
-    };
-    Ok(axum::Json(json!({ "items": items, "next": next })))
+    Ok(axum::Json(super::paging::page(
+        "ledger",
+        &rows,
+        limit,
+        |e| (e.entry.created_at.timestamp_millis(), &e.entry.id),
+        |e| view(&app, &org, e),
+    )))
 }
 
 /// Whose summary (`me` by default) and the period of contacts (the current semester so far by

@@ -151,17 +151,19 @@ impl<S: Send + Sync> FromRequest<S> for Text {
     }
 }
 
+/// The request's `Idempotency-Key` (1 to 128 characters; another is as none).
+pub fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    let k = headers.get("idempotency-key")?.to_str().ok()?.trim();
+    (!k.is_empty() && k.len() <= 128).then(|| k.to_string())
+}
+
 /// Address and user agent of a request, for the audit trail.
 pub fn meta(headers: &HeaderMap, client: client::ClientAddr, idempotency_key: bool) -> entities::store::requests::Meta {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(String::from);
     entities::store::requests::Meta {
         address: Some(client.0.to_string()),
         user_agent: h("user-agent"),
-        idempotency_key: if idempotency_key {
-            h("idempotency-key").filter(|k| !k.is_empty() && k.len() <= 128)
-        } else {
-            None
-        },
+        idempotency_key: if idempotency_key { self::idempotency_key(headers) } else { None },
         channel: workflows::engine::Channel::Api,
     }
 }

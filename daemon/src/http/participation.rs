@@ -60,9 +60,10 @@ fn hours_view(org: &OrgDirectory, h: &StoredHours) -> Value {
 async fn log_hours(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Value>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let h = app.log_hours(&who, &body).await?;
+    let h = app.log_hours(&who, &body, super::idempotency_key(&headers).as_deref()).await?;
     let location = HeaderValue::from_str(&format!("/api/v1/volunteer-hours/{}", h.id))
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(hours_view(&app.org(), &h))))
@@ -126,7 +127,7 @@ async fn list_hours(
     Caller(who): Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let after = super::paging::decode_cursor(q.cursor.as_deref())?;
+    let after = super::paging::decode_cursor("volunteer-hours", q.cursor.as_deref())?;
     let limit = super::paging::page_limit(q.limit);
     let (mut from, mut to) = (q.from, q.to);
     if let Some(s) = q.semester.as_deref() {
@@ -144,15 +145,14 @@ async fn list_hours(
         after,
     };
     let rows = app.hours_list(&who, &filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
     let org = app.org();
-    let items: Vec<Value> = rows.iter().take(limit as usize).map(|h| hours_view(&org, h)).collect();
-    let next = if more {
-        rows.get(limit as usize - 1).map(|h| super::paging::encode_cursor(h.created_at.timestamp_millis(), &h.id))
-    } else {
-        None
-    };
-    Ok(axum::Json(json!({ "items": items, "next": next })))
+    Ok(axum::Json(super::paging::page(
+        "volunteer-hours",
+        &rows,
+        limit,
+        |h| (h.created_at.timestamp_millis(), &h.id),
+        |h| hours_view(&org, h),
+    )))
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,8 @@
 //! records (`?person=` is theirs) and the co-hosted activities (no personal data); every other
 //! list answers 403 `forbidden`.
 //!
-//! Query: `department`, `person`, `organiser`, `class`, `from` / `to` (inclusive days,
+//! Query: `department`, `person`, `organiser`, `class` (each only on the kinds it filters, 400
+//! `bad_query` elsewhere), `from` / `to` (inclusive days,
 //! `YYYY-MM-DD`), `limit` (1–500, default 100), `cursor` (the `next` of the previous page).
 //! Answer: `{"items": […], "next": "<day>|<id>" | null}`, ordered by day then id.
 
@@ -65,6 +66,18 @@ fn day(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, App
         .transpose()
 }
 
+/// The filters a record kind takes besides `from`/`to`.
+fn filters_of(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "term_transitions" => &["department"],
+        "onboarding" => &["person"],
+        "trainings" => &["organiser", "person"],
+        "symposiums" | "co_hosts" => &["department", "class"],
+        "reporting_adoptions" => &["class"],
+        _ => &[],
+    }
+}
+
 /// Whether `who` oversees the records: an admin, the school SU presidium or secretary-general,
 /// or a member of the school League committee (today).
 fn oversees(app: &State, who: &Principal) -> bool {
@@ -87,6 +100,18 @@ async fn list(
 ) -> Result<axum::Json<Value>, ApiError> {
     if !LIST_KINDS.contains(&kind.as_str()) {
         return Err(AppError::NotFound(format!("no record kind `{kind}` (kinds: {})", LIST_KINDS.join(", "))).into());
+    }
+    // A filter the kind has not got would give the whole list as if it were the filtered one.
+    let given = [
+        ("department", q.department.is_some()),
+        ("person", q.person.is_some()),
+        ("organiser", q.organiser.is_some()),
+        ("class", q.class.is_some()),
+    ];
+    let takes = filters_of(&kind);
+    if let Some((name, _)) = given.iter().find(|(name, on)| *on && !takes.contains(name)) {
+        let list = takes.iter().chain(["from", "to"].iter()).copied().collect::<Vec<_>>().join(", ");
+        return Err(invalid(name, format!("`{name}` does not filter {kind} (its filters: {list})")).into());
     }
     let mut person = q.person.clone();
     if !oversees(&app, &who) {

@@ -214,8 +214,51 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     Ok(rows)
 }
 
+/// The most an XLSX upload may unpack to (32 MiB; an attendance list of 10,000 rows is a few).
+const MAX_XLSX_UNPACKED: u64 = 32 * 1024 * 1024;
+
+/// What the parts of a ZIP file (an XLSX) say they unpack to, read from its central directory
+/// before anything is unpacked; `None` when it is no ZIP (the XLSX reader then says why), and
+/// `u64::MAX` for a ZIP64 one (never needed by an attendance list).
+fn zip_unpacked_size(body: &[u8]) -> Option<u64> {
+    let u16_at = |i: usize| body.get(i..i + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
+    let u32_at = |i: usize| body.get(i..i + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+    // The end-of-central-directory record: the last 22 bytes, or before a comment of up to 64 KiB.
+    let last = body.len().checked_sub(22)?;
+    let eocd = (last.saturating_sub(0xFFFF)..=last).rev().find(|&i| body[i..].starts_with(b"PK\x05\x06"))?;
+    let (entries, mut at) = (u16_at(eocd + 10)?, u32_at(eocd + 16)? as usize);
+    if entries == 0xFFFF || at == 0xFFFF_FFFF {
+        return Some(u64::MAX);
+    }
+    let mut total: u64 = 0;
+    for _ in 0..entries {
+        if !body.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        let size = u32_at(at + 24)?;
+        if size == 0xFFFF_FFFF {
+            return Some(u64::MAX);
+        }
+        total = total.saturating_add(size);
+        at += 46 + (u16_at(at + 28)? + u16_at(at + 30)? + u16_at(at + 32)?) as usize;
+    }
+    Some(total)
+}
+
 fn xlsx_rows(body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     use calamine::{Data, Reader, Xlsx};
+    // A small file that unpacks to gigabytes is refused before it is unpacked.
+    if let Some(n) = zip_unpacked_size(body).filter(|n| *n > MAX_XLSX_UNPACKED) {
+        return Err(ApiError::Status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the XLSX unpacks to {} MiB; at most {} MiB",
+                n.min(u64::from(u32::MAX) * 4) / 1024 / 1024,
+                MAX_XLSX_UNPACKED / 1024 / 1024
+            ),
+        ));
+    }
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(body)).map_err(|e| unreadable(format!("the XLSX cannot be read: {e}")))?;
     let range = book

@@ -214,6 +214,9 @@ async fn withdraw(
 struct Resubmit {
     #[serde(default)]
     form: Option<Value>,
+    /// Resubmit although the definition's `guards:` block it, as at a submission.
+    #[serde(default)]
+    guard_override: Option<GuardOverride>,
 }
 
 async fn resubmit(
@@ -224,7 +227,9 @@ async fn resubmit(
     Path(id): Path<String>,
     Json(body): Json<Resubmit>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    run(&app, &who, &id, Command::Resubmit { form: body.form }, &headers, client).await
+    let guard =
+        workflows::guard::GuardFacts { findings: Vec::new(), override_reason: body.guard_override.map(|o| o.reason) };
+    run(&app, &who, &id, Command::Resubmit { form: body.form, guard }, &headers, client).await
 }
 
 /// A comment.
@@ -469,26 +474,21 @@ async fn list(
         None if who.admin => None,
         None => Some(who.person.clone()),
     };
-    let cursor = super::paging::decode_cursor(q.cursor.as_deref())?;
+    let cursor = super::paging::decode_cursor("requests", q.cursor.as_deref())?;
     let limit = super::paging::page_limit(q.limit);
     let filter =
         entities::store::requests::ListFilter { status: q.status, workflow: q.workflow, submitter, after: cursor };
     let rows =
         entities::store::requests::list(&app.db, &filter, limit + 1).await.map_err(crate::app::AppError::from)?;
-    let more = rows.len() as u64 > limit;
-    let items: Vec<Value> = rows
-        .iter()
-        .take(limit as usize)
-        .map(|r| {
+    Ok(axum::Json(super::paging::page(
+        "requests",
+        &rows,
+        limit,
+        |r| (r.created_at, &r.id),
+        |r| {
             serde_json::json!({ "id": r.id, "workflow": r.key, "version": r.version, "title": r.title, "status": r.status,
-                                "submitter": r.submitter, "created_at": entities::store::from_millis(r.created_at),
-                                "updated_at": entities::store::from_millis(r.updated_at) })
-        })
-        .collect();
-    let next = if more {
-        rows.get(limit as usize - 1).map(|r| super::paging::encode_cursor(r.created_at, &r.id))
-    } else {
-        None
-    };
-    Ok(axum::Json(serde_json::json!({ "items": items, "next": next })))
+                            "submitter": r.submitter, "created_at": entities::store::from_millis(r.created_at),
+                            "updated_at": entities::store::from_millis(r.updated_at) })
+        },
+    )))
 }

@@ -245,11 +245,12 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
             let issued = crate::app::actions::issue(app, &st.id, t, row.id, cfg.link_days, cfg.reply_domain.is_some())
                 .await
                 .map_err(|e| retry(e.to_string()))?;
+            let def = app.definition(&st.key, st.version).await.ok();
             content.actions = issued
                 .actions
                 .iter()
                 .map(|(d, color)| mail::ActionLink {
-                    label: crate::labels::verb(*d, lang).to_string(),
+                    label: crate::labels::verb_on(def.as_deref(), &t.step, *d, lang),
                     url: format!("{base}/a/{}?do={}", issued.link, crate::labels::verb(*d, Lang::En).to_lowercase()),
                     color,
                 })
@@ -260,7 +261,6 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
             }
             // A step whose reviewer fills a form when deciding (offices, a rating) is decided on
             // the page the links open; a reply can still reject or return.
-            let def = app.definition(&st.key, st.version).await.ok();
             let step = def.as_deref().and_then(|d| d.step(&t.step));
             // A step that names its comment (an incident's written report) asks for it by name.
             let comment_box = crate::web::decision_form::comment_label(def.as_deref(), t, lang);
@@ -312,6 +312,7 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
                     None => format!("{said}（{when}）"),
                 });
                 content.comment = comment;
+                content.comment_heading = Some(crate::labels::comment_heading(def.as_deref(), &t.step, lang));
             }
         }
         (Template::FollowUp | Template::OverdueNotice | Template::LateReport, _) => {

@@ -42,6 +42,9 @@ pub struct Content {
     pub decision: Option<String>,
     /// The comment that went with it.
     pub comment: Option<String>,
+    /// What that comment is called (意见, or the step's `comment_label:` such as 书面报告);
+    /// `None`: 意见 / Comment.
+    pub comment_heading: Option<String>,
     /// One-click action links (a task mail).
     pub actions: Vec<ActionLink>,
     /// The first-line words a reply may use, when replying decides (a task mail).
@@ -228,7 +231,7 @@ fn body(lang: Lang, subject: String, lead: &str, c: &Content) -> Rendered {
     let ctx = context! {
         subject => &subject, lead => lead, recipient => &c.recipient, title => &c.title, workflow => &c.workflow,
         submitter => &c.submitter, department => &c.department, step => &c.step, due => &c.due,
-        outcome => &c.outcome, link => &c.link, decision => &c.decision, comment => &c.comment,
+        outcome => &c.outcome, link => &c.link, decision => &c.decision, comment => &c.comment, comment_heading => &c.comment_heading,
         actions => &c.actions, reply => &c.reply, reply_comment => &c.reply_comment, valid_days => c.valid_days,
         note => &c.note,
         fields => &c.fields,

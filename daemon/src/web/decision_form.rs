@@ -122,7 +122,7 @@ pub fn buttons(def: Option<&Definition>, st: &Instance, task: &Task, lang: Lang,
             let v = crate::web::links::decision_value(*d);
             let skip = matches!(d, Decision::Reject | Decision::Return);
             context! {
-                value => v, class => v, label => crate::labels::verb(*d, lang), chosen => chosen == Some(v),
+                value => v, class => v, label => crate::labels::verb_on(def, &task.step, *d, lang), chosen => chosen == Some(v),
                 novalidate => skip,
             }
         })

@@ -69,24 +69,25 @@ fn request_link(app: &App, id: &str) -> String {
 }
 
 /// What happened to the task, in words: decided by whom and when, or why it ended.
-fn outcome(app: &App, f: &Found, lang: Lang) -> String {
+fn outcome(app: &App, f: &Found, def: Option<&workflows::model::Definition>, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
-    match f.task().map(|t| &t.state) {
-        Some(TaskState::Decided { decision, by, at, comment }) => {
+    match f.task().map(|t| (&t.state, t.step.as_str())) {
+        Some((TaskState::Decided { decision, by, at, comment }, step)) => {
             let who = super::actor_name(app, by, lang);
             let when = workflows::calendar::format_local(*at, lang);
-            let d = crate::labels::decision(*decision, lang);
+            let d = crate::labels::decision_named(def, step, *decision, None, lang);
             let mut s = if zh {
                 format!("该事项已于 {when} 由 {who} 办理：{d}。")
             } else {
                 format!("This was decided on {when} by {who}: {d}.")
             };
             if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
-                s.push_str(&if zh { format!("意见：{c}") } else { format!(" Comment: {c}") });
+                let heading = crate::labels::comment_heading(def, step, lang);
+                s.push_str(&if zh { format!("{heading}：{c}") } else { format!(" {heading}: {c}") });
             }
             s
         }
-        Some(TaskState::Cancelled { reason, at }) => {
+        Some((TaskState::Cancelled { reason, at }, _)) => {
             let when = workflows::calendar::format_local(*at, lang);
             let why = crate::labels::cancelled(*reason, lang);
             if zh {
@@ -114,7 +115,7 @@ fn headings(lang: Lang) -> (&'static str, &'static str, &'static str, &'static s
 }
 
 /// A page for a token that cannot decide (unknown, expired, spent).
-fn not_valid_page(app: &App, standing: &Standing, lang: Lang) -> (StatusCode, Page) {
+async fn not_valid_page(app: &App, standing: &Standing, lang: Lang) -> (StatusCode, Page) {
     let zh = lang == Lang::Zh;
     let (_, spent, expired, unknown) = headings(lang);
     match standing {
@@ -154,7 +155,12 @@ fn not_valid_page(app: &App, standing: &Standing, lang: Lang) -> (StatusCode, Pa
             StatusCode::OK,
             Page {
                 heading: spent.into(),
-                message: Some(outcome(app, f, lang)),
+                message: Some(outcome(
+                    app,
+                    f,
+                    app.definition(&f.state.key, f.state.version).await.ok().as_deref(),
+                    lang,
+                )),
                 tone: "done",
                 link: Some(request_link(app, &f.row.request_id)),
                 ..Default::default()
@@ -179,7 +185,7 @@ async fn show(
         // A dead or expired link shows what became of this reviewer's own task and which matter
         // it was, never what the request's form or history became afterwards: whoever holds an
         // old mail (a forwarded one, a shared mailbox) learns nothing new from it.
-        let (status, mut page) = not_valid_page(&app, &standing, lang);
+        let (status, mut page) = not_valid_page(&app, &standing, lang).await;
         if let Some(f) = found
             && !f.state.need_to_know
         {
@@ -288,7 +294,10 @@ async fn decide(
     }
     let decision = form.decision.clone();
     let said = match parse_decision(&decision) {
-        Some(d) => crate::labels::decision(d, lang).to_string(),
+        Some(d) => {
+            let step = found.as_ref().and_then(|f| f.task()).map(|t| t.step.clone()).unwrap_or_default();
+            crate::labels::decision_named(def.as_deref(), &step, d, None, lang)
+        }
         None if decision == "extend" => (if zh { "申请延期" } else { "Extension" }).to_string(),
         None => {
             let step = found.as_ref().and_then(|f| f.task()).map(|t| t.step.clone()).unwrap_or_default();
@@ -346,7 +355,7 @@ async fn decide(
                     },
                 ),
                 other => {
-                    let (s, p) = not_valid_page(&app, other, lang);
+                    let (s, p) = not_valid_page(&app, other, lang).await;
                     (if s == StatusCode::OK { StatusCode::CONFLICT } else { s }, p)
                 }
             };

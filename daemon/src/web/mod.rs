@@ -315,7 +315,12 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         s.push_str(&parts.join(if zh { "；" } else { "; " }));
                     }
                     if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
-                        s.push_str(if zh { "，意见：" } else { ", comment: " });
+                        let heading = crate::labels::comment_heading(def.as_deref(), &step, lang);
+                        s.push_str(&if zh {
+                            format!("，{heading}：")
+                        } else {
+                            format!(", {}: ", heading.to_lowercase())
+                        });
                         s.push_str(c);
                     }
                     s

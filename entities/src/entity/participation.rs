@@ -31,6 +31,10 @@ pub mod volunteer_hour {
         pub logged_by: String,
         /// When it was logged (ms since the epoch).
         pub created_at: i64,
+        /// The `Idempotency-Key` it was logged with.
+        pub idempotency_key: Option<String>,
+        /// SHA-256 (hex) of the body that came with the key.
+        pub idempotency_hash: Option<String>,
     }
 
     /// No relations are navigated through sea-orm; the store joins by key.

@@ -109,6 +109,7 @@ pub async fn insert_hours<C: ConnectionTrait>(
     logged_by: &str,
     f: &HoursFields,
     now_ms: i64,
+    idempotency: Option<(&str, &str)>,
 ) -> Result<StoredHours, StoreError> {
     let m = hours::Model {
         id: id.to_string(),
@@ -121,6 +122,8 @@ pub async fn insert_hours<C: ConnectionTrait>(
         request: f.request.clone(),
         logged_by: logged_by.to_string(),
         created_at: now_ms,
+        idempotency_key: idempotency.map(|(k, _)| k.to_string()),
+        idempotency_hash: idempotency.map(|(_, h)| h.to_string()),
     };
     hours::Entity::insert(hours::ActiveModel {
         id: Set(m.id.clone()),
@@ -133,10 +136,29 @@ pub async fn insert_hours<C: ConnectionTrait>(
         request: Set(m.request.clone()),
         logged_by: Set(m.logged_by.clone()),
         created_at: Set(m.created_at),
+        idempotency_key: Set(m.idempotency_key.clone()),
+        idempotency_hash: Set(m.idempotency_hash.clone()),
     })
     .exec_without_returning(db)
     .await?;
     Ok(stored_hours(m))
+}
+
+/// The hours `logged_by` logged with `Idempotency-Key` `key`, with the hash of the body it came with.
+pub async fn hours_by_idempotency_key<C: ConnectionTrait>(
+    db: &C,
+    logged_by: &str,
+    key: &str,
+) -> Result<Option<(StoredHours, Option<String>)>, StoreError> {
+    Ok(hours::Entity::find()
+        .filter(hours::Column::LoggedBy.eq(logged_by))
+        .filter(hours::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|m| {
+            let hash = m.idempotency_hash.clone();
+            (stored_hours(m), hash)
+        }))
 }
 
 /// The tenths of an hour already logged for `person` on `day` (every entry, whoever logged it).
@@ -465,30 +487,19 @@ pub async fn co_host_rows<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
     use co_host::Column as C;
+    // The JSON lists are searched with LIKE (wildcards escaped), then read exactly below.
     let mut c = Condition::all();
-    if let Some(d) = &f.from {
-        c = c.add(C::Date.gte(d.to_string()));
-    }
-    if let Some(d) = &f.to {
-        c = c.add(C::Date.lte(d.to_string()));
-    }
-    if let Some((d, id)) = &after {
-        c = c.add(
-            Condition::any()
-                .add(C::Date.gt(d.clone()))
-                .add(Condition::all().add(C::Date.eq(d.clone())).add(C::Id.gt(id.clone()))),
-        );
-    }
-    // The JSON lists are searched with LIKE, then read exactly below.
     if let Some(d) = &f.department {
         c = c.add(
-            Condition::any().add(C::Host.eq(format!("department_su@{d}"))).add(C::Cohosts.like(format!("%\"{d}\"%"))),
+            Condition::any()
+                .add(C::Host.eq(format!("department_su@{d}")))
+                .add(C::Cohosts.like(super::records::json_member(d))),
         );
     }
     if let Some(k) = &f.class {
-        c = c.add(C::CoUndertakers.like(format!("%\"{k}\"%")));
+        c = c.add(C::CoUndertakers.like(super::records::json_member(k)));
     }
-    let rows = co_host::Entity::find().filter(c).order_by_asc(C::Date).order_by_asc(C::Id).limit(limit).all(db).await?;
+    let rows = super::records::page_rows::<co_host::Entity, _>(db, f, &after, (C::Date, C::Id), c, limit).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

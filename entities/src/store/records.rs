@@ -346,6 +346,57 @@ pub struct Page {
 pub const LIST_KINDS: &[&str] =
     &["term_transitions", "onboarding", "trainings", "symposiums", "reporting_adoptions", "co_hosts"];
 
+/// The LIKE pattern that finds `value` as a member of a stored JSON list of strings (`["cs",
+/// "law"]`): its JSON text, with LIKE's wildcards escaped (`!`), so that `?class=%` finds only a
+/// class named `%`, and a page is not cut short by rows read back and dropped.
+pub(super) fn json_member(value: &str) -> sea_orm::sea_query::LikeExpr {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let escaped: String =
+        json.chars().flat_map(|c| if matches!(c, '!' | '%' | '_') { vec!['!', c] } else { vec![c] }).collect();
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('!')
+}
+
+/// Rows of entity `E` on the record day column `date` within `f.from`..=`f.to`, after the
+/// keyset `after` (`(day, id)`), matching `extra`, ordered by (day, id), at most `limit`.
+pub(super) async fn page_rows<E, C>(
+    db: &C,
+    f: &ListFilter,
+    after: &Option<(String, String)>,
+    (date, id): (E::Column, E::Column),
+    extra: sea_orm::Condition,
+    limit: u64,
+) -> Result<Vec<E::Model>, StoreError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::{Condition, QuerySelect};
+    let mut c = Condition::all().add(extra);
+    if let Some(d) = &f.from {
+        c = c.add(date.gte(d.to_string()));
+    }
+    if let Some(d) = &f.to {
+        c = c.add(date.lte(d.to_string()));
+    }
+    if let Some((d, i)) = after {
+        c = c.add(
+            Condition::any()
+                .add(date.gt(d.clone()))
+                .add(Condition::all().add(date.eq(d.clone())).add(id.gt(i.clone()))),
+        );
+    }
+    Ok(E::find().filter(c).order_by_asc(date).order_by_asc(id).limit(limit).all(db).await?)
+}
+
+/// `Condition::all()` with `column = value` when `value` is given.
+fn equals<Col: ColumnTrait>(column: Col, value: &Option<String>) -> sea_orm::Condition {
+    let c = sea_orm::Condition::all();
+    match value {
+        Some(v) => c.add(column.eq(v.clone())),
+        None => c,
+    }
+}
+
 /// Lists records of `kind` (one of [`LIST_KINDS`]; `None` for another) matching `f`, after
 /// the keyset `after` (`<day>|<id>`), at most `limit`.
 pub async fn list<C: ConnectionTrait>(
@@ -355,39 +406,11 @@ pub async fn list<C: ConnectionTrait>(
     after: Option<(String, String)>,
     limit: u64,
 ) -> Result<Option<Page>, StoreError> {
-    use sea_orm::{Condition, QuerySelect};
-    macro_rules! keyset {
-        ($m:ident, $date:expr, $id:expr) => {{
-            let mut c = Condition::all();
-            if let Some(d) = &f.from {
-                c = c.add($date.gte(d.to_string()));
-            }
-            if let Some(d) = &f.to {
-                c = c.add($date.lte(d.to_string()));
-            }
-            if let Some((d, id)) = &after {
-                c = c.add(
-                    Condition::any()
-                        .add($date.gt(d.clone()))
-                        .add(Condition::all().add($date.eq(d.clone())).add($id.gt(id.clone()))),
-                );
-            }
-            c
-        }};
-    }
-    let mut rows: Vec<(String, String, serde_json::Value)> = match kind {
+    let n = limit + 1;
+    let rows: Vec<(String, String, serde_json::Value)> = match kind {
         "term_transitions" => {
             use term_transition::Column as C;
-            let mut c = keyset!(term_transition, C::Date, C::Id);
-            if let Some(d) = &f.department {
-                c = c.add(C::Department.eq(d.clone()));
-            }
-            term_transition::Entity::find()
-                .filter(c)
-                .order_by_asc(C::Date)
-                .order_by_asc(C::Id)
-                .limit(limit + 1)
-                .all(db)
+            page_rows::<term_transition::Entity, _>(db, f, &after, (C::Date, C::Id), equals(C::Department, &f.department), n)
                 .await?
                 .into_iter()
                 .map(|r| {
@@ -398,16 +421,7 @@ pub async fn list<C: ConnectionTrait>(
         }
         "onboarding" => {
             use onboarding_record::Column as C;
-            let mut c = keyset!(onboarding_record, C::Date, C::Id);
-            if let Some(p) = &f.person {
-                c = c.add(C::Person.eq(p.clone()));
-            }
-            onboarding_record::Entity::find()
-                .filter(c)
-                .order_by_asc(C::Date)
-                .order_by_asc(C::Id)
-                .limit(limit + 1)
-                .all(db)
+            page_rows::<onboarding_record::Entity, _>(db, f, &after, (C::Date, C::Id), equals(C::Person, &f.person), n)
                 .await?
                 .into_iter()
                 .map(|r| {
@@ -418,27 +432,19 @@ pub async fn list<C: ConnectionTrait>(
         }
         "trainings" => {
             use training_session::Column as C;
-            let mut c = keyset!(training_session, C::Date, C::Id);
-            if let Some(o) = &f.organiser {
-                c = c.add(C::Organiser.eq(o.clone()));
-            }
+            let mut c = equals(C::Organiser, &f.organiser);
             if let Some(p) = &f.person {
-                let sessions: Vec<String> = training_attendance::Entity::find()
-                    .filter(training_attendance::Column::Person.eq(p.clone()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|a| a.session)
-                    .collect();
-                c = c.add(C::Id.is_in(sessions));
+                c = c.add(
+                    C::Id.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(training_attendance::Column::Session)
+                            .from(training_attendance::Entity)
+                            .and_where(training_attendance::Column::Person.eq(p.clone()))
+                            .to_owned(),
+                    ),
+                );
             }
-            let sessions = training_session::Entity::find()
-                .filter(c)
-                .order_by_asc(C::Date)
-                .order_by_asc(C::Id)
-                .limit(limit + 1)
-                .all(db)
-                .await?;
+            let sessions = page_rows::<training_session::Entity, _>(db, f, &after, (C::Date, C::Id), c, n).await?;
             let ids: Vec<String> = sessions.iter().map(|s| s.id.clone()).collect();
             let mut attendees: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for a in training_attendance::Entity::find()
@@ -465,53 +471,46 @@ pub async fn list<C: ConnectionTrait>(
         }
         "symposiums" => {
             use symposium::Column as C;
-            let mut c = keyset!(symposium, C::Date, C::Id);
-            if let Some(d) = &f.department {
-                c = c.add(C::Department.eq(d.clone()));
+            // The class is found among the attending classes in SQL, so that a page holds
+            // `limit` matching symposiums and its cursor skips none.
+            let mut c = equals(C::Department, &f.department);
+            if let Some(k) = &f.class {
+                c = c.add(C::Classes.like(json_member(k)));
             }
-            symposium::Entity::find()
-                .filter(c)
-                .order_by_asc(C::Date)
-                .order_by_asc(C::Id)
-                .limit(limit + 1)
-                .all(db)
+            page_rows::<symposium::Entity, _>(db, f, &after, (C::Date, C::Id), c, n)
                 .await?
                 .into_iter()
-                .filter_map(|r| {
+                .map(|r| {
                     let classes: Vec<String> = serde_json::from_str(&r.classes).unwrap_or_default();
-                    if f.class.as_ref().is_some_and(|c| !classes.contains(c)) {
-                        return None;
-                    }
                     let v = serde_json::json!({ "id": r.id, "department": r.department, "date": r.date, "classes": classes, "request": r.request });
-                    Some((r.date, r.id, v))
+                    (r.date, r.id, v)
                 })
                 .collect()
         }
         "reporting_adoptions" => {
             use reporting_adoption::Column as C;
-            let mut c = keyset!(reporting_adoption, C::Date, C::Class);
-            if let Some(k) = &f.class {
-                c = c.add(C::Class.eq(k.clone()));
-            }
-            reporting_adoption::Entity::find()
-                .filter(c)
-                .order_by_asc(C::Date)
-                .order_by_asc(C::Class)
-                .limit(limit + 1)
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| {
-                    let v = serde_json::json!({ "class": r.class, "date": r.date, "term": r.term,
+            page_rows::<reporting_adoption::Entity, _>(
+                db,
+                f,
+                &after,
+                (C::Date, C::Class),
+                equals(C::Class, &f.class),
+                n,
+            )
+            .await?
+            .into_iter()
+            .map(|r| {
+                let v = serde_json::json!({ "class": r.class, "date": r.date, "term": r.term,
                         "contact_person": r.contact_person, "counselor": r.counselor,
                         "recorded_by": r.recorded_by, "request": r.request });
-                    (r.date, r.class, v)
-                })
-                .collect()
+                (r.date, r.class, v)
+            })
+            .collect()
         }
-        "co_hosts" => super::participation::co_host_rows(db, f, after.clone(), limit + 1).await?,
+        "co_hosts" => super::participation::co_host_rows(db, f, after.clone(), n).await?,
         _ => return Ok(None),
     };
+    let mut rows = rows;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|(d, id, _)| format!("{d}|{id}")) } else { None };

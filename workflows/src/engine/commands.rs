@@ -147,7 +147,7 @@ impl Machine<'_, '_> {
                 self.finish_request(crate::model::Outcome::Abandoned);
                 Ok(())
             }
-            Command::Resubmit { form } => self.resubmit(actor, form),
+            Command::Resubmit { form, guard } => self.resubmit(actor, form, &guard),
             Command::Transfer { task, to, comment } => self.transfer(actor, is_admin, task, &to, comment),
             Command::AddReviewer { task, person, comment } => {
                 self.add_reviewer(actor, is_admin, task, &person, comment)
@@ -316,7 +316,12 @@ impl Machine<'_, '_> {
         }
     }
 
-    fn resubmit(&mut self, actor: &str, form: Option<serde_json::Value>) -> Result<(), EngineError> {
+    fn resubmit(
+        &mut self,
+        actor: &str,
+        form: Option<serde_json::Value>,
+        guard: &crate::guard::GuardFacts,
+    ) -> Result<(), EngineError> {
         self.only_submitter(actor)?;
         match self.st.status {
             Status::Returned => {}
@@ -345,6 +350,11 @@ impl Machine<'_, '_> {
                 Visibility::NeedToKnowWhen(e) => e.eval_bool(&form, &self.st.submitter),
             };
         let title = people_title(def, &form, self.env.dir);
+        // The guards that block a submission block its resubmission too (and are overridden
+        // the same way), with the submitter as they are on the day.
+        let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let info = self.env.dir.submitter_info(actor, day).unwrap_or_else(|| self.st.submitter.clone());
+        let overridden = self.guards(actor, &info, &form, guard)?;
         // Routing decided on the old form that the new form decides otherwise runs again.
         let restarts = self.invalidated_routes(&self.st.form.clone(), &form);
         let suspended: Vec<(RunId, String, Context)> = self
@@ -355,6 +365,9 @@ impl Machine<'_, '_> {
             .map(|r| (r.id, r.step.clone(), r.parent.clone()))
             .collect();
         self.emit(EventKind::Resubmitted { form, title: Some(title), need_to_know: Some(need_to_know) });
+        for (guard, reason, findings) in overridden {
+            self.emit(EventKind::GuardOverridden { guard, reason, findings });
+        }
         let mut rewound: Vec<(RunId, Context)> = Vec::new();
         for anchor in restarts {
             let ctx = self.st.runs[&anchor].parent.clone();

@@ -95,6 +95,9 @@ pub enum Command {
     Resubmit {
         /// The new form (the old one when absent).
         form: Option<serde_json::Value>,
+        /// What the definition's `guards:` read, as at a submission: the day's findings and the
+        /// submitter's override reason (a resubmission goes through the same guards).
+        guard: crate::guard::GuardFacts,
     },
     /// The submitter gives up a returned request.
     Abandon,

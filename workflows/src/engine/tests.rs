@@ -272,8 +272,12 @@ fn return_to_submitter_then_resubmit_resumes_at_the_step() {
         r.effects.iter().any(|e| matches!(e, Effect::Notify { to, template: Template::Returned, .. } if to == "j"))
     );
     assert_eq!(r.cmd("a", Command::Approve { task: t, comment: None }), Err(EngineError::TaskNotOpen(t)));
-    assert_eq!(r.cmd("a", Command::Resubmit { form: None }), Err(EngineError::OnlySubmitter));
-    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "补充后的申请" })) }).unwrap();
+    assert_eq!(
+        r.cmd("a", Command::Resubmit { form: None, guard: Default::default() }),
+        Err(EngineError::OnlySubmitter)
+    );
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "补充后的申请" })), guard: Default::default() })
+        .unwrap();
     assert_eq!(r.st.round, 2);
     assert_eq!(r.st.form["title"], "补充后的申请");
     assert_eq!(r.open().len(), 1);
@@ -728,12 +732,17 @@ fn resubmit_reroutes_a_switch_the_new_form_decides_otherwise() {
     let t = r.task_of("c");
     r.cmd("c", Command::Return { task: t, comment: None, to: None }).unwrap();
     // unchanged routing: resumes at `final`
-    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 800 })) }).unwrap();
+    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 800 })), guard: Default::default() })
+        .unwrap();
     assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["c"]);
     let t = r.task_of("c");
     r.cmd("c", Command::Return { task: t, comment: None, to: None }).unwrap();
     // the budget now needs `big`: `final` is not resumed on the small-budget approval
-    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 50000 })) }).unwrap();
+    r.cmd(
+        "j",
+        Command::Resubmit { form: Some(json!({ "title": "活动", "budget": 50000 })), guard: Default::default() },
+    )
+    .unwrap();
     assert_eq!(r.open().iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(), ["b"]);
     r.approve("b");
     r.approve("c");
@@ -763,11 +772,19 @@ fn resubmit_recomputes_title_and_need_to_know_once_sensitive_always() {
         r.cmd("a", Command::Return { task: t, comment: None, to: None }).unwrap();
     };
     ret(&mut r);
-    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "sensitive" })) }).unwrap();
+    r.cmd(
+        "j",
+        Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "sensitive" })), guard: Default::default() },
+    )
+    .unwrap();
     assert!(r.st.need_to_know);
     assert_eq!(r.st.title, "事件（sensitive）");
     ret(&mut r);
-    r.cmd("j", Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "normal" })) }).unwrap();
+    r.cmd(
+        "j",
+        Command::Resubmit { form: Some(json!({ "title": "事件", "kind": "normal" })), guard: Default::default() },
+    )
+    .unwrap();
     assert!(r.st.need_to_know, "once need-to-know, always");
     assert_eq!(r.st.title, "事件（normal）");
     r.replays();
