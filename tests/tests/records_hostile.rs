@@ -2,7 +2,8 @@
 //! reviewed): a paging cursor is good only for the list that gave it (another list's, or a
 //! forged one, is 422 `bad_cursor` naming `cursor`), a record list refuses a filter its kind has
 //! not got instead of answering the whole list as if filtered, and a list filtered by a class
-//! among a symposium's attending classes pages through every match.
+//! among a symposium's attending classes pages through every match; volunteer hours sent twice
+//! with one `Idempotency-Key` count once; an XLSX that would unpack to gigabytes is refused unread.
 
 use liandong_tests::{Backend, TestApp, spawn, spawn_with};
 use serde_json::Value;
@@ -171,4 +172,78 @@ async fn volunteer_hours_sent_twice_count_once_on_sqlite() {
 #[tokio::test]
 async fn volunteer_hours_sent_twice_count_once_on_postgres() {
     volunteer_hours_sent_twice_count_once(Backend::Postgres).await;
+}
+
+/// A ZIP of one part, `xl/worksheets/sheet1.xml`, that says it unpacks to 1 GiB from ten bytes:
+/// a spreadsheet made to exhaust the daemon's memory when it is read.
+fn zip_bomb() -> Vec<u8> {
+    let name = b"xl/worksheets/sheet1.xml";
+    let (packed, unpacked): (u32, u32) = (10, 1 << 30);
+    let mut local = b"PK\x03\x04".to_vec();
+    for v in [20u16, 0, 8, 0, 0] {
+        local.extend(v.to_le_bytes());
+    }
+    for v in [0u32, packed, unpacked] {
+        local.extend(v.to_le_bytes());
+    }
+    local.extend((name.len() as u16).to_le_bytes());
+    local.extend(0u16.to_le_bytes());
+    local.extend(name);
+    local.extend([0u8; 10]);
+    let mut central = b"PK\x01\x02".to_vec();
+    for v in [20u16, 20, 0, 8, 0, 0] {
+        central.extend(v.to_le_bytes());
+    }
+    for v in [0u32, packed, unpacked] {
+        central.extend(v.to_le_bytes());
+    }
+    for v in [name.len() as u16, 0, 0, 0, 0] {
+        central.extend(v.to_le_bytes());
+    }
+    central.extend(0u32.to_le_bytes());
+    central.extend(0u32.to_le_bytes());
+    central.extend(name);
+    let mut end = b"PK\x05\x06".to_vec();
+    for v in [0u16, 0, 1, 1] {
+        end.extend(v.to_le_bytes());
+    }
+    end.extend((central.len() as u32).to_le_bytes());
+    end.extend((local.len() as u32).to_le_bytes());
+    end.extend(0u16.to_le_bytes());
+    [local, central, end].concat()
+}
+
+async fn an_xlsx_that_unpacks_to_gigabytes_is_refused_unread(backend: Backend) {
+    let app = demo(backend, "xlsx_bomb").await;
+    let (status, sessions) = app.get(&app.admin_token, "/api/v1/records/trainings?limit=1").await;
+    assert_eq!(status, 200, "{sessions}");
+    let id = sessions["items"][0]["id"].as_str().expect("the demo has trainings").to_string();
+    let before = app.count("SELECT COUNT(*) AS n FROM training_attendance").await;
+    let r = app
+        .http
+        .post(format!("{}/api/v1/records/trainings/{id}/attendance", app.base))
+        .bearer_auth(&app.admin_token)
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(zip_bomb())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!((status, p["code"].as_str()), (413, Some("too_large")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("1024 MiB"), "{p}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM training_attendance").await, before);
+    // and the daemon still serves
+    assert_eq!(app.get(&app.admin_token, "/api/v1/records/trainings?limit=1").await.0, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_xlsx_that_unpacks_to_gigabytes_is_refused_unread_on_sqlite() {
+    an_xlsx_that_unpacks_to_gigabytes_is_refused_unread(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_xlsx_that_unpacks_to_gigabytes_is_refused_unread_on_postgres() {
+    an_xlsx_that_unpacks_to_gigabytes_is_refused_unread(Backend::Postgres).await;
 }
