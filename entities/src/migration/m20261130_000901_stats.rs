@@ -1,13 +1,12 @@
 //! The oversight figures (issue 12 item 5): an index on `requests (created_at, id)` so the
 //! requests submitted in a date range are read in pages without a scan
 //! (`store::stats::each_created`); `events.opened_at`, when the reviewer's decision form was
-//! rendered (signed by the daemon, posted back with the decision), indexed for the 秒批 signal;
-//! and `daemon_keys`, the daemon's own key material (the key that signs `opened_at`).
+//! rendered (signed by the daemon, posted back with the decision), indexed for the 秒批 signal.
 
 use super::index_on as index;
-use sea_orm_migration::{prelude::*, schema::*};
+use sea_orm_migration::prelude::*;
 
-/// Adds `requests_created`, `events.opened_at` with `events_opened`, and `daemon_keys`.
+/// Adds `requests_created`, and `events.opened_at` with `events_opened`.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -22,21 +21,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("events_opened", "events", &["opened_at"])).await?;
-        m.create_table(
-            Table::create()
-                .table(Alias::new("daemon_keys"))
-                .if_not_exists()
-                .col(string_len("name", 64).primary_key())
-                .col(string_len("value", 128))
-                .col(big_integer("created_at"))
-                .to_owned(),
-        )
-        .await
+        m.create_index(index("events_opened", "events", &["opened_at"])).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Alias::new("daemon_keys")).to_owned()).await?;
         m.drop_index(Index::drop().name("events_opened").table(Alias::new("events")).to_owned()).await?;
         m.alter_table(Table::alter().table(Alias::new("events")).drop_column(Alias::new("opened_at")).to_owned())
             .await?;
