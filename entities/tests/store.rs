@@ -117,6 +117,7 @@ async fn commands_are_saved_once(kind: &str) {
         user_agent: Some("test".into()),
         idempotency_key: Some("k1".into()),
         channel: Channel::Api,
+        opened_at: None,
     };
     let txn = t.db.begin().await.unwrap();
     store::requests::save(&txn, None, &out, &meta).await.unwrap();

@@ -263,16 +263,7 @@ impl WorkCalendar {
         if percent >= 100 || due <= start {
             return due;
         }
-        let (s, e) = (start.with_timezone(&Shanghai).naive_local(), due.with_timezone(&Shanghai).naive_local());
-        let segments = || {
-            s.date().iter_days().take_while(move |d| *d <= e.date()).filter(|d| self.is_working_day(*d)).filter_map(
-                move |d| {
-                    let a = NaiveDateTime::new(d, WORK_DAY_START).max(s);
-                    let b = NaiveDateTime::new(d, WORK_DAY_END).min(e);
-                    (b > a).then_some((a, b))
-                },
-            )
-        };
+        let segments = || self.office_segments(start, due);
         let total: i64 = segments().map(|(a, b)| (b - a).num_seconds()).sum();
         if total == 0 {
             return due;
@@ -286,6 +277,34 @@ impl WorkCalendar {
             left -= len;
         }
         due
+    }
+
+    /// The office-hour spans ([`WORK_DAY_START`]–[`WORK_DAY_END`], Asia/Shanghai, local) of the
+    /// working days between `start` and `end`, clipped to them, in order.
+    fn office_segments(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
+        let (s, e) = (start.with_timezone(&Shanghai).naive_local(), end.with_timezone(&Shanghai).naive_local());
+        s.date().iter_days().take_while(move |d| *d <= e.date()).filter(|d| self.is_working_day(*d)).filter_map(
+            move |d| {
+                let a = NaiveDateTime::new(d, WORK_DAY_START).max(s);
+                let b = NaiveDateTime::new(d, WORK_DAY_END).min(e);
+                (b > a).then_some((a, b))
+            },
+        )
+    }
+
+    /// The working time between `start` and `end`, in seconds: the office hours
+    /// [`WORK_DAY_START`]–[`WORK_DAY_END`] (Asia/Shanghai) of the working days in between, so a
+    /// task opened on Friday at 17:00 and decided on Monday at 09:00 took 2 working hours. 0 when
+    /// `end` is not after `start`.
+    pub fn working_seconds(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> i64 {
+        if end <= start {
+            return 0;
+        }
+        self.office_segments(start, end).map(|(a, b)| (b - a).num_seconds()).sum()
     }
 
     /// The latest moment from which `d` still ends at or before `end` (for lead times).

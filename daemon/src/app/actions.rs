@@ -266,6 +266,7 @@ pub async fn decide_named(
         user_agent: attempt.user_agent.clone(),
         idempotency_key: None,
         channel: kind.channel(),
+        opened_at: None,
     };
     let hash = token_hash(token.trim());
     // An extension leaves the task open: the link stays usable for the decision itself.

@@ -15,6 +15,7 @@ pub mod records;
 pub mod reporting;
 pub mod seed;
 pub mod seed_requests;
+pub mod stats;
 pub mod tokens;
 
 use chrono::Utc;

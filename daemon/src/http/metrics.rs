@@ -232,6 +232,20 @@ pub async fn render(
     ] {
         out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}\n"));
     }
+    // Open and overdue open tasks per workflow (the gauges of the oversight figures, GET /api/v1/stats).
+    match entities::store::stats::open_tasks_per_workflow(&app.db, chrono::Utc::now().timestamp_millis()).await {
+        Ok(rows) => {
+            out.push_str("# HELP liandong_workflow_open_tasks Tasks waiting for a reviewer, by workflow.\n# TYPE liandong_workflow_open_tasks gauge\n");
+            for (key, n, _) in &rows {
+                out.push_str(&format!("liandong_workflow_open_tasks{{workflow=\"{key}\"}} {n}\n"));
+            }
+            out.push_str("# HELP liandong_workflow_overdue_tasks Open tasks past their due time, by workflow.\n# TYPE liandong_workflow_overdue_tasks gauge\n");
+            for (key, _, o) in &rows {
+                out.push_str(&format!("liandong_workflow_overdue_tasks{{workflow=\"{key}\"}} {o}\n"));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "open tasks per workflow for /metrics"),
+    }
     // Findings per code of today (computed again when older than five minutes).
     let counts = match m.fresh_compliance() {
         Some(c) => Some(c),

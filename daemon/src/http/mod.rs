@@ -14,6 +14,7 @@ mod records;
 mod reporting;
 mod requests;
 pub mod serve;
+mod stats;
 mod system;
 mod tokens;
 
@@ -40,6 +41,7 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(reporting::router())
         .merge(participation::router())
         .merge(compliance::router())
+        .merge(stats::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())
@@ -165,5 +167,6 @@ pub fn meta(headers: &HeaderMap, client: client::ClientAddr, idempotency_key: bo
         user_agent: h("user-agent"),
         idempotency_key: if idempotency_key { self::idempotency_key(headers) } else { None },
         channel: workflows::engine::Channel::Api,
+        opened_at: None,
     }
 }

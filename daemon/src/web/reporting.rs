@@ -105,6 +105,7 @@ async fn follow_up(
             .map(|s| s.chars().take(255).collect()),
         idempotency_key: None,
         channel: workflows::engine::Channel::Web,
+        opened_at: None,
     };
     app.command(&who, &id, Command::FollowUp { text: f.text }, meta).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/requests/{id}"))]).into_response())

@@ -405,6 +405,7 @@ async fn decide(
             .map(|s| s.chars().take(255).collect()),
         idempotency_key: None,
         channel: workflows::engine::Channel::Web,
+        opened_at: None,
     };
     match app.command(&who, &id, cmd, meta).await {
         Ok(_) => Ok((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/requests/{id}"))]).into_response()),

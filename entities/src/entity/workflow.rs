@@ -154,6 +154,9 @@ pub mod event {
         pub address: Option<String>,
         /// Column `user_agent`.
         pub user_agent: Option<String>,
+        /// When the reviewer's decision form was rendered (UTC milliseconds), on a decision
+        /// posted with the daemon's signed `opened` value; the 秒批 signal reads it.
+        pub opened_at: Option<i64>,
         /// Column `prev_hash`.
         pub prev_hash: String,
         /// Column `hash`.

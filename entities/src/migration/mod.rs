@@ -14,6 +14,18 @@ mod m20261129_000501_task_post;
 mod m20261129_000601_reporting_checklist;
 mod m20261129_000701_participation;
 mod m20261130_000101_volunteer_hours_idempotency;
+mod m20261130_000901_stats;
+
+/// A (non-unique) index `name` on `table (cols…)`, for the migrations from
+/// `m20261130_000901_stats` on.
+fn index_on(name: &str, table: &str, cols: &[&str]) -> IndexCreateStatement {
+    let mut i = Index::create();
+    i.name(name).table(Alias::new(table));
+    for c in cols {
+        i.col(Alias::new(*c));
+    }
+    i.to_owned()
+}
 
 /// The migrations in order.
 pub struct Migrator;
@@ -34,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000601_reporting_checklist::Migration),
             Box::new(m20261129_000701_participation::Migration),
             Box::new(m20261130_000101_volunteer_hours_idempotency::Migration),
+            Box::new(m20261130_000901_stats::Migration),
         ]
     }
 }

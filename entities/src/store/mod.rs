@@ -11,6 +11,7 @@ pub mod participation;
 pub mod records;
 pub mod reporting;
 pub mod requests;
+pub mod stats;
 pub mod web;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};

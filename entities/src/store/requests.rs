@@ -19,6 +19,9 @@ pub struct Meta {
     pub idempotency_key: Option<String>,
     /// Through which channel the command came (api, web, email link, email reply…).
     pub channel: workflows::engine::Channel,
+    /// When the decision form the command was posted from was rendered (UTC milliseconds, from
+    /// its verified signed value): kept on the command's decision events.
+    pub opened_at: Option<i64>,
 }
 
 /// A loaded request: its state and the row version a save must match.
@@ -310,6 +313,7 @@ fn chain(
             body: Set(body),
             address: Set(meta.address.clone()),
             user_agent: Set(meta.user_agent.as_ref().map(|u| u.chars().take(255).collect())),
+            opened_at: Set(meta.opened_at.filter(|_| matches!(e.kind, EventKind::TaskDecided { .. }))),
             prev_hash: Set(prev.clone()),
             hash: Set(hash.clone()),
         });

@@ -143,6 +143,7 @@ pub const CODES: &[(&str, &str, Severity)] = &[
     ("m9_class_absent", "M9", Severity::Warning),
     ("m9_department_unheard", "M9", Severity::Error),
     ("m9_federation_summary_missing", "M9", Severity::Error),
+    ("m9_federation_receipt_missing", "M9", Severity::Warning),
 ];
 
 fn code_info(code: &str) -> (&'static str, Severity) {
@@ -341,30 +342,19 @@ fn m1(cx: &mut Ctx<'_>, records: &RecordSet, requests: &[RequestFacts]) {
             None => {}
         }
         // Late filing: the lead time of the definition (a 请示 10 wd, a major meeting 20 wd).
-        if let (Some(event), Some(sub)) = (r.date("event_date"), r.submitted_at) {
-            let need = if r.text("matter_type") == Some("major_meeting") {
-                cx.cfg.major_meeting_lead_time_working_days
-            } else if r.text("kind") == Some("request") {
-                cx.cfg.lead_time_working_days
-            } else {
-                0
-            };
+        if let (Some((had, need)), Some(sub)) = (lead_time(r, cx.cfg, cx.cal), r.submitted_at)
+            && had < i64::from(need)
+        {
             let sub_day = local_day(sub);
-            // Three calendar days per working day is more than any holiday season needs: a
-            // farther date is in time without counting (and a date years away costs nothing).
-            let near = (event - sub_day).num_days() < i64::from(need) * 3;
-            let had = if near { cx.cal.working_days_between(sub_day, event) } else { i64::MAX };
-            if need > 0 && had < i64::from(need) {
-                let t = r.title.clone();
-                cx.push(
-                    "m1_late_filing",
-                    cx.subject(SubjectKind::Request, &r.id),
-                    vec![r.submitter.clone()],
-                    format!("“{t}”提前{had}个工作日报送，应至少提前{need}个工作日"),
-                    format!("“{t}” was filed {had} working days ahead; at least {need} expected"),
-                    Some(sub_day),
-                );
-            }
+            let t = r.title.clone();
+            cx.push(
+                "m1_late_filing",
+                cx.subject(SubjectKind::Request, &r.id),
+                vec![r.submitter.clone()],
+                format!("“{t}”提前{had}个工作日报送，应至少提前{need}个工作日"),
+                format!("“{t}” was filed {had} working days ahead; at least {need} expected"),
+                Some(sub_day),
+            );
         }
     }
     // Each class adopts a reporting system (推动班委会建立重大事项请示报告制度).
@@ -890,6 +880,8 @@ fn m9(cx: &mut Ctx<'_>, records: &RecordSet, requests: &[RequestFacts]) {
         let heard: HashSet<&str> = requests
             .iter()
             .filter(|r| r.key == "annual_work_report")
+            // A report rejected, withdrawn or sent back at the hearing was not heard.
+            .filter(|r| matches!(r.state, FactState::Approved | FactState::Running))
             .filter(|r| r.int("year").is_none_or(|v| v == i64::from(y)))
             .filter(|r| r.step("hearing").and_then(|s| s.done_at).is_some_and(|d| local_day(d).year() == y))
             .filter_map(|r| r.department.as_deref())
@@ -911,7 +903,8 @@ fn m9(cx: &mut Ctx<'_>, records: &RecordSet, requests: &[RequestFacts]) {
             }
         }
     }
-    // Federation summary: sent by 31 December; looked at from then until the next window opens.
+    // Federation summary: sent by 31 December (the request reached `send_to_federation`), its
+    // receipt logged (that step acknowledged); looked at from then until the next window opens.
     let (prev_due, next_from) =
         (day_of_year(y - 1, &cx.cfg.federation_summary_to), day_of_year(y, &cx.cfg.federation_summary_from));
     if let (Some(due), Some(next)) = (prev_due, next_from)
@@ -919,12 +912,15 @@ fn m9(cx: &mut Ctx<'_>, records: &RecordSet, requests: &[RequestFacts]) {
         && day < next
     {
         let year = due.year();
-        let sent = requests.iter().any(|r| {
-            r.key == "federation_annual_summary"
-                && r.int("year").is_none_or(|v| v == i64::from(year))
-                && r.step("send_to_federation").and_then(|s| s.done_at).is_some_and(|d| local_day(d) <= due)
-        });
-        if !sent {
+        let sent: Vec<&RequestFacts> = requests
+            .iter()
+            .filter(|r| r.key == "federation_annual_summary")
+            .filter(|r| !matches!(r.state, FactState::Rejected | FactState::Withdrawn))
+            .filter(|r| r.int("year").is_none_or(|v| v == i64::from(year)))
+            .filter(|r| r.step("send_to_federation").is_some_and(|s| local_day(s.entered_at) <= due))
+            .collect();
+        let received = sent.iter().any(|r| r.step("send_to_federation").is_some_and(|s| s.done_at.is_some()));
+        if sent.is_empty() {
             cx.push(
                 "m9_federation_summary_missing",
                 cx.subject(SubjectKind::School, "school_su"),
@@ -933,8 +929,42 @@ fn m9(cx: &mut Ctx<'_>, records: &RecordSet, requests: &[RequestFacts]) {
                 format!("the {year} summary and plan were not sent to the upper federation by {due}"),
                 due.succ_opt(),
             );
+        } else if !received {
+            let r = sent[0];
+            let mut people = cx.presidents("school_su");
+            people.extend(cx.holders("school_su", &[Role::SecretaryGeneral]));
+            cx.push(
+                "m9_federation_receipt_missing",
+                Subject { kind: SubjectKind::Request, id: r.id.clone(), name: r.title.clone() },
+                people,
+                format!("{year}年度工作总结和工作计划已报送上级学联，尚未登记回执"),
+                format!("the {year} summary and plan went to the upper federation but no receipt is logged"),
+                due.succ_opt(),
+            );
         }
     }
+}
+
+/// The lead time a major-matter report had and needed, in working days — `(had, need)` — when one
+/// applies (a 请示 10 wd, a major meeting 20 wd, with an event date); a lead time far longer than
+/// needed reads as `i64::MAX` without counting.
+pub fn lead_time(r: &RequestFacts, cfg: &CheckSettings, cal: &WorkCalendar) -> Option<(i64, u32)> {
+    let (event, sub) = (r.date("event_date")?, r.submitted_at?);
+    let need = if r.text("matter_type") == Some("major_meeting") {
+        cfg.major_meeting_lead_time_working_days
+    } else if r.text("kind") == Some("request") {
+        cfg.lead_time_working_days
+    } else {
+        0
+    };
+    if need == 0 {
+        return None;
+    }
+    let sub_day = local_day(sub);
+    // Three calendar days per working day is more than any holiday season needs: a farther date
+    // is in time without counting (and a date years away costs nothing).
+    let near = (event - sub_day).num_days() < i64::from(need) * 3;
+    Some((if near { cal.working_days_between(sub_day, event) } else { i64::MAX }, need))
 }
 
 /// `day` plus `n` working days.

@@ -493,6 +493,11 @@ fn m9_symposiums_hearings_and_the_federation_summary() {
     assert_eq!(w.subjects("m9_class_absent"), vec![classes[0].clone()]);
     w.records.symposiums.last_mut().unwrap().classes = classes.clone();
     assert!(w.with("m9_class_absent").is_empty());
+    // Graduating classes need not attend: the department's graduating classes were never listed.
+    assert!(w.dir.org().classes.iter().any(|c| c.department == "fl" && c.graduating));
+    // A symposium of last academic year does not count for this one.
+    w.records.symposiums.last_mut().unwrap().date = day(2025, 6, 20);
+    assert_eq!(w.subjects("m9_no_symposium"), vec!["fl"]);
     // Before the report window, no symposium is not yet a finding.
     w.records.symposiums.retain(|s| s.department != "fl");
     w.day = day(2025, 11, 10);
@@ -517,6 +522,14 @@ fn m9_symposiums_hearings_and_the_federation_summary() {
     w.requests.push(heard);
     assert_eq!(w.with("m9_department_unheard").len(), 11);
     assert!(!w.subjects("m9_department_unheard").contains(&"cs".to_string()));
+    // A report rejected at the hearing (or withdrawn) was not heard.
+    w.requests.last_mut().unwrap().state = FactState::Rejected;
+    assert_eq!(w.with("m9_department_unheard").len(), 12);
+    w.requests.last_mut().unwrap().state = FactState::Approved;
+    // Before the internal deadline it is not yet a finding.
+    w.day = day(2025, 12, 15);
+    assert!(w.with("m9_department_unheard").is_empty());
+    w.day = day(2025, 12, 20);
 
     // The federation summary is looked at after 31 December, until the next window.
     assert!(w.with("m9_federation_summary_missing").is_empty());
@@ -527,6 +540,35 @@ fn m9_symposiums_hearings_and_the_federation_summary() {
     sent.steps[0].step = "send_to_federation".into();
     sent.steps[0].done_at = Some(at(2025, 12, 28));
     w.requests.push(sent);
+    assert!(w.with("m9_federation_summary_missing").is_empty());
+    assert!(w.with("m9_federation_receipt_missing").is_empty());
+    // Sent by 31 December, receipt logged in January: in time.
+    w.requests.last_mut().unwrap().steps[0].done_at = Some(at(2026, 1, 3));
+    assert!(w.with("m9_federation_summary_missing").is_empty());
+    assert!(w.with("m9_federation_receipt_missing").is_empty());
+    // Sent, but no receipt logged yet: the school SU is told to log it.
+    {
+        let s = &mut w.requests.last_mut().unwrap().steps[0];
+        s.done_at = None;
+        s.open = vec!["someone".into()];
+    }
+    w.requests.last_mut().unwrap().state = FactState::Running;
+    let f = w.with("m9_federation_receipt_missing");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!((f[0].severity, f[0].subject.kind), (Severity::Warning, SubjectKind::Request));
+    assert_eq!(f[0].message.zh, "2025年度工作总结和工作计划已报送上级学联，尚未登记回执");
+    assert_eq!(f[0].since, Some(day(2026, 1, 1)));
+    assert!(w.with("m9_federation_summary_missing").is_empty());
+    // Sent only in January: late, whatever the receipt.
+    w.requests.last_mut().unwrap().steps[0].entered_at = at(2026, 1, 2);
+    assert_eq!(w.subjects("m9_federation_summary_missing"), vec!["school_su"]);
+    assert!(w.with("m9_federation_receipt_missing").is_empty());
+    // A rejected summary was not sent.
+    w.requests.last_mut().unwrap().steps[0].entered_at = at(2025, 12, 28);
+    w.requests.last_mut().unwrap().state = FactState::Rejected;
+    assert_eq!(w.subjects("m9_federation_summary_missing"), vec!["school_su"]);
+    // From the next window on, last year's summary is no longer looked at.
+    w.day = day(2026, 11, 15);
     assert!(w.with("m9_federation_summary_missing").is_empty());
 }
 
