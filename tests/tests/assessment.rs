@@ -203,3 +203,25 @@ async fn assessors_score_and_league_publishes_on_sqlite() {
 async fn assessors_score_and_league_publishes_on_postgres() {
     assessors_score_and_league_publishes(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn the_assessment_routes_are_described_with_their_statuses() {
+    let app = spawn(Backend::Sqlite, "assessment_doc").await;
+    let doc: Value =
+        app.http.get(format!("{}/api/v1/openapi.json", app.base)).send().await.unwrap().json().await.unwrap();
+    for (path, method, statuses) in [
+        ("/api/v1/assessments", "get", &["200", "400", "404"][..]),
+        ("/api/v1/assessments/{year}/criteria", "get", &["200", "400", "401", "404"][..]),
+        ("/api/v1/assessments/{year}/criteria", "put", &["200", "400", "401", "403", "404", "409", "422"][..]),
+        ("/api/v1/assessments/{year}/departments/{dept}", "get", &["200", "401", "403", "404"][..]),
+        ("/api/v1/assessments/{year}/departments/{dept}/score-sheets", "get", &["200", "401", "403", "404"][..]),
+        ("/api/v1/assessments/{year}/departments/{dept}/score-sheets/me", "put", &["200", "401", "403", "422"][..]),
+        ("/api/v1/assessments/{year}/publish", "post", &["201", "401", "403", "409", "422"][..]),
+        ("/public/assessments/{year}", "get", &["200", "404"][..]),
+    ] {
+        for s in statuses {
+            assert!(doc["paths"][path][method]["responses"].get(*s).is_some(), "{method} {path} documents {s}");
+        }
+    }
+    app.stop().await;
+}
