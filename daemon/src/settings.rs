@@ -36,6 +36,46 @@ pub struct Settings {
     /// The org's posts.
     #[serde(default)]
     pub org: OrgSettings,
+    /// The annual assessment (M10 年度考核).
+    #[serde(default)]
+    pub assessment: Assessment,
+}
+
+/// `[assessment]`: the annual assessment of department SUs (M10 年度考核).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Assessment {
+    /// The lowest weighted total graded 好.
+    pub good: f64,
+    /// The lowest weighted total graded 较好.
+    pub fairly_good: f64,
+    /// The lowest weighted total graded 一般 (below it: 差).
+    pub average: f64,
+    /// How many more award recommendations (评先评优名额) a department graded 好 gets.
+    pub award_quota_raise: u32,
+    /// The roles in the school SU whose holders fill score sheets (the presidium).
+    pub assessor_roles: Vec<workflows::catalog::Role>,
+}
+
+impl Default for Assessment {
+    fn default() -> Self {
+        let t = workflows::assessment::Thresholds::default();
+        use workflows::catalog::Role;
+        Self {
+            good: t.good,
+            fairly_good: t.fairly_good,
+            average: t.average,
+            award_quota_raise: 1,
+            assessor_roles: vec![Role::President, Role::VicePresident, Role::ExecutivePresident],
+        }
+    }
+}
+
+impl Assessment {
+    /// The grade thresholds.
+    pub fn thresholds(&self) -> workflows::assessment::Thresholds {
+        workflows::assessment::Thresholds { good: self.good, fairly_good: self.fairly_good, average: self.average }
+    }
 }
 
 /// `[ledger]`: the liaisons' work ledger (M2 工作台账).
@@ -373,6 +413,8 @@ impl Settings {
         let s = cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))?;
         let problems = s.duties.problems();
         anyhow::ensure!(problems.is_empty(), "bad setting duties: {}", problems.join("; "));
+        let problems = s.assessment.thresholds().problems();
+        anyhow::ensure!(problems.is_empty(), "bad setting assessment: {}", problems.join("; "));
         s.org.ended_post_tasks()?;
         Ok(s)
     }
@@ -469,6 +511,7 @@ mod tests {
         let dir = config_dir();
         let s = Settings::load(&dir, None, None, vec![]).unwrap();
         assert_eq!(s.ledger, Ledger::default(), "default.toml says the defaults");
+        assert_eq!(s.assessment, Assessment::default(), "default.toml says the defaults");
         assert_eq!(s.ledger.edit_days, 7);
         let s = Settings::load(&dir, None, None, vec![("LIANDONG__LEDGER__EDIT_DAYS".into(), "0".into())]).unwrap();
         assert_eq!(s.ledger.edit_days, 0);

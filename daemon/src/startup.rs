@@ -143,6 +143,7 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
         duties: settings.duties.clone(),
         ledger: settings.ledger.clone(),
         ended_post_tasks: settings.org.ended_post_tasks()?,
+        assessment: settings.assessment.clone(),
     });
     if let Some(w) = app.calendar_warning() {
         tracing::warn!(warning = %w, "working-day calendar");
@@ -172,6 +173,13 @@ pub async fn open(settings: &Settings) -> Result<(Arc<App>, Option<String>)> {
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding the demo's requests: {e}"))?;
             tracing::info!(requests = n, "seeded the demo university's requests");
+        }
+        if matches!(settings.seed.org, crate::settings::SeedOrg::Demo) {
+            // Last year's published assessment results, so the public page shows something.
+            let last_year = chrono::Datelike::year(&crate::app::compliance::today()) - 1;
+            app.seed_demo_assessment(last_year)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo's assessment results: {e}"))?;
         }
         let admin = workflows::org::generate::demo_people::ADMIN;
         token = Some(app.create_token(admin, "first start", true).await.map_err(|e| anyhow::anyhow!("{e}"))?);

@@ -662,3 +662,30 @@ async fn a_follow_up_report_is_added_on_the_request_page() {
     assert_eq!(followed, ["供电已恢复一半，后勤正在排查线路。", "供电已全部恢复。"], "both on the timeline");
     app.stop().await;
 }
+
+/// The public assessment results page (M10) with no login: the demo's published 2025 results at
+/// phone and desktop widths, in zh-CN and English, fitting a 360 px phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_assessment_results_page_in_chromium() {
+    let app = spawn(Backend::Sqlite, "browser_assessment").await;
+    let browser = Browser::start(shots()).await;
+    for (label, size) in [("phone", PHONE), ("desktop", DESKTOP)] {
+        let w = browser.open(&format!("assessment-2025-{label}"), size).await;
+        w.goto(&format!("{}/public/assessments/2025", app.base)).await;
+        let text = w.wait_for_text("2025年度院系学生会组织考核结果").await;
+        for shown in ["名次", "院系", "等次", "加权总分", "计算机学院", "版本 1"] {
+            assert!(text.contains(shown), "{shown} in:\n{text}");
+        }
+        assert!(!w.overflows_sideways().await, "the results fit {label} width");
+        w.shot("1-zh").await;
+        w.goto(&format!("{}/public/assessments/2025?lang=en", app.base)).await;
+        let text = w.wait_for_text("Annual assessment of department SUs, 2025").await;
+        assert!(text.contains("School of Computer Science") && text.contains("Rank"), "{text}");
+        w.shot("2-en").await;
+        w.goto(&format!("{}/public/assessments/2030", app.base)).await;
+        w.wait_for_text("2030年度考核结果尚未公布").await;
+        w.shot("3-not-published").await;
+        w.close().await;
+    }
+    app.stop().await;
+}

@@ -53,26 +53,6 @@ fn only_gone(before: &[Value], after: &[Value], gone: &Value) {
     assert!(!kept.is_empty(), "the other planted defects are still reported");
 }
 
-/// Decides every open task of request `id` as its assignee (approve, or acknowledge) until the
-/// request is finished; returns it.
-async fn approve_all(app: &TestApp, id: &str) -> Value {
-    for _ in 0..20 {
-        let req = app.request(id).await;
-        let Some(t) = req["open_tasks"].as_array().unwrap().first().cloned() else { return req };
-        let token = app.token_for(t["assignee"].as_str().unwrap()).await;
-        let task = t["task"].as_u64().unwrap();
-        let (status, body) = if t["kind"] == "acknowledge" {
-            app.post(&token, &format!("/api/v1/requests/{id}/tasks/{task}/acknowledge"), json!({ "comment": "已阅" }))
-                .await
-        } else {
-            let decision = json!({ "decision": "approve", "comment": "同意" });
-            app.post(&token, &format!("/api/v1/requests/{id}/tasks/{task}/decision"), decision).await
-        };
-        assert_eq!(status, 200, "{}: {body}", t["step"]);
-    }
-    panic!("request {id} did not finish")
-}
-
 macro_rules! on_both {
     ($scenario:ident, $sqlite:ident, $postgres:ident) => {
         #[tokio::test]
@@ -126,7 +106,7 @@ async fn an_acknowledged_onboarding_clears_the_overdue_finding(backend: Backend)
                        "class_cadre": false, "appointment_date": day.to_string(),
                        "reasons": "该同学热心服务同学，曾参与多次权益调研，推荐任权益部干事。" });
     let r = app.submit(&token, "department_staff_selection", form).await;
-    let done = approve_all(&app, r["id"].as_str().unwrap()).await;
+    let done = app.approve_all(r["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "approved", "{done}");
     // the appointment started the onboarding request, in the new member's inbox
     let me = app.token_for(CANDIDATE).await;
@@ -177,7 +157,7 @@ async fn recorded_attendance_clears_the_untrained_member(backend: Backend) {
                        "content": "补训：学生会组织改革要求、工作台账与重大事项请示报告制度。", "attendees": [vp] });
     let r = app.submit(&token, "training_filing", form).await;
     // the school SU liaison of chem files it
-    let done = approve_all(&app, r["id"].as_str().unwrap()).await;
+    let done = app.approve_all(r["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "approved", "{done}");
     only_gone(&before, &report(&app, check).await, &untrained);
     app.stop().await;

@@ -2,6 +2,7 @@
 //! the validator, the org model and its `Directory`, the working-day calendar, the pure engine and
 //! the simulator. Pure: no I/O beyond reading strings it is given, no clock, no async.
 
+pub mod assessment;
 pub mod builtin;
 pub mod calendar;
 pub mod catalog;

@@ -417,6 +417,12 @@ pub enum Computed {
     EvaluationStudents,
     /// `records.evaluations.classes`: from how many distinct classes (an `integer` field).
     EvaluationClasses,
+    /// `assessment.total`: the weighted total of the score sheets of the form's `department`
+    /// and `year` (M10 年度考核; a `number` field).
+    AssessmentTotal,
+    /// `assessment.grade`: the grade that total earns by the `[assessment]` thresholds (an
+    /// `enum` field of `good`, `fairly_good`, `average`, `poor`).
+    AssessmentGrade,
 }
 
 impl Computed {
@@ -428,6 +434,8 @@ impl Computed {
         ("records.co_design.classes", Computed::CoDesignClasses),
         ("records.evaluations.students", Computed::EvaluationStudents),
         ("records.evaluations.classes", Computed::EvaluationClasses),
+        ("assessment.total", Computed::AssessmentTotal),
+        ("assessment.grade", Computed::AssessmentGrade),
     ];
 
     /// Whether it counts the entries students attach to the request itself (`records.*`): the
@@ -443,9 +451,17 @@ impl Computed {
         )
     }
 
-    /// Whether it fills an `integer` field (the others fill text).
-    pub fn is_integer(self) -> bool {
-        self != Computed::LedgerSummary
+    /// Whether it fits a field of type `ty`, and if not, what it needs.
+    pub fn fits(self, ty: &FieldType) -> Result<(), &'static str> {
+        let (ok, want) = match self {
+            Computed::LedgerSummary => {
+                (matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. }), "a text or longtext")
+            }
+            Computed::AssessmentTotal => (matches!(ty, FieldType::Number { .. }), "a number"),
+            Computed::AssessmentGrade => (matches!(ty, FieldType::Enum { .. }), "an enum"),
+            _ => (matches!(ty, FieldType::Integer { .. }), "an integer"),
+        };
+        if ok { Ok(()) } else { Err(want) }
     }
 
     /// The name written in a definition (`ledger.entries`).

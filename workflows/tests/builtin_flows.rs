@@ -672,7 +672,7 @@ fn annual_reports_and_the_federation_summary() {
 #[test]
 fn a_poor_assessment_leads_to_an_admonition() {
     let form =
-        json!({ "year": 2025, "department": "econ", "score": 52.5, "grade": "poor", "findings": "自身管理不严。" });
+        json!({ "year": 2025, "department": "econ", "total": 52.5, "grade": "poor", "findings": "自身管理不严。" });
     let t = run("annual_assessment", dp::SCHOOL_SU_PRESIDENT, form, monday(), Script::default());
     assert_eq!(t.state.title, "2025年度经济管理学院学生会考核", "the department by name, not its code");
     let a = asked(&t);

@@ -70,7 +70,7 @@ fn sample(key: &str) -> (String, Value) {
         ),
         "annual_assessment" => (
             dp::SCHOOL_SU_PRESIDENT.into(),
-            json!({ "year": 2025, "department": "econ", "score": 50, "grade": "poor", "findings": "……" }),
+            json!({ "year": 2025, "department": "econ", "total": 50, "grade": "poor", "findings": "……" }),
         ),
         "duty_review" => {
             (dp::SCHOOL_SU_PRESIDENT.into(), json!({ "semester": "2025秋", "report": "……", "ledger_entries": 3 }))

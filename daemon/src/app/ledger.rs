@@ -481,9 +481,21 @@ impl App {
         };
         let by_source: std::collections::HashMap<Computed, Value> =
             def.form.iter().filter_map(|f| Some((f.computed?, counted.get(&f.name)?.clone()))).collect();
+        // The annual assessment's total and grade come from the score sheets (M10).
+        let assessed = if def
+            .form
+            .iter()
+            .any(|f| matches!(f.computed, Some(Computed::AssessmentTotal | Computed::AssessmentGrade)))
+        {
+            self.computed_assessment(form).await?
+        } else {
+            None
+        };
         workflows::form::fill_computed(def, form, |c| match c {
             Computed::LedgerEntries => Value::from(entries),
             Computed::LedgerSummary => Value::String(summary.clone()),
+            Computed::AssessmentTotal => assessed.map_or(Value::Null, |a| Value::from(a.0)),
+            Computed::AssessmentGrade => assessed.map_or(Value::Null, |a| Value::from(a.1.as_str())),
             other => by_source.get(&other).cloned().unwrap_or(Value::from(0)),
         })
         .map_err(|fields| AppError::Invalid {

@@ -4,6 +4,7 @@
 //! someone else decided meanwhile is refused with 409).
 
 pub mod actions;
+pub mod assessment;
 pub mod calendar;
 pub mod compliance;
 pub mod definitions;
@@ -165,6 +166,8 @@ pub struct App {
     /// Where the daily check sends the open tasks of posts whose `to:` date passed
     /// (`[org] ended_post_tasks`).
     pub ended_post_tasks: engine::Reassign,
+    /// The annual assessment's thresholds, award quota raise and assessors (`[assessment]`).
+    pub assessment: crate::settings::Assessment,
 }
 
 impl App {

@@ -1,6 +1,7 @@
 //! The HTTP API v1 (axum): routers per face of the API, problem+json errors, bearer auth, a
 //! 1 MiB body limit.
 
+mod assessment;
 pub mod client;
 mod compliance;
 pub mod docs;
@@ -42,6 +43,8 @@ pub fn router(app: State, body_limit: usize) -> Router {
         .merge(participation::router())
         .merge(compliance::router())
         .merge(stats::router())
+        .merge(assessment::router())
+        .merge(crate::web::assessment::router())
         .merge(tokens::router())
         .merge(docs::router())
         .merge(crate::web::links::router())

@@ -1,6 +1,7 @@
 //! Server-rendered pages (minijinja, zh-CN by default, English per person): for now the page
 //! behind a task mail's action links. Pages never change state on GET.
 
+pub mod assessment;
 pub mod decision_form;
 pub mod limits;
 pub mod links;

@@ -1,5 +1,6 @@
 //! The sea-orm entities, one module per table.
 
+pub mod assessment;
 pub mod ledger;
 pub mod org;
 pub mod participation;

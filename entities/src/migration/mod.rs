@@ -14,6 +14,7 @@ mod m20261129_000501_task_post;
 mod m20261129_000601_reporting_checklist;
 mod m20261129_000701_participation;
 mod m20261130_000101_volunteer_hours_idempotency;
+mod m20261130_000801_assessment;
 mod m20261130_000901_stats;
 
 /// A (non-unique) index `name` on `table (cols…)`, for the migrations from
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000601_reporting_checklist::Migration),
             Box::new(m20261129_000701_participation::Migration),
             Box::new(m20261130_000101_volunteer_hours_idempotency::Migration),
+            Box::new(m20261130_000801_assessment::Migration),
             Box::new(m20261130_000901_stats::Migration),
         ]
     }

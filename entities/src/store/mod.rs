@@ -2,6 +2,7 @@
 //! the org, definitions, requests with their events, tasks, outbox and timers, the work ledger.
 
 pub mod actions;
+pub mod assessment;
 pub mod compliance;
 pub mod definitions;
 pub mod jobs;

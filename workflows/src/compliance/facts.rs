@@ -8,14 +8,31 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The definition keys whose requests the checks read (M1, M4, M5, M9). The store loads the
-/// facts of these only.
-pub const FACT_KEYS: &[&str] =
-    &["major_matter_report", "training_filing", "proposal_handling", "annual_work_report", "federation_annual_summary"];
+/// The definition keys whose requests the checks read (M1, M4, M5, M9, and the M10 annual
+/// assessment the publication reads). The store loads the facts of these only.
+pub const FACT_KEYS: &[&str] = &[
+    "major_matter_report",
+    "training_filing",
+    "proposal_handling",
+    "annual_work_report",
+    "federation_annual_summary",
+    "annual_assessment",
+];
 
-/// The form fields kept in [`RequestFacts::form`] (the rest of a form is never read by a check).
-pub const FACT_FORM_FIELDS: &[&str] =
-    &["kind", "matter_type", "event_date", "semester", "phase", "year", "symposium_date"];
+/// The form fields kept in [`RequestFacts::form`] (the rest of a form is never read by a check;
+/// `department`, `total` and `grade` are the annual assessment's).
+pub const FACT_FORM_FIELDS: &[&str] = &[
+    "kind",
+    "matter_type",
+    "event_date",
+    "semester",
+    "phase",
+    "year",
+    "symposium_date",
+    "department",
+    "total",
+    "grade",
+];
 
 /// Where a request stands, for the checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -208,13 +208,7 @@ impl Reader<'_> {
             );
             return None;
         };
-        let fits = if c.is_integer() {
-            matches!(ty, FieldType::Integer { .. })
-        } else {
-            matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. })
-        };
-        if !fits {
-            let want = if c.is_integer() { "an integer" } else { "a text or longtext" };
+        if let Err(want) = c.fits(ty) {
             self.err(
                 "bad_value",
                 yaml::pos(node),
