@@ -496,7 +496,10 @@ impl App {
                     Computed::CoDesignClasses => c.co_design_classes,
                     Computed::EvaluationStudents => c.evaluation_students,
                     Computed::EvaluationClasses => c.evaluation_classes,
-                    Computed::LedgerEntries | Computed::LedgerSummary => 0,
+                    Computed::LedgerEntries
+                    | Computed::LedgerSummary
+                    | Computed::TrainingsSummary
+                    | Computed::DutyReviewLatest => 0,
                 };
                 (name.to_string(), Value::from(n))
             })

@@ -1,5 +1,6 @@
 //! The sea-orm entities, one module per table.
 
+pub mod duty_review;
 pub mod ledger;
 pub mod org;
 pub mod participation;

@@ -13,6 +13,7 @@ mod m20261129_000401_requests_key_index;
 mod m20261129_000501_task_post;
 mod m20261129_000601_reporting_checklist;
 mod m20261129_000701_participation;
+mod m20261130_001203_duty_review_results;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000501_task_post::Migration),
             Box::new(m20261129_000601_reporting_checklist::Migration),
             Box::new(m20261129_000701_participation::Migration),
+            Box::new(m20261130_001203_duty_review_results::Migration),
         ]
     }
 }

@@ -465,20 +465,7 @@ pub async fn co_host_rows<C: ConnectionTrait>(
     limit: u64,
 ) -> Result<Vec<(String, String, serde_json::Value)>, StoreError> {
     use co_host::Column as C;
-    let mut c = Condition::all();
-    if let Some(d) = &f.from {
-        c = c.add(C::Date.gte(d.to_string()));
-    }
-    if let Some(d) = &f.to {
-        c = c.add(C::Date.lte(d.to_string()));
-    }
-    if let Some((d, id)) = &after {
-        c = c.add(
-            Condition::any()
-                .add(C::Date.gt(d.clone()))
-                .add(Condition::all().add(C::Date.eq(d.clone())).add(C::Id.gt(id.clone()))),
-        );
-    }
+    let mut c = super::records::day_keyset(C::Date, C::Id, f, &after);
     // The JSON lists are searched with LIKE, then read exactly below.
     if let Some(d) = &f.department {
         c = c.add(
