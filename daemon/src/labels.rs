@@ -80,6 +80,13 @@ pub fn decision(d: Decision, lang: Lang) -> &'static str {
                 "Chose an option"
             }
         }
+        Decision::Score => {
+            if zh {
+                "评分"
+            } else {
+                "Scored"
+            }
+        }
     }
 }
 
@@ -120,6 +127,13 @@ pub fn verb(d: Decision, lang: Lang) -> &'static str {
                 "选择"
             } else {
                 "Choose"
+            }
+        }
+        Decision::Score => {
+            if zh {
+                "提交评分"
+            } else {
+                "Submit the scores"
             }
         }
     }
@@ -168,6 +182,63 @@ pub fn verb_on(def: Option<&workflows::model::Definition>, step: &str, d: Decisi
 /// Comment.
 pub fn comment_heading(def: Option<&workflows::model::Definition>, step: &str, lang: Lang) -> String {
     comment_name(def, step, lang).unwrap_or_else(|| (if lang == Lang::Zh { "意见" } else { "Comment" }).to_string())
+}
+
+/// The criteria of score step `step` with their labels, in the step's order.
+fn criteria<'d>(def: Option<&'d workflows::model::Definition>, step: &str) -> Vec<&'d workflows::model::Criterion> {
+    match def.and_then(|d| d.step(step)).map(|s| &s.kind) {
+        Some(workflows::model::StepKind::Score(spec)) => spec.criteria.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `values` (criterion key → number) in words: 思想作风 80；工作实绩 90 (labels from step `step`).
+fn criterion_values(
+    def: Option<&workflows::model::Definition>,
+    step: &str,
+    values: &std::collections::BTreeMap<String, f64>,
+    lang: Lang,
+) -> String {
+    let known = criteria(def, step);
+    let label = |k: &str| {
+        known.iter().find(|c| c.key.value == k).map_or_else(|| k.to_string(), |c| c.label.get(lang).to_string())
+    };
+    let mut keys: Vec<&String> = values.keys().collect();
+    keys.sort_by_key(|k| known.iter().position(|c| c.key.value == **k).unwrap_or(usize::MAX));
+    let parts: Vec<String> = keys.into_iter().map(|k| format!("{} {}", label(k), values[k])).collect();
+    parts.join(if lang == Lang::Zh { "；" } else { "; " })
+}
+
+/// A score sheet in words: 思想作风 80；工作实绩 90；联系同学 85.
+pub fn score_sheet(
+    def: Option<&workflows::model::Definition>,
+    step: &str,
+    sheet: &workflows::score::Sheet,
+    lang: Lang,
+) -> String {
+    criterion_values(def, step, sheet, lang)
+}
+
+/// A score step's result in words: 评议结果：加权均分 76.29（合格），7 份评分表；各项均分 …
+pub fn score_result(
+    def: Option<&workflows::model::Definition>,
+    r: &workflows::score::ScoreResult,
+    lang: Lang,
+) -> String {
+    let means = criterion_values(def, &r.step, &r.means, lang);
+    let (total, panel, sheets) = (r.total, r.panel, r.sheets);
+    match (lang == Lang::Zh, r.satisfactory, r.closed_early) {
+        (true, ok, early) => format!(
+            "评议结果：加权均分 {total}（{}），评议会 {panel} 人中 {sheets} 人评分{}；各项均分：{means}",
+            if ok { "合格" } else { "不合格" },
+            if early { "（逾期截止）" } else { "" }
+        ),
+        (false, ok, early) => format!(
+            "Result: weighted mean {total} ({}), {sheets} of {panel} panel members scored{}; means: {means}",
+            if ok { "satisfactory" } else { "unsatisfactory" },
+            if early { " (closed at the due)" } else { "" }
+        ),
+    }
 }
 
 /// 邮件链接, 邮件回复…

@@ -39,6 +39,9 @@ pub struct Settings {
     /// The annual assessment (M10 年度考核).
     #[serde(default)]
     pub assessment: Assessment,
+    /// The semester duty review (M10 述职评议).
+    #[serde(default)]
+    pub duty_review: DutyReview,
 }
 
 /// `[assessment]`: the annual assessment of department SUs (M10 年度考核).
@@ -75,6 +78,23 @@ impl Assessment {
     /// The grade thresholds.
     pub fn thresholds(&self) -> workflows::assessment::Thresholds {
         workflows::assessment::Thresholds { good: self.good, fairly_good: self.fairly_good, average: self.average }
+    }
+}
+
+/// `[duty_review]`: the semester duty review (M10 述职评议).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DutyReview {
+    /// A review panel must have strictly more than this share of class representatives (default
+    /// 0.5: more than half, the policy's 以各班级学生代表为主); a duty review submitted to a panel
+    /// that does not is refused (422 `panel_composition`) and the panel is a compliance finding
+    /// (`m10_panel_composition`). From 0 to 1 (exclusive).
+    pub class_rep_share: f64,
+}
+
+impl Default for DutyReview {
+    fn default() -> Self {
+        Self { class_rep_share: 0.5 }
     }
 }
 
@@ -410,7 +430,13 @@ impl Settings {
                 .with_list_parse_key("server.trusted_proxies"),
         );
         let cfg = b.build().context("reading the settings")?;
-        let s = cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))?;
+        let mut s = cfg.try_deserialize::<Settings>().map_err(|e| anyhow::anyhow!("bad setting: {e}"))?;
+        let share = s.duty_review.class_rep_share;
+        anyhow::ensure!(
+            share.is_finite() && (0.0..1.0).contains(&share),
+            "bad setting duty_review.class_rep_share: {share} is not a share from 0 to 1 (e.g. 0.5)"
+        );
+        s.duties.panel_class_rep_share = share;
         let problems = s.duties.problems();
         anyhow::ensure!(problems.is_empty(), "bad setting duties: {}", problems.join("; "));
         let problems = s.assessment.thresholds().problems();

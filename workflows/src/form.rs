@@ -399,6 +399,7 @@ mod tests {
         let value = |c: Computed| match c {
             Computed::LedgerEntries => json!(4),
             Computed::LedgerSummary => json!("计算机学院学生会：4 条"),
+            Computed::TrainingsSummary => json!("本学期参加培训1次"),
             _ => json!(0),
         };
         // when the submitter leaves them out (or empty), they are filled

@@ -21,6 +21,7 @@ pub mod org;
 pub mod parse;
 pub mod records;
 pub mod reporting_checklist;
+pub mod score;
 pub mod simulate;
 pub mod stats;
 pub mod validate;

@@ -156,8 +156,75 @@ pub enum StepKind {
         /// Target when no case holds.
         default: Option<Spanned<StepName>>,
     },
+    /// 评分: each reviewer fills their own score sheet (one score per criterion); the step passes
+    /// when the weighted mean reaches `pass` (M10 述职评议, the annual assessment).
+    Score(ScoreSpec),
     /// The request (or the branch it is in) ends with this outcome.
     End(Outcome),
+}
+
+impl StepKind {
+    /// The reviewers and mode of a step with tasks (approve, acknowledge, score).
+    pub fn task_spec(&self) -> Option<&TaskSpec> {
+        match self {
+            StepKind::Approve(s) | StepKind::Acknowledge(s) => Some(s),
+            StepKind::Score(s) => Some(&s.task),
+            _ => None,
+        }
+    }
+}
+
+/// A `score:` step: who scores, on which criteria, and what passes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreSpec {
+    /// The panel (`who:`); every member who is not recused gets a score sheet (mode `all`).
+    pub task: TaskSpec,
+    /// The criteria, in file order.
+    pub criteria: Vec<Criterion>,
+    /// The weighted mean (0–100) that passes.
+    pub pass: Spanned<f64>,
+    /// Who sits out (`recuse:`).
+    pub recuse: Vec<Spanned<Recusal>>,
+}
+
+/// One criterion of a score sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    /// Its key (`conduct`), unique in the step.
+    pub key: Spanned<String>,
+    /// What the reviewer reads.
+    pub label: Label,
+    /// Its weight in percent; the weights of a step sum to 100.
+    pub weight: Spanned<u32>,
+    /// The highest score (the lowest is 0).
+    pub max: Spanned<u32>,
+}
+
+/// Why a panel member sits out a score step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recusal {
+    /// The member is the reported person (the submitter).
+    Subject,
+    /// The member works in the same work division of the same student union as the submitter.
+    SameDivision,
+}
+
+impl Recusal {
+    /// As written in YAML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recusal::Subject => "subject",
+            Recusal::SameDivision => "same_division",
+        }
+    }
+    /// The zh-CN / en label.
+    pub fn label(self) -> Label {
+        match self {
+            Recusal::Subject => Label::new("本人为被评议人", "the reported person"),
+            Recusal::SameDivision => Label::new("与被评议人同一工作部门", "same work division as the reported person"),
+        }
+    }
 }
 
 /// Who acts on an approve or acknowledge step, and how their decisions combine.
@@ -374,6 +441,9 @@ pub enum ScopeRef {
     SubmitterClass,
     /// The submitter's own department.
     SubmitterDepartment,
+    /// The student union the submitter serves in (`submitter.su`): the school's bodies for
+    /// someone with a school-level post, else their department's.
+    SubmitterSu,
     /// The school.
     School,
     /// The department (or class, or list of them) named in a form field.
@@ -423,6 +493,12 @@ pub enum Computed {
     /// `assessment.grade`: the grade that total earns by the `[assessment]` thresholds (an
     /// `enum` field of `good`, `fairly_good`, `average`, `poor`).
     AssessmentGrade,
+    /// `trainings.summary`: the training sessions (M4 履职培训) the submitter attended in the
+    /// current semester, as text (a `text` or `longtext` field).
+    TrainingsSummary,
+    /// `duty_review.latest`: the latest duty review results (M10 述职评议) of the person in the
+    /// form's `candidate` field (else the submitter), as text (a `text` or `longtext` field).
+    DutyReviewLatest,
 }
 
 impl Computed {
@@ -436,6 +512,8 @@ impl Computed {
         ("records.evaluations.classes", Computed::EvaluationClasses),
         ("assessment.total", Computed::AssessmentTotal),
         ("assessment.grade", Computed::AssessmentGrade),
+        ("trainings.summary", Computed::TrainingsSummary),
+        ("duty_review.latest", Computed::DutyReviewLatest),
     ];
 
     /// Whether it counts the entries students attach to the request itself (`records.*`): the
@@ -454,7 +532,7 @@ impl Computed {
     /// Whether it fits a field of type `ty`, and if not, what it needs.
     pub fn fits(self, ty: &FieldType) -> Result<(), &'static str> {
         let (ok, want) = match self {
-            Computed::LedgerSummary => {
+            Computed::LedgerSummary | Computed::TrainingsSummary | Computed::DutyReviewLatest => {
                 (matches!(ty, FieldType::Text { .. } | FieldType::Longtext { .. }), "a text or longtext")
             }
             Computed::AssessmentTotal => (matches!(ty, FieldType::Number { .. }), "a number"),
@@ -578,6 +656,11 @@ pub enum ValueSource {
     Submitter,
     /// `submitter.department`: the submitter's department code.
     SubmitterDepartment,
+    /// `submitter.su`: the body id of the student union the submitter serves in (`school_su`,
+    /// `department_su@cs`).
+    SubmitterSu,
+    /// `score`: the result of the request's latest score step (weighted means, sheets, passed).
+    Score,
     /// `today`: the day the request ends (Asia/Shanghai).
     Today,
     /// `'text'`: a literal, with `{form.x}` / `{submitter.department}` placeholders filled in.

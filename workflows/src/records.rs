@@ -229,6 +229,34 @@ pub struct CoHost {
     pub request: Option<String>,
 }
 
+/// The result of one semester duty review (述职评议, M10): the panel's means of the reported
+/// person's score sheets, kept for elections, selection and commendations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DutyReviewResult {
+    /// Stable id (`<request>:<records item>`).
+    pub id: String,
+    /// The reported person.
+    pub person: PersonId,
+    /// Their student union (`school_su`, `department_su@cs`).
+    pub su: String,
+    /// The semester, as the duty report names it.
+    pub semester: String,
+    /// The day the review ended.
+    pub date: NaiveDate,
+    /// The weighted total (0–100).
+    pub total: f64,
+    /// The mean per criterion.
+    pub means: std::collections::BTreeMap<String, f64>,
+    /// The score sheets that counted.
+    pub sheets: u32,
+    /// The panel members who had a sheet.
+    pub panel: u32,
+    /// 合格 (the total reached the pass mark) or 不合格.
+    pub satisfactory: bool,
+    /// The request whose outcome recorded it, if any.
+    pub request: Option<String>,
+}
+
 /// Volunteer hours (M7) a person gave to an activity or project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolunteerHours {

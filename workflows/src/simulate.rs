@@ -171,8 +171,18 @@ pub fn simulate(
                     None => format!("（模拟）{decision}"),
                 })
             };
+            // A score sheet: the scripted fields are the scores; else approve scores every
+            // criterion its max and reject (or return) 0.
             let cmd = match (choice, kind) {
                 (Choice::Wait, _) => continue,
+                (choice, TaskKind::Score) => Command::Decide {
+                    task,
+                    decision: "score".into(),
+                    comment: None,
+                    fields: fields
+                        .clone()
+                        .unwrap_or_else(|| crate::score::uniform_sheet(def, &step, choice == Choice::Approve)),
+                },
                 (Choice::Option(o), _) => decide(&o),
                 (_, TaskKind::Acknowledge) if fields.is_some() => decide("acknowledge"),
                 (_, TaskKind::Acknowledge) => Command::Acknowledge { task, comment: required("acknowledge") },
@@ -297,6 +307,8 @@ impl Transcript {
                         (TaskKind::Approve, false) => "to decide",
                         (TaskKind::Acknowledge, true) => "待知悉",
                         (TaskKind::Acknowledge, false) => "to acknowledge",
+                        (TaskKind::Score, true) => "待评分",
+                        (TaskKind::Score, false) => "to score",
                     };
                     let behalf = on_behalf_of
                         .as_ref()
@@ -304,7 +316,7 @@ impl Transcript {
                         .unwrap_or_default();
                     Some(format!("  • #{task} {what}: {}{behalf}", who(assignee)))
                 }
-                EventKind::TaskDecided { task, decision, option, fields, .. } => {
+                EventKind::TaskDecided { task, decision, option, fields, scores, .. } => {
                     let d = match (decision, zh) {
                         (Decision::Approve, true) => "同意",
                         (Decision::Reject, true) => "驳回",
@@ -315,6 +327,8 @@ impl Transcript {
                         (Decision::Reject, false) => "rejected",
                         (Decision::Return, false) => "returned",
                         (Decision::Acknowledge, false) => "acknowledged",
+                        (Decision::Score, true) => "评分",
+                        (Decision::Score, false) => "scored",
                     };
                     let by = ev
                         .actor
@@ -325,6 +339,7 @@ impl Transcript {
                     let filled = fields
                         .as_ref()
                         .map(|f| format!(" {}", serde_json::Value::Object(f.clone())))
+                        .or_else(|| scores.as_ref().map(|s| format!(" {}", serde_json::json!(s))))
                         .unwrap_or_default();
                     Some(format!("  ✓ #{task} {d}{filled} — {by}"))
                 }

@@ -45,6 +45,7 @@ pub fn validate(def: &Definition, broken: &BTreeSet<String>) -> Vec<Diagnostic> 
     v.selectors();
     v.decisions();
     v.records();
+    v.scores();
     v.out
 }
 
@@ -268,7 +269,7 @@ impl<'a> Validator<'a> {
     /// Loops that never pass an approve or acknowledge step could spin forever.
     fn cycles(&mut self) {
         let def = self.def;
-        let auto = |s: &Step| !matches!(s.kind, StepKind::Approve(_) | StepKind::Acknowledge(_));
+        let auto = |s: &Step| s.kind.task_spec().is_none();
         let graph: BTreeMap<&str, Vec<&str>> = def
             .steps
             .iter()
@@ -442,9 +443,8 @@ impl<'a> Validator<'a> {
         all.extend(def.guards.iter().flat_map(|g| g.overriders.iter().flat_map(|o| &o.who)));
         for step in &def.steps {
             match &step.kind {
-                StepKind::Approve(t) | StepKind::Acknowledge(t) => all.extend(&t.who),
                 StepKind::Notify { who } => all.extend(who),
-                _ => {}
+                kind => all.extend(kind.task_spec().into_iter().flat_map(|t| &t.who)),
             }
             all.extend(step.escalate.iter().flat_map(|r| &r.to));
         }
@@ -507,7 +507,9 @@ impl Validator<'_> {
                     if approve.is_none() {
                         out.insert(Outcome::Approved);
                     }
-                    if reject.is_none() && matches!(kind, StepKind::Approve(_) | StepKind::Parallel { .. }) {
+                    if reject.is_none()
+                        && matches!(kind, StepKind::Approve(_) | StepKind::Score(_) | StepKind::Parallel { .. })
+                    {
                         out.insert(Outcome::Rejected);
                     }
                     if ret.as_ref().is_some_and(|r| r.value == ReturnTarget::Submitter) {
@@ -518,6 +520,59 @@ impl Validator<'_> {
             }
         }
         out
+    }
+
+    /// `score:` steps: criteria with unique keys, a `max` above 0 and weights that sum to 100; an
+    /// escalation rung either tells (`notify:`) or closes the scoring (`action: reject`: the sheets
+    /// present count when at least half the panel scored, else the step rejects) — a score sheet
+    /// cannot move to someone else.
+    fn scores(&mut self) {
+        for step in &self.def.steps {
+            let StepKind::Score(spec) = &step.kind else { continue };
+            if spec.criteria.is_empty() {
+                self.out.push(Diagnostic::error(
+                    "bad_value",
+                    spec.task.pos,
+                    format!("score step `{}` has no criterion", step.name),
+                ));
+                continue;
+            }
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            for c in &spec.criteria {
+                if !seen.insert(c.key.value.as_str()) {
+                    self.out.push(Diagnostic::error(
+                        "duplicate_criterion",
+                        c.key.pos,
+                        format!("criterion `{}` is listed twice in step `{}`", c.key.value, step.name),
+                    ));
+                }
+                if c.max.value == 0 {
+                    self.out.push(Diagnostic::error(
+                        "bad_value",
+                        c.max.pos,
+                        format!("criterion `{}` needs `max:` above 0", c.key.value),
+                    ));
+                }
+            }
+            let sum: u32 = spec.criteria.iter().map(|c| c.weight.value).sum();
+            if sum != 100 {
+                let pos = spec.criteria[0].weight.pos;
+                self.out.push(Diagnostic::error(
+                    "bad_weights",
+                    pos,
+                    format!("the weights of step `{}` sum to {sum}; they must sum to 100", step.name),
+                ));
+            }
+            for rung in &step.escalate {
+                if !rung.notify_only && rung.action != Some(AutoAction::Reject) {
+                    self.out.push(Diagnostic::error(
+                        "bad_value",
+                        rung.pos,
+                        "a score step's rung tells (`notify:`) or closes the scoring (`action: reject`: the sheets present count when at least half the panel scored, else it rejects)",
+                    ));
+                }
+            }
+        }
     }
 
     /// `records:`: a kind of the catalog, every field known and typed, every required one given,
@@ -607,6 +662,15 @@ impl Validator<'_> {
             ValueSource::SubmitterDepartment => match ty {
                 V::Department | V::Departments | V::Text => Ok(()),
                 _ => Err("`submitter.department` is a department".into()),
+            },
+            ValueSource::SubmitterSu => match ty {
+                V::Body | V::Text => Ok(()),
+                _ => Err("`submitter.su` is a body id".into()),
+            },
+            ValueSource::Score => match ty {
+                V::Score if self.def.steps.iter().any(|s| matches!(s.kind, crate::model::StepKind::Score(_))) => Ok(()),
+                V::Score => Err("`score` needs a `score:` step in the definition".into()),
+                _ => Err("`score` is a score result".into()),
             },
             ValueSource::Today => match ty {
                 V::Date => Ok(()),

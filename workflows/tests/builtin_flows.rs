@@ -687,11 +687,13 @@ fn a_poor_assessment_leads_to_an_admonition() {
 }
 
 #[test]
-fn duty_review_needs_a_panel_majority() {
+fn duty_review_is_scored_by_the_whole_panel() {
     let form = json!({ "semester": "2025—2026学年第一学期", "report": "……", "ledger_entries": 14 });
+    // every member of the school panel gets a score sheet; full marks pass
     let t = run("duty_review", dp::SCHOOL_SU_PRESIDENT, form.clone(), monday(), Script::default());
     let run = t.state.runs.values().find(|r| r.step == "panel_review").unwrap();
-    assert_eq!((run.reviewers.len(), run.needed), (15, Some(8)));
+    assert_eq!((run.reviewers.len(), run.needed), (15, None));
+    assert_eq!(t.state.score.as_ref().map(|s| (s.sheets, s.total)), Some((15, 100.0)));
     assert_eq!(outcome(&t), Status::Finished(Outcome::Approved));
 
     let t = run_rejecting_panel(form);

@@ -348,6 +348,11 @@ impl World {
             (Some(fields), _) => Command::Decide { task, decision: decision.into(), comment, fields },
             (None, TaskKind::Approve) => Command::Approve { task, comment },
             (None, TaskKind::Acknowledge) => Command::Acknowledge { task, comment },
+            (None, TaskKind::Score) => {
+                let sheet = serde_json::json!({ "conduct": 80, "results": 80, "contact": 80 });
+                let fields = sheet.as_object().cloned().unwrap_or_default();
+                Command::Decide { task, decision: "score".into(), comment, fields }
+            }
         }
     }
 }

@@ -54,6 +54,7 @@ impl World {
         let cmd = match kind {
             engine::TaskKind::Approve => Command::Approve { task, comment },
             engine::TaskKind::Acknowledge => Command::Acknowledge { task, comment },
+            engine::TaskKind::Score => panic!("{step}: no score step in the incident report"),
         };
         self.act(&st, at, &who, cmd).unwrap_or_else(|e| panic!("{step}: {e}")).state
     }

@@ -173,7 +173,12 @@ fn drive(key: &str, script: &[Move]) -> Result<(), TestCaseError> {
                         }
                         None => Command::Approve { task, comment: comment.clone() },
                     };
+                    // A score sheet: high or low marks on every criterion (d decides which).
                     let cmd = match (kind, d) {
+                        (TaskKind::Score, d) => {
+                            let fields = workflows::score::uniform_sheet(&def, &step, d != 1);
+                            Command::Decide { task, decision: "score".into(), comment: None, fields }
+                        }
                         (TaskKind::Acknowledge, _) => approve(),
                         (_, 1) => Command::Reject { task, comment: Some("理由".into()) },
                         (_, 2) => Command::Return { task, comment: None, to: None },

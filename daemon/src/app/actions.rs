@@ -55,6 +55,8 @@ impl Kind {
 pub fn allowed(kind: TaskKind) -> &'static [Decision] {
     match kind {
         TaskKind::Acknowledge => &[Decision::Acknowledge],
+        // A score sheet is filled on the decision form: the mail links to it, not to a decision.
+        TaskKind::Score => &[],
         _ => &[Decision::Approve, Decision::Reject, Decision::Return],
     }
 }
@@ -103,6 +105,7 @@ pub async fn issue(
         Decision::Return => "#d97706",
         Decision::Acknowledge => "#2563eb",
         Decision::Option => "#7c3aed",
+        Decision::Score => "#0891b2",
     };
     Ok(Issued { link, reply, actions: allowed(task.kind).iter().map(|d| (*d, colors(*d))).collect() })
 }
@@ -115,6 +118,7 @@ pub fn command(decision: Decision, task: u32, comment: Option<String>) -> Comman
         Decision::Return => Command::Return { task, comment, to: None },
         Decision::Acknowledge => Command::Acknowledge { task, comment },
         Decision::Option => Command::Decide { task, decision: String::new(), comment, fields: Default::default() },
+        Decision::Score => Command::Decide { task, decision: "score".into(), comment, fields: Default::default() },
     }
 }
 

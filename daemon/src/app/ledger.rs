@@ -433,6 +433,69 @@ impl App {
         Ok(store::summary(&self.db, person, from, to, &self.ledger_visibility(who)).await?)
     }
 
+    /// The training sessions (M4) `person` attended in `semester` up to `to`, as the duty report
+    /// shows them (`computed: trainings.summary`).
+    async fn trainings_summary(
+        &self,
+        person: &str,
+        semester: Semester,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<String, AppError> {
+        let filter = entities::store::records::ListFilter {
+            person: Some(person.to_string()),
+            from: Some(from),
+            to: Some(to),
+            ..Default::default()
+        };
+        let page = entities::store::records::list(&self.db, "trainings", &filter, None, 50).await?.unwrap_or_default();
+        let org = self.org();
+        let mut text = semester.zh().to_string();
+        if page.items.is_empty() {
+            text.push_str("未参加履职培训。");
+            return Ok(text);
+        }
+        text.push_str(&format!("参加履职培训{}次：", page.items.len()));
+        let lines: Vec<String> = page
+            .items
+            .iter()
+            .map(|t| {
+                let s = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                let day = NaiveDate::parse_from_str(&s("date"), "%Y-%m-%d")
+                    .map_or_else(|_| s("date"), |d| workflows::calendar::format_date(d, Lang::Zh));
+                let body = workflows::records::outcome::body_name(org.as_ref(), &s("organiser"), Lang::Zh);
+                format!("{day} {body}「{}」", s("topic"))
+            })
+            .collect();
+        text.push_str(&lines.join("；"));
+        Ok(text)
+    }
+
+    /// `person`'s latest duty review results (M10), newest first, as staff selection shows them
+    /// for a candidate (`computed: duty_review.latest`).
+    async fn duty_reviews_summary(&self, person: &str) -> Result<String, AppError> {
+        let results = entities::store::duty_review::latest(&self.db, person, 3).await?;
+        if results.is_empty() {
+            return Ok("暂无述职评议结果。".into());
+        }
+        let org = self.org();
+        let lines: Vec<String> = results
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}述职评议：加权均分{}，{}（{}份评分表，{}）",
+                    r.semester,
+                    workflows::records::outcome::body_name(org.as_ref(), &r.su, Lang::Zh),
+                    r.total,
+                    if r.satisfactory { "合格" } else { "不合格" },
+                    r.sheets,
+                    workflows::calendar::format_date(r.date, Lang::Zh)
+                )
+            })
+            .collect();
+        Ok(lines.join("\n"))
+    }
+
     /// `form` with the definition's computed fields filled for `person` (the submitter): the
     /// ledger of the semester of today (`ledger.entries`, `ledger.summary`). A value typed into
     /// a computed field is refused (422 `invalid_form`, field code `computed`).
@@ -491,11 +554,26 @@ impl App {
         } else {
             None
         };
+        let wants = |c: Computed| def.form.iter().any(|f| f.computed == Some(c));
+        let trainings = if wants(Computed::TrainingsSummary) {
+            self.trainings_summary(person, semester, from, to).await?
+        } else {
+            String::new()
+        };
+        let reviews = if wants(Computed::DutyReviewLatest) {
+            // Of the candidate a staff selection names, else the submitter.
+            let candidate = form.get("candidate").and_then(Value::as_str).unwrap_or(person);
+            self.duty_reviews_summary(candidate).await?
+        } else {
+            String::new()
+        };
         workflows::form::fill_computed(def, form, |c| match c {
             Computed::LedgerEntries => Value::from(entries),
             Computed::LedgerSummary => Value::String(summary.clone()),
             Computed::AssessmentTotal => assessed.map_or(Value::Null, |a| Value::from(a.0)),
             Computed::AssessmentGrade => assessed.map_or(Value::Null, |a| Value::from(a.1.as_str())),
+            Computed::TrainingsSummary => Value::String(trainings.clone()),
+            Computed::DutyReviewLatest => Value::String(reviews.clone()),
             other => by_source.get(&other).cloned().unwrap_or(Value::from(0)),
         })
         .map_err(|fields| AppError::Invalid {

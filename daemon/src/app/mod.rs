@@ -231,11 +231,46 @@ impl App {
         self.submit_guarded(who, key, form, None, meta).await
     }
 
+    /// M10: a definition whose `score:` steps ask a review panel refuses the submission (422
+    /// `panel_composition`, with the count) when that panel does not have more than
+    /// `[duty_review] class_rep_share` class representatives.
+    fn check_panels(
+        &self,
+        def: &workflows::model::Definition,
+        person: &str,
+        form: &serde_json::Value,
+    ) -> Result<(), AppError> {
+        if !def.steps.iter().any(|s| matches!(s.kind, workflows::model::StepKind::Score(_))) {
+            return Ok(());
+        }
+        let org = self.org();
+        let day = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let Some(info) = org.submitter_info(person, day) else { return Ok(()) };
+        let form = form.as_object().cloned().unwrap_or_default();
+        let share = self.duties.panel_class_rep_share;
+        let short = workflows::score::panels_asked(def, org.as_ref(), &info, &form, day)
+            .into_iter()
+            .find(|p| !p.has_majority(share));
+        match short {
+            None => Ok(()),
+            Some(p) => {
+                let msg = p.shortfall(share);
+                let message = format!("{}。The {}.", msg.zh, msg.en);
+                Err(AppError::Invalid {
+                    code: "panel_composition",
+                    message: message.clone(),
+                    fields: vec![workflows::form::FieldError { field: p.body, code: "panel_composition", message }],
+                })
+            }
+        }
+    }
+
     /// Submits like [`App::submit`], with the submitter's reason to override the definition's
     /// `guards:` (`guard_override` in the API). A definition with guards gets today's compliance
     /// findings (Asia/Shanghai) computed before the engine runs; one without computes nothing.
     /// Refusals: 422 `guard_blocked` (the findings and their subjects), 403
     /// `guard_override_forbidden`, 422 `invalid_guard_override` (an empty or too long reason).
+    /// A duty review to a panel without a class-representative majority: 422 `panel_composition`.
     pub async fn submit_guarded(
         &self,
         who: &Principal,
@@ -262,6 +297,7 @@ impl App {
         let guard = self.guard_facts(&def, override_reason).await?;
         // An M1 matter must be on the reporting checklist 校团委 signed off.
         let def = self.with_checklist(key, def, form).await?;
+        self.check_panels(&def, &who.person, form)?;
         let id = uuid::Uuid::now_v7().to_string();
         let out = {
             // The directory is a `&dyn Directory`: keep it out of the awaits below.

@@ -1,12 +1,14 @@
 //! `GET /api/v1/records/{kind}`: the records workflow outcomes wrote (issue 11), with filters and
 //! keyset paging. `kind`: `term_transitions` (M3), `onboarding` (M4), `trainings` (M4, with
 //! attendees), `symposiums` (M9), `reporting_adoptions` (M1), `co_hosts` (M6: activities
-//! co-hosted by department SUs, with the classes that co-undertook them).
+//! co-hosted by department SUs, with the classes that co-undertook them), `duty_review_results`
+//! (M10: the semester duty reviews' results, `?person=&semester=`).
 //!
 //! Who may read: admins and the oversight roles (the school SU presidium and secretary-general,
 //! the school League committee). Need-to-know: anyone else may read only their own onboarding
 //! records (`?person=` is theirs) and the co-hosted activities (no personal data); every other
-//! list answers 403 `forbidden`.
+//! list answers 403 `forbidden`. Duty review results are read by the reviewed person (their own),
+//! the presidium of their student union, the school League committee and admins.
 //!
 //! Query: `department`, `person`, `organiser`, `class` (each only on the kinds it filters, 400
 //! `bad_query` elsewhere), `from` / `to` (inclusive days,
@@ -43,6 +45,8 @@ struct ListQuery {
     from: Option<String>,
     #[serde(default)]
     to: Option<String>,
+    #[serde(default)]
+    semester: Option<String>,
     #[serde(default)]
     limit: Option<u64>,
     #[serde(default)]
@@ -92,6 +96,36 @@ fn oversees(app: &State, who: &Principal) -> bool {
     })
 }
 
+/// Who may read duty review results: admins and the school League committee all of them; the
+/// reviewed person their own (`?person=` theirs); a presidium member of a student union those of
+/// that union (`Some(bodies)`). Anyone else: 403.
+fn duty_review_readers(app: &State, who: &Principal, person: Option<&str>) -> Result<Option<Vec<String>>, AppError> {
+    if who.admin {
+        return Ok(None);
+    }
+    let org = app.org();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let posts = org.posts_of(&who.person, today);
+    if posts.iter().any(|p| p.body == BodyKind::SchoolLeagueCommittee.as_str()) || person == Some(who.person.as_str()) {
+        return Ok(None);
+    }
+    let sus: Vec<String> = posts
+        .iter()
+        .filter(|p| {
+            p.role.is_presidium()
+                && (p.body == BodyKind::SchoolSu.as_str()
+                    || p.body.starts_with(&format!("{}@", BodyKind::DepartmentSu.as_str())))
+        })
+        .map(|p| p.body.clone())
+        .collect();
+    if sus.is_empty() {
+        return Err(AppError::Forbidden(
+            "duty review results are read by the reviewed person, their student union's presidium, the school League committee and admins".into(),
+        ));
+    }
+    Ok(Some(sus))
+}
+
 async fn list(
     extract::State(app): extract::State<State>,
     Caller(who): Caller,
@@ -114,7 +148,11 @@ async fn list(
         return Err(invalid(name, format!("`{name}` does not filter {kind} (its filters: {list})")).into());
     }
     let mut person = q.person.clone();
-    if !oversees(&app, &who) {
+    let mut su_in = None;
+    if kind == "duty_review_results" {
+        // The person, the presidium of their SU, the school League committee and admins.
+        su_in = duty_review_readers(&app, &who, person.as_deref())?;
+    } else if !oversees(&app, &who) {
         // need-to-know: one's own onboarding only
         match (kind.as_str(), &person) {
             // which SUs co-hosted an activity is no personal data
@@ -149,6 +187,8 @@ async fn list(
         class: q.class,
         from: day("from", &q.from)?,
         to: day("to", &q.to)?,
+        semester: q.semester,
+        su_in,
     };
     let page = entities::store::records::list(&app.db, &kind, &filter, after, limit)
         .await

@@ -68,6 +68,34 @@ struct TaskView {
     /// Extensions still open to the assignee on this visit of the step (`extension:`), if it has any.
     #[serde(skip_serializing_if = "Option::is_none")]
     extensions_left: Option<u32>,
+    /// A score sheet's criteria (`score:` steps): what `scores` of the decision must give.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    criteria: Vec<CriterionView>,
+}
+
+/// One criterion of a score sheet.
+#[derive(Debug, Serialize)]
+struct CriterionView {
+    key: String,
+    label: workflows::catalog::Label,
+    weight: u32,
+    max: u32,
+}
+
+fn criteria_of(step: Option<&workflows::model::Step>) -> Vec<CriterionView> {
+    match step.map(|s| &s.kind) {
+        Some(workflows::model::StepKind::Score(spec)) => spec
+            .criteria
+            .iter()
+            .map(|c| CriterionView {
+                key: c.key.value.clone(),
+                label: c.label.clone(),
+                weight: c.weight.value,
+                max: c.max.value,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A request as the API shows it.
@@ -120,7 +148,11 @@ fn view(app: &State, st: &Instance, def: Option<&workflows::model::Definition>) 
                 request: st.id.clone(),
                 task: t.id,
                 step: t.step.clone(),
-                kind: if t.kind == TaskKind::Approve { "approve" } else { "acknowledge" },
+                kind: match t.kind {
+                    TaskKind::Approve => "approve",
+                    TaskKind::Acknowledge => "acknowledge",
+                    TaskKind::Score => "score",
+                },
                 assignee: t.assignee.clone(),
                 assignee_name: org.person(&t.assignee).map(|p| p.name.clone()).unwrap_or_default(),
                 on_behalf_of: t.on_behalf_of.clone(),
@@ -128,6 +160,7 @@ fn view(app: &State, st: &Instance, def: Option<&workflows::model::Definition>) 
                 decisions: crate::app::actions::allowed(t.kind)
                     .iter()
                     .map(|d| crate::web::links::decision_value(*d).to_string())
+                    .chain((t.kind == TaskKind::Score).then(|| "score".to_string()))
                     .chain(step_of(t).into_iter().flat_map(|s| s.decision.options.iter().map(|o| o.name.clone())))
                     .collect(),
                 fields: step_of(t)
@@ -140,6 +173,7 @@ fn view(app: &State, st: &Instance, def: Option<&workflows::model::Definition>) 
                 extensions_left: step_of(t)
                     .and_then(|s| s.decision.extension.as_ref())
                     .map(|x| x.max.saturating_sub(st.runs.get(&t.run).map_or(0, |r| r.extensions))),
+                criteria: criteria_of(step_of(t)),
             })
             .collect(),
     }
@@ -286,6 +320,9 @@ struct Decide {
     /// The decision form's values (the step's `fields:`, or the option's).
     #[serde(default)]
     fields: Option<serde_json::Map<String, Value>>,
+    /// A score sheet (`"decision": "score"`): criterion key → score (0 to the criterion's max).
+    #[serde(default)]
+    scores: Option<serde_json::Map<String, Value>>,
 }
 
 async fn decide(
@@ -296,7 +333,21 @@ async fn decide(
     Path((id, task)): Path<(String, u32)>,
     Json(body): Json<Decide>,
 ) -> Result<axum::Json<RequestView>, ApiError> {
-    let fields = body.fields.unwrap_or_default();
+    let bad = |field: &str, message: String| crate::app::AppError::Invalid {
+        code: "bad_decision",
+        message: message.clone(),
+        fields: vec![workflows::form::FieldError { field: field.into(), code: "bad_decision", message }],
+    };
+    let fields = match (body.decision.as_str(), body.scores) {
+        ("score", Some(_)) if body.fields.is_some() => {
+            return Err(bad("fields", "a score sheet carries `scores`, not `fields`".into()).into());
+        }
+        ("score", scores) => scores.unwrap_or_default(),
+        (d, Some(_)) => {
+            return Err(bad("scores", format!("`scores` goes with `\"decision\": \"score\"`, not `{d}`")).into());
+        }
+        (_, None) => body.fields.unwrap_or_default(),
+    };
     let cmd = match body.decision.as_str() {
         "acknowledge" | "extend" => {
             return Err(crate::app::AppError::Invalid {

@@ -3,7 +3,9 @@
 //! departments and classes as choices), the buttons (同意/驳回/退回/已阅, the step's named options,
 //! 申请延期 while an extension is left), and reading the posted form back into a decision.
 //!
-//! Field inputs are named `f.<field>`; a multi-valued field posts one `f.<field>` per value.
+//! Field inputs are named `f.<field>`; a multi-valued field posts one `f.<field>` per value. A
+//! score sheet (`score:` steps) has one number input per criterion, named `s.<criterion>`, labelled
+//! with the criterion, its range and weight, and one button, 提交评分.
 //! Reject, return and the extension button skip the browser's required-field check
 //! (`formnovalidate`): fields are filled only with approve, acknowledge or an option.
 
@@ -11,7 +13,7 @@ use minijinja::{Value, context};
 use serde_json::Map;
 use workflows::catalog::{BodyKind, Lang};
 use workflows::engine::{Decision, Instance, Task, TaskKind};
-use workflows::model::{Definition, FieldType, FormField, Step};
+use workflows::model::{Definition, FieldType, FormField, Step, StepKind};
 use workflows::org::OrgDirectory;
 
 /// One choice of a select.
@@ -104,6 +106,26 @@ fn step_of<'d>(def: &'d Definition, task: &Task) -> Option<&'d Step> {
 /// the option they go with).
 pub fn controls(def: Option<&Definition>, task: &Task, org: &OrgDirectory, lang: Lang) -> Vec<Value> {
     let Some(step) = def.and_then(|d| step_of(d, task)) else { return Vec::new() };
+    if let StepKind::Score(spec) = &step.kind {
+        let zh = lang == Lang::Zh;
+        return spec
+            .criteria
+            .iter()
+            .map(|c| {
+                let (max, weight) = (c.max.value, c.weight.value);
+                let label = if zh {
+                    format!("{}（0–{max}分，权重{weight}%）", c.label.get(lang))
+                } else {
+                    format!("{} (0–{max}, weight {weight}%)", c.label.get(lang))
+                };
+                context! {
+                    name => format!("s.{}", c.key.value), id => format!("s-{}", c.key.value), label => label,
+                    kind => "number", multi => false, choices => Vec::<Value>::new(), required => true, when => "",
+                    max => max,
+                }
+            })
+            .collect();
+    }
     let mut out: Vec<Value> = step.decision.fields.iter().map(|f| control(f, org, lang, "")).collect();
     for o in &step.decision.options {
         let when = o.label.as_ref().map_or_else(|| o.name.clone(), |l| l.get(lang).to_string());
@@ -116,6 +138,13 @@ pub fn controls(def: Option<&Definition>, task: &Task, org: &OrgDirectory, lang:
 /// and 申请延期 while the step has an extension left. `chosen` marks one (`?do=` on a link).
 pub fn buttons(def: Option<&Definition>, st: &Instance, task: &Task, lang: Lang, chosen: Option<&str>) -> Vec<Value> {
     let zh = lang == Lang::Zh;
+    if task.kind == TaskKind::Score {
+        let d = Decision::Score;
+        return vec![context! {
+            value => "score", class => "approve", label => crate::labels::verb(d, lang), chosen => chosen == Some("score"),
+            novalidate => false,
+        }];
+    }
     let mut out: Vec<Value> = crate::app::actions::allowed(task.kind)
         .iter()
         .map(|d| {
@@ -175,6 +204,16 @@ pub fn read(def: Option<&Definition>, task: Option<&Task>, pairs: Vec<(String, S
             "decision" => p.decision = v.trim().to_string(),
             "comment" => p.comment = Some(v.trim().chars().take(2000).collect::<String>()).filter(|c| !c.is_empty()),
             "csrf" => p.csrf = v,
+            _ if k.starts_with("s.") => {
+                // A score: a number, or the text as typed (the engine names the criterion).
+                let v = v.trim();
+                if !v.is_empty() {
+                    let value = v.parse::<f64>().ok().and_then(serde_json::Number::from_f64);
+                    let value =
+                        value.map_or_else(|| serde_json::Value::String(v.to_string()), serde_json::Value::Number);
+                    p.fields.insert(k[2..].to_string(), value);
+                }
+            }
             _ => {
                 let Some(name) = k.strip_prefix("f.") else { continue };
                 let v = v.trim().to_string();
@@ -211,8 +250,9 @@ pub fn read(def: Option<&Definition>, task: Option<&Task>, pairs: Vec<(String, S
     if matches!(p.decision.as_str(), "reject" | "return" | "extend") {
         p.fields.clear();
     }
-    // An option carries its own fields only; approve / acknowledge the step's.
-    if let Some(s) = step {
+    // An option carries its own fields only; approve / acknowledge the step's; a score sheet its
+    // criteria (the engine refuses a score for anything else).
+    if let Some(s) = step.filter(|s| !matches!(s.kind, StepKind::Score(_))) {
         let keep: Vec<&str> = match s.decision.option(&p.decision) {
             Some(o) => o.fields.iter().map(|f| f.name.as_str()).collect(),
             None => s.decision.fields.iter().map(|f| f.name.as_str()).collect(),

@@ -52,6 +52,7 @@ pub(crate) fn decision_value(d: Decision) -> &'static str {
         Decision::Return => "return",
         Decision::Acknowledge => "acknowledge",
         Decision::Option => "option",
+        Decision::Score => "score",
     }
 }
 

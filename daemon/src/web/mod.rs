@@ -301,7 +301,7 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         format!("{who} resubmitted")
                     }
                 }
-                EventKind::TaskDecided { task, decision, comment, option, fields } => {
+                EventKind::TaskDecided { task, decision, comment, option, fields, scores } => {
                     let step = st.tasks.get(task).map(|t| t.step.clone()).unwrap_or_default();
                     let said = crate::labels::decision_named(def.as_deref(), &step, *decision, option.as_deref(), lang);
                     let mut s = if zh {
@@ -314,6 +314,10 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                         let parts: Vec<String> = filled.into_iter().map(|(k, v)| format!("{k}：{v}")).collect();
                         s.push_str(if zh { "，填写：" } else { ", filled in: " });
                         s.push_str(&parts.join(if zh { "；" } else { "; " }));
+                    }
+                    if let Some(sheet) = scores {
+                        s.push_str(if zh { "，评分：" } else { ", scores: " });
+                        s.push_str(&crate::labels::score_sheet(def.as_deref(), &step, sheet, lang));
                     }
                     if let Some(c) = comment.as_ref().filter(|c| !c.is_empty()) {
                         let heading = crate::labels::comment_heading(def.as_deref(), &step, lang);
@@ -375,6 +379,18 @@ pub async fn matter(app: &App, st: &Instance, task: Option<&Task>, lang: Lang) -
                 EventKind::FollowedUp { .. } | EventKind::LateReport { .. } | EventKind::Overseen { .. } => {
                     reporting::history_line(app, e, lang)?
                 }
+                EventKind::Recused { members, .. } => {
+                    let list: Vec<String> = members
+                        .iter()
+                        .map(|m| format!("{}（{}）", name(app, &m.person), m.reason.label().get(lang)))
+                        .collect();
+                    if zh {
+                        format!("回避评议：{}", list.join("、"))
+                    } else {
+                        format!("Recused: {}", list.join(", "))
+                    }
+                }
+                EventKind::Scored { result, .. } => crate::labels::score_result(def.as_deref(), result, lang),
                 _ => return None,
             };
             Some(HistoryLine { when: workflows::calendar::format_local(e.at, lang), text })

@@ -27,6 +27,7 @@ fn index_on(name: &str, table: &str, cols: &[&str]) -> IndexCreateStatement {
     }
     i.to_owned()
 }
+mod m20261130_001203_duty_review_results;
 
 /// The migrations in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000101_volunteer_hours_idempotency::Migration),
             Box::new(m20261130_000801_assessment::Migration),
             Box::new(m20261130_000901_stats::Migration),
+            Box::new(m20261130_001203_duty_review_results::Migration),
         ]
     }
 }

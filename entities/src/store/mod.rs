@@ -5,6 +5,7 @@ pub mod actions;
 pub mod assessment;
 pub mod compliance;
 pub mod definitions;
+pub mod duty_review;
 pub mod jobs;
 pub mod ledger;
 pub mod org;

@@ -206,6 +206,7 @@ pub async fn write_record<C: ConnectionTrait>(
             .await?;
         }
         Record::CoHost(c) => super::participation::write_co_host(db, c, now).await?,
+        Record::DutyReviewResult(d) => super::duty_review::write(db, d, now).await?,
         Record::ReportingAdoption(r) => {
             reporting_adoption::Entity::insert(reporting_adoption::ActiveModel {
                 class: Set(r.class.clone()),
@@ -331,6 +332,11 @@ pub struct ListFilter {
     pub from: Option<chrono::NaiveDate>,
     /// To this day.
     pub to: Option<chrono::NaiveDate>,
+    /// The semester as written (duty review results).
+    pub semester: Option<String>,
+    /// Only records of these student unions (duty review results read by an SU's presidium);
+    /// `None`: any.
+    pub su_in: Option<Vec<String>>,
 }
 
 /// One page of a record list: JSON items ordered by (day, id), and the cursor of the next page.
@@ -342,9 +348,42 @@ pub struct Page {
     pub next: Option<String>,
 }
 
+/// The condition of a record list on its day column `date` and id column `id`: `f.from` /
+/// `f.to` (inclusive days) and the keyset `after` (`(day, id)` of the last item of the page before).
+pub(crate) fn day_keyset<C: ColumnTrait>(
+    date: C,
+    id: C,
+    f: &ListFilter,
+    after: &Option<(String, String)>,
+) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    let mut c = Condition::all();
+    if let Some(d) = &f.from {
+        c = c.add(date.gte(d.to_string()));
+    }
+    if let Some(d) = &f.to {
+        c = c.add(date.lte(d.to_string()));
+    }
+    if let Some((d, i)) = after {
+        c = c.add(
+            Condition::any()
+                .add(date.gt(d.clone()))
+                .add(Condition::all().add(date.eq(d.clone())).add(id.gt(i.clone()))),
+        );
+    }
+    c
+}
+
 /// The record kinds [`list`] knows, as the API names them.
-pub const LIST_KINDS: &[&str] =
-    &["term_transitions", "onboarding", "trainings", "symposiums", "reporting_adoptions", "co_hosts"];
+pub const LIST_KINDS: &[&str] = &[
+    "term_transitions",
+    "onboarding",
+    "trainings",
+    "symposiums",
+    "reporting_adoptions",
+    "co_hosts",
+    "duty_review_results",
+];
 
 /// The LIKE pattern that finds `value` as a member of a stored JSON list of strings (`["cs",
 /// "law"]`): its JSON text, with LIKE's wildcards escaped (`!`), so that `?class=%` finds only a
@@ -370,21 +409,8 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    use sea_orm::{Condition, QuerySelect};
-    let mut c = Condition::all().add(extra);
-    if let Some(d) = &f.from {
-        c = c.add(date.gte(d.to_string()));
-    }
-    if let Some(d) = &f.to {
-        c = c.add(date.lte(d.to_string()));
-    }
-    if let Some((d, i)) = after {
-        c = c.add(
-            Condition::any()
-                .add(date.gt(d.clone()))
-                .add(Condition::all().add(date.eq(d.clone())).add(id.gt(i.clone()))),
-        );
-    }
+    use sea_orm::QuerySelect;
+    let c = day_keyset(date, id, f, after).add(extra);
     Ok(E::find().filter(c).order_by_asc(date).order_by_asc(id).limit(limit).all(db).await?)
 }
 
@@ -508,6 +534,7 @@ pub async fn list<C: ConnectionTrait>(
             .collect()
         }
         "co_hosts" => super::participation::co_host_rows(db, f, after.clone(), n).await?,
+        "duty_review_results" => super::duty_review::rows(db, f, after.clone(), n).await?,
         _ => return Ok(None),
     };
     let mut rows = rows;

@@ -144,6 +144,7 @@ pub const CODES: &[(&str, &str, Severity)] = &[
     ("m9_department_unheard", "M9", Severity::Error),
     ("m9_federation_summary_missing", "M9", Severity::Error),
     ("m9_federation_receipt_missing", "M9", Severity::Warning),
+    ("m10_panel_composition", "M10", Severity::Error),
 ];
 
 fn code_info(code: &str) -> (&'static str, Severity) {
@@ -200,6 +201,9 @@ impl Ctx<'_> {
             || Label::new(code, code),
             |d| Label::new(format!("{}学生会", d.name.zh), format!("{} SU", d.name.en)),
         )
+    }
+    fn dept_or_school_en(&self, dept: Option<&str>) -> String {
+        dept.map_or_else(|| "school SU".to_string(), |d| self.dept_name(d).en)
     }
     fn class_name(&self, code: &str) -> Label {
         self.dir.class(code).map_or_else(|| Label::new(code, code), |c| c.name.clone())
@@ -274,6 +278,7 @@ pub fn findings(
     m4(&mut cx, records, requests);
     m5(&mut cx, requests);
     m9(&mut cx, records, requests);
+    m10(&mut cx);
     let mut out = cx.out;
     let measure_no = |m: &str| m.trim_start_matches('M').parse::<u32>().unwrap_or(0);
     out.sort_by(|a, b| {
@@ -968,6 +973,46 @@ pub fn lead_time(r: &RequestFacts, cfg: &CheckSettings, cal: &WorkCalendar) -> O
 }
 
 /// `day` plus `n` working days.
+/// M10: every review panel (school and department) has strictly more than
+/// `panel_class_rep_share` class representatives among its members.
+fn m10(cx: &mut Ctx<'_>) {
+    let share = cx.cfg.panel_class_rep_share;
+    let panels: Vec<(String, Option<String>)> = cx
+        .dir
+        .org()
+        .bodies
+        .iter()
+        .filter(|b| b.kind == crate::catalog::BodyKind::ReviewPanel)
+        .map(|b| {
+            let dept = match &b.scope {
+                crate::org::Scope::Department(d) => Some(d.clone()),
+                _ => None,
+            };
+            (b.id.clone(), dept)
+        })
+        .collect();
+    for (body, dept) in panels {
+        let count = crate::score::PanelCount::of(cx.dir, &body, cx.day);
+        if count.members == 0 || count.has_majority(share) {
+            continue;
+        }
+        let (subject, committee) = match &dept {
+            Some(d) => (cx.subject(SubjectKind::Department, d), format!("su_committee@{d}")),
+            None => (cx.subject(SubjectKind::School, "school_su"), "su_committee".to_string()),
+        };
+        let chairs = cx.holders(&committee, &[Role::Chair]);
+        let msg = count.shortfall(share);
+        cx.push(
+            "m10_panel_composition",
+            subject.clone(),
+            chairs,
+            format!("{}：{}（学生会委员会应组建以各班级学生代表为主的评议会）", subject.name, msg.zh),
+            format!("{}: {}", cx.dept_or_school_en(dept.as_deref()), msg.en),
+            None,
+        );
+    }
+}
+
 fn add_working_days(cal: &WorkCalendar, day: NaiveDate, n: u32) -> NaiveDate {
     let mut d = day;
     for _ in 0..n {

@@ -634,3 +634,34 @@ fn the_hand_typed_org_fields_are_not_read() {
     });
     assert_eq!(w.findings(), before);
 }
+
+#[test]
+fn m10_a_review_panel_without_a_class_representative_majority_is_a_finding() {
+    // the demo's panels have a majority (school 10 of 15, each department 4 of 7)
+    let mut w = World::demo();
+    assert!(w.with("m10_panel_composition").is_empty());
+    // when two of the law panel's class representatives become plain members (2 of 7)
+    w.edit_org(|org| {
+        for p in org.posts.iter_mut().filter(|p| p.body == "review_panel@law").take(2) {
+            p.role = Role::Member;
+        }
+    });
+    // then the law department SU has the finding, naming the count, for the committee chair
+    let f = w.with("m10_panel_composition");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].subject.id.as_str(), f[0].severity, f[0].measure.as_str()), ("law", Severity::Error, "M10"));
+    assert!(f[0].message.zh.contains("评议会 7 人中班级代表 2 人，须超过半数"), "{}", f[0].message.zh);
+    assert_eq!(
+        f[0].people,
+        w.dir.holders("su_committee@law", &[Role::Chair], w.day).iter().map(|p| p.person.clone()).collect::<Vec<_>>()
+    );
+    // and with a share of one third, 2 of 7 is not enough either, 3 of 7 is
+    w.cfg.panel_class_rep_share = 1.0 / 3.0;
+    assert_eq!(w.subjects("m10_panel_composition"), vec!["law"]);
+    w.edit_org(|org| {
+        if let Some(p) = org.posts.iter_mut().find(|p| p.body == "review_panel@law" && p.role == Role::Member) {
+            p.role = Role::ClassRepresentative;
+        }
+    });
+    assert!(w.with("m10_panel_composition").is_empty());
+}

@@ -110,6 +110,7 @@ impl Machine<'_, '_> {
                     "reject" => (Decision::Reject, None),
                     "return" => (Decision::Return, None),
                     "acknowledge" => (Decision::Acknowledge, None),
+                    "score" => (Decision::Score, None),
                     _ => (Decision::Option, Some(decision)),
                 };
                 let details = super::decision::Details { option, fields };
@@ -208,6 +209,15 @@ impl Machine<'_, '_> {
             )));
         }
         match (t.kind, decision) {
+            (TaskKind::Score, Decision::Score) => {}
+            (TaskKind::Score, _) => {
+                return Err(EngineError::NotAllowed(
+                    "this task asks for a score sheet (评分): decide `score` with a score per criterion".into(),
+                ));
+            }
+            (_, Decision::Score) => {
+                return Err(EngineError::NotAllowed("this task asks for a decision, not a score sheet".into()));
+            }
             (TaskKind::Acknowledge, Decision::Acknowledge) | (TaskKind::Approve, Decision::Approve) => {}
             (TaskKind::Approve, Decision::Reject) => {}
             (TaskKind::Approve, Decision::Return) => {}
@@ -236,16 +246,34 @@ impl Machine<'_, '_> {
             )));
         }
         let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+        if decision == Decision::Score {
+            let Some(StepKind::Score(spec)) = self.step_of(run).map(|s| &s.kind) else {
+                return Err(EngineError::NotAllowed("this step takes no score sheet".into()));
+            };
+            let fields = details.map(|d| d.fields).unwrap_or_default();
+            let sheet = crate::score::check_sheet(spec, &fields).map_err(EngineError::InvalidForm)?;
+            self.actor = who;
+            self.emit(EventKind::TaskDecided {
+                task,
+                decision,
+                comment,
+                option: None,
+                fields: None,
+                scores: Some(sheet),
+            });
+            self.evaluate(run);
+            return Ok(());
+        }
         let (option, fields) = self.decision_details(run, decision, comment.as_deref(), details.unwrap_or_default())?;
         if decision == Decision::Return {
             let target = self.return_target(run, to)?;
             self.actor = who;
-            self.emit(EventKind::TaskDecided { task, decision, comment, option, fields });
+            self.emit(EventKind::TaskDecided { task, decision, comment, option, fields, scores: None });
             self.do_return(run, target);
             return Ok(());
         }
         self.actor = who;
-        self.emit(EventKind::TaskDecided { task, decision, comment, option, fields });
+        self.emit(EventKind::TaskDecided { task, decision, comment, option, fields, scores: None });
         self.evaluate(run);
         Ok(())
     }
@@ -447,7 +475,7 @@ impl Machine<'_, '_> {
         let run = &self.st.runs[&t.run];
         let sequence = matches!(
             self.step_of(t.run).map(|s| &s.kind),
-            Some(StepKind::Approve(spec)) | Some(StepKind::Acknowledge(spec)) if spec.mode == crate::model::Mode::Sequence
+            Some(kind) if kind.task_spec().is_some_and(|spec| spec.mode == crate::model::Mode::Sequence)
         ) && run.escalated_rungs == 0;
         self.actor = who;
         if let Some(text) = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()) {
@@ -510,6 +538,10 @@ impl Machine<'_, '_> {
         }
         if let Some(action) = r.action {
             self.emit(EventKind::AutoActed { run, action });
+            if let StepKind::Score(spec) = &step.kind {
+                self.close_scoring(run, spec, true);
+                return;
+            }
             let result = match action {
                 AutoAction::Approve => match step.kind {
                     StepKind::Acknowledge(_) => StepResult::Acknowledged,
@@ -564,6 +596,7 @@ impl Machine<'_, '_> {
         }
         let kind = match step.kind {
             StepKind::Acknowledge(_) => TaskKind::Acknowledge,
+            StepKind::Score(_) => TaskKind::Score,
             _ => TaskKind::Approve,
         };
         self.cancel_tasks(run, CancelReason::Escalated);
@@ -581,6 +614,7 @@ impl Machine<'_, '_> {
                         comment: None,
                         option: None,
                         fields: None,
+                        scores: None,
                     },
                 );
                 self.evaluate(run);

@@ -53,6 +53,7 @@ impl Machine<'_, '_> {
             Decision::Approve => ("approve".to_string(), spec.fields.as_slice()),
             Decision::Acknowledge => ("acknowledge".to_string(), spec.fields.as_slice()),
             Decision::Reject => ("reject".to_string(), &[][..]),
+            Decision::Score => ("score".to_string(), &[][..]),
             Decision::Return => ("return".to_string(), &[][..]),
         };
         let mut errors: Vec<FieldError> = Vec::new();

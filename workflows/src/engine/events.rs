@@ -79,6 +79,8 @@ pub enum Decision {
     Acknowledge,
     /// One of the step's named options (`options:`; the name is in the event's `option`).
     Option,
+    /// 评分: a score sheet of a `score:` step (the scores are in the event's `scores`).
+    Score,
 }
 
 /// Why a task stopped being open without its reviewer's decision.
@@ -252,6 +254,8 @@ pub enum TaskKind {
     Approve,
     /// Acknowledge.
     Acknowledge,
+    /// Fill a score sheet (`score:` steps).
+    Score,
 }
 
 /// One recorded change to a request. Applying the events in order rebuilds its state.
@@ -396,6 +400,23 @@ pub enum EventKind {
         /// into the request's form.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fields: Option<serde_json::Map<String, serde_json::Value>>,
+        /// The score sheet, for [`Decision::Score`]: criterion key → score.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scores: Option<crate::score::Sheet>,
+    },
+    /// Panel members of a score step sit out (`recuse:`): they get no score sheet.
+    Recused {
+        /// The step run.
+        run: RunId,
+        /// Who, and why.
+        members: Vec<crate::score::Recused>,
+    },
+    /// A score step's sheets were aggregated (before its `StepCompleted`).
+    Scored {
+        /// The step run.
+        run: RunId,
+        /// The result.
+        result: crate::score::ScoreResult,
     },
     /// The assignee took an extension (`extension:`): the step's due time moved.
     Extended {

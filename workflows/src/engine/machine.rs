@@ -114,6 +114,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         match &step.kind {
             StepKind::Approve(spec) => self.enter_task_step(step, spec, TaskKind::Approve, parent, from, gate),
             StepKind::Acknowledge(spec) => self.enter_task_step(step, spec, TaskKind::Acknowledge, parent, from, gate),
+            StepKind::Score(spec) => self.enter_task_step(step, &spec.task, TaskKind::Score, parent, from, gate),
             StepKind::Notify { who } => {
                 let run = self.open_run(step, parent, Vec::new(), None, BTreeMap::new());
                 let to = self.resolve(who);
@@ -222,6 +223,8 @@ impl<'e, 'a> Machine<'e, 'a> {
             other => other,
         };
         let (mut reviewers, mut posts) = self.resolve_seats(&spec.who);
+        let recused = self.recusals(step, &reviewers);
+        reviewers.retain(|p| !recused.iter().any(|r| r.person == *p));
         let mut notes = Vec::new();
         let submitter = self.st.submitter.id.clone();
         let mut self_auto = false;
@@ -271,6 +274,9 @@ impl<'e, 'a> Machine<'e, 'a> {
         };
         posts.retain(|p, _| reviewers.contains(p));
         let run = self.open_run(step, parent, reviewers.clone(), needed, posts.clone());
+        if !recused.is_empty() {
+            self.emit_as(Actor::System, EventKind::Recused { run, members: recused });
+        }
         if rungs_done > 0 {
             self.emit(EventKind::Escalated { run, rung: rungs_done - 1, to: reviewers.clone(), posts: posts.clone() });
         }
@@ -313,6 +319,40 @@ impl<'e, 'a> Machine<'e, 'a> {
         }
         self.schedule_timers(step, run, rungs_done);
         self.evaluate(run);
+    }
+
+    /// The members of a score step's panel who sit out (`recuse:`): the reported person (the
+    /// submitter), and members holding a post in the same work division of the same student union
+    /// as the submitter on the day.
+    fn recusals(&self, step: &Step, reviewers: &[PersonId]) -> Vec<crate::score::Recused> {
+        use crate::model::Recusal;
+        let StepKind::Score(spec) = &step.kind else { return Vec::new() };
+        let day = self.env.now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let submitter = &self.st.submitter.id;
+        let divisions: Vec<(String, String)> = self
+            .env
+            .dir
+            .posts_of(submitter, day)
+            .into_iter()
+            .filter_map(|p| Some((p.body.clone(), p.division.clone()?)))
+            .collect();
+        let same_division =
+            |p: &str| {
+                self.env.dir.posts_of(p, day).into_iter().any(|x| {
+                    x.division.as_ref().is_some_and(|d| divisions.iter().any(|(b, dd)| *b == x.body && dd == d))
+                })
+            };
+        let mut out = Vec::new();
+        for p in reviewers {
+            let reason = spec.recuse.iter().map(|r| r.value).find(|r| match r {
+                Recusal::Subject => p == submitter,
+                Recusal::SameDivision => p != submitter && same_division(p),
+            });
+            if let Some(reason) = reason {
+                out.push(crate::score::Recused { person: p.clone(), reason });
+            }
+        }
+        out
     }
 
     fn admins(&self) -> Vec<PersonId> {
@@ -416,6 +456,7 @@ impl<'e, 'a> Machine<'e, 'a> {
         let template = match kind {
             TaskKind::Approve => Template::TaskAssigned,
             TaskKind::Acknowledge => Template::AckRequested,
+            TaskKind::Score => Template::TaskAssigned,
         };
         self.notify(&assignee, template, Some(task));
         task
@@ -424,7 +465,7 @@ impl<'e, 'a> Machine<'e, 'a> {
     fn auto_decide(&mut self, task: TaskId, decision: Decision) {
         self.emit_as(
             Actor::System,
-            EventKind::TaskDecided { task, decision, comment: None, option: None, fields: None },
+            EventKind::TaskDecided { task, decision, comment: None, option: None, fields: None, scores: None },
         );
     }
 
@@ -507,6 +548,12 @@ impl<'e, 'a> Machine<'e, 'a> {
         let (spec, kind) = match &step.kind {
             StepKind::Approve(s) => (s, TaskKind::Approve),
             StepKind::Acknowledge(s) => (s, TaskKind::Acknowledge),
+            StepKind::Score(s) => {
+                if !self.st.tasks_of(run).any(|t| t.round == self.st.round && t.is_open()) {
+                    self.close_scoring(run, s, false);
+                }
+                return;
+            }
             _ => return,
         };
         let escalated = r.escalated_rungs > 0;
@@ -599,6 +646,29 @@ impl<'e, 'a> Machine<'e, 'a> {
         if let Some(result) = result {
             self.complete(run, result);
         }
+    }
+
+    /// Aggregates the score sheets of run `run` and completes it: passed when the weighted total
+    /// reaches `pass`. Closed by its escalation rung (`early`), the sheets present count only when
+    /// at least half the panel scored; else the step rejects with no result.
+    pub(super) fn close_scoring(&mut self, run: RunId, spec: &crate::model::ScoreSpec, early: bool) {
+        let Some(r) = self.st.runs.get(&run) else { return };
+        let round = self.st.round;
+        let sheets: Vec<&crate::score::Sheet> = self
+            .st
+            .tasks_of(run)
+            .filter(|t| t.round == round && t.decision() == Some(Decision::Score))
+            .filter_map(|t| r.sheets.get(&t.id))
+            .collect();
+        let panel = r.reviewers.len() as u32;
+        if early && !crate::score::enough_to_close(sheets.len() as u32, panel) {
+            self.complete(run, StepResult::Rejected);
+            return;
+        }
+        let result = crate::score::aggregate(spec, &r.step, panel, &sheets, early);
+        let passed = result.satisfactory;
+        self.emit(EventKind::Scored { run, result });
+        self.complete(run, if passed { StepResult::Approved } else { StepResult::Rejected });
     }
 
     /// Ends a run with `result` and moves on along `next`.
@@ -696,6 +766,15 @@ impl<'e, 'a> Machine<'e, 'a> {
             ValueSource::Form(f) => form.get(f).filter(|v| !v.is_null()).cloned(),
             ValueSource::Submitter => Some(Value::String(sub.id.clone())),
             ValueSource::SubmitterDepartment => sub.department.clone().map(Value::String),
+            ValueSource::SubmitterSu => {
+                let ctx = crate::org::resolve::ResolveCtx { submitter: sub, form, day };
+                Some(Value::String(if crate::org::resolve::serves_school_su(&ctx, self.env.dir) {
+                    crate::catalog::BodyKind::SchoolSu.as_str().to_string()
+                } else {
+                    format!("{}@{}", crate::catalog::BodyKind::DepartmentSu.as_str(), sub.department.clone()?)
+                }))
+            }
+            ValueSource::Score => self.st.score.as_ref().and_then(|s| serde_json::to_value(s).ok()),
             ValueSource::Today => Some(Value::String(day.to_string())),
             ValueSource::Map { field, map } => {
                 form.get(field).and_then(Value::as_str).and_then(|k| map.get(k)).map(|v| Value::String(v.clone()))

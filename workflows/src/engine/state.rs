@@ -69,6 +69,9 @@ pub struct StepRun {
     /// The named option that decided the run, if one did.
     #[serde(default)]
     pub option: Option<String>,
+    /// The score sheets given on this run (`score:` steps), by task.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sheets: BTreeMap<TaskId, crate::score::Sheet>,
 }
 
 /// A task: one person asked to decide or acknowledge.
@@ -177,6 +180,9 @@ pub struct Instance {
     pub seq: u64,
     /// Last id handed out (runs and tasks share the counter).
     pub last_id: u32,
+    /// The result of the latest score step (`score:`), if one finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<crate::score::ScoreResult>,
 }
 
 impl Instance {
@@ -249,7 +255,9 @@ impl Instance {
             | EventKind::AutoActed { .. }
             | EventKind::LoopStopped { .. }
             | EventKind::VisitsExhausted { .. }
-            | EventKind::DeliveryFailed { .. } => {}
+            | EventKind::DeliveryFailed { .. }
+            | EventKind::Recused { .. } => {}
+            EventKind::Scored { result, .. } => self.score = Some(result.clone()),
             EventKind::StepEntered { run, step, parent, due_at, reviewers, needed, posts } => {
                 self.last_id = self.last_id.max(*run);
                 self.runs.insert(
@@ -268,6 +276,7 @@ impl Instance {
                         posts: posts.clone(),
                         extensions: 0,
                         option: None,
+                        sheets: BTreeMap::new(),
                     },
                 );
             }
@@ -295,8 +304,14 @@ impl Instance {
                     },
                 );
             }
-            EventKind::TaskDecided { task, decision, comment, option, fields } => {
+            EventKind::TaskDecided { task, decision, comment, option, fields, scores } => {
                 self.apply_decision_details(*task, option.as_deref(), fields.as_ref());
+                if let Some(s) = scores
+                    && let Some(run) = self.tasks.get(task).map(|t| t.run)
+                    && let Some(r) = self.runs.get_mut(&run)
+                {
+                    r.sheets.insert(*task, s.clone());
+                }
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.state = TaskState::Decided {
                         decision: *decision,

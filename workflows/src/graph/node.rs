@@ -126,6 +126,19 @@ pub(super) fn step_node(def: &Definition, step: &Step, lang: Lang) -> Node {
             tip.extend(task.who.iter().map(|s| text::selector_detail(def, s, lang)));
             Node::new(if ack { Shape::Acknowledge } else { Shape::Approve }, None, vec![title], lines)
         }
+        StepKind::Score(spec) => {
+            let title = format!("{} · {label}", text::tr(lang, "评分", "score"));
+            let criteria: Vec<String> =
+                spec.criteria.iter().map(|c| format!("{} {}%", c.label.get(lang), c.weight.value)).collect();
+            let pass = match lang {
+                Lang::Zh => format!("加权均分≥{}为通过", spec.pass.value),
+                Lang::En => format!("passes at a weighted mean ≥ {}", spec.pass.value),
+            };
+            let mut lines = vec![text::selectors(def, &spec.task.who, lang), criteria.join("、"), pass];
+            lines.extend(text::mode_due_line(None, due, &remind, lang));
+            tip.extend(spec.task.who.iter().map(|s| text::selector_detail(def, s, lang)));
+            Node::new(Shape::Approve, None, vec![title], lines)
+        }
         StepKind::Notify { who } => {
             let title = format!("{} · {label}", text::tr(lang, "抄送", "copy"));
             let mut lines = vec![text::selectors(def, who, lang)];

@@ -228,6 +228,7 @@ fn scope(def: &Definition, s: &ScopeRef, lang: Lang) -> String {
     match s {
         ScopeRef::SubmitterClass => tr(lang, "提交人班级", "the submitter's class"),
         ScopeRef::SubmitterDepartment => tr(lang, "提交人院系", "the submitter's department"),
+        ScopeRef::SubmitterSu => tr(lang, "提交人所在学生会", "the submitter's student union"),
         ScopeRef::School => tr(lang, "学校", "the school"),
         ScopeRef::Field(f) => match lang {
             Lang::Zh => format!("表单「{}」", field_label(def, f, lang)),

@@ -30,7 +30,7 @@ fn finding(code: &'static str, severity: Severity, subject: &str, zh: String, en
 
 /// The thresholds and windows of the org checks and the periodic duties (domain.md §3). Every
 /// one is a [default] of domain.md, so a school sets its own in the daemon's `[duties]` section.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckSettings {
     /// M2: a liaison ledger with no entry for more than this many days is stale, and its liaison
@@ -89,6 +89,10 @@ pub struct CheckSettings {
     pub office_reply_extended_days: u32,
     /// M5: a proposer rates the reply within this many days of receiving it (default 14).
     pub rating_days: u32,
+    /// M10: a review panel must have strictly more than this share of class representatives
+    /// (default 0.5, the policy's 为主). Set in the daemon's `[duty_review] class_rep_share`.
+    #[serde(skip)]
+    pub panel_class_rep_share: f64,
 }
 
 /// How the school SU's leaders must cover the department SUs (M2, domain.md §7.1).
@@ -126,6 +130,7 @@ impl Default for CheckSettings {
             office_reply_days: 30,
             office_reply_extended_days: 60,
             rating_days: 14,
+            panel_class_rep_share: 0.5,
         }
     }
 }

@@ -109,7 +109,10 @@ pub fn resolve_seats(sel: &Selector, ctx: &ResolveCtx, dir: &dyn Directory) -> V
         SelectorKind::UpUntil { from, bodies, roles } => {
             let mut level = match from {
                 ScopeRef::SubmitterClass if ctx.submitter.class.is_some() => Some(Level::Class),
-                ScopeRef::SubmitterClass | ScopeRef::SubmitterDepartment => Some(Level::Department),
+                ScopeRef::SubmitterSu if serves_school_su(ctx, dir) => Some(Level::School),
+                ScopeRef::SubmitterClass | ScopeRef::SubmitterDepartment | ScopeRef::SubmitterSu => {
+                    Some(Level::Department)
+                }
                 ScopeRef::School => Some(Level::School),
                 ScopeRef::Field(_) => Some(Level::Department),
             };
@@ -165,6 +168,12 @@ fn school_su_leader_post(person: &str, day: NaiveDate, dir: &dyn Directory) -> O
         .map(PostRef::of)
 }
 
+/// Whether the submitter holds a post in the school SU on the day (`submitter.su` is then the
+/// school's; else their department's).
+pub fn serves_school_su(ctx: &ResolveCtx, dir: &dyn Directory) -> bool {
+    dir.posts_of(&ctx.submitter.id, ctx.day).iter().any(|p| p.body == BodyKind::SchoolSu.as_str())
+}
+
 /// The text values of a form field (one value or a list).
 fn field_codes(ctx: &ResolveCtx, field: &str) -> Vec<String> {
     match ctx.form.get(field) {
@@ -176,7 +185,9 @@ fn field_codes(ctx: &ResolveCtx, field: &str) -> Vec<String> {
 
 fn departments(of: &ScopeRef, ctx: &ResolveCtx, dir: &dyn Directory) -> Vec<String> {
     match of {
-        ScopeRef::SubmitterDepartment | ScopeRef::SubmitterClass => ctx.submitter.department.iter().cloned().collect(),
+        ScopeRef::SubmitterDepartment | ScopeRef::SubmitterClass | ScopeRef::SubmitterSu => {
+            ctx.submitter.department.iter().cloned().collect()
+        }
         ScopeRef::School => Vec::new(),
         ScopeRef::Field(f) => field_codes(ctx, f)
             .into_iter()
@@ -206,7 +217,10 @@ fn scopes(
     };
     match of {
         ScopeRef::School => vec![(Scope::School, code.map(String::from))],
-        ScopeRef::SubmitterDepartment => {
+        ScopeRef::SubmitterSu if kind.levels().contains(&Level::School) && serves_school_su(ctx, dir) => {
+            vec![(Scope::School, code.map(String::from))]
+        }
+        ScopeRef::SubmitterDepartment | ScopeRef::SubmitterSu => {
             let scope = if kind.levels().contains(&Level::Department) {
                 ctx.submitter.department.clone().map(Scope::Department)
             } else {

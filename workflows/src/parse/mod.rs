@@ -56,6 +56,7 @@ pub const STEP_KEYS: &[&str] = &[
     "label",
     "approve",
     "acknowledge",
+    "score",
     "notify",
     "parallel",
     "join",
@@ -76,6 +77,10 @@ pub const STEP_KEYS: &[&str] = &[
 ];
 /// Keys of `approve:` / `acknowledge:`.
 pub const TASK_KEYS: &[&str] = &["who", "mode", "quorum"];
+/// Keys of `score:`.
+pub const SCORE_KEYS: &[&str] = &["who", "criteria", "pass", "recuse"];
+/// Keys of a criterion of `score:`.
+pub const CRITERION_KEYS: &[&str] = &["key", "label", "weight", "max"];
 /// Keys of `notify:`.
 pub const NOTIFY_KEYS: &[&str] = &["who"];
 /// Keys of a form field.

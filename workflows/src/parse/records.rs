@@ -124,6 +124,10 @@ impl Reader<'_> {
             ValueSource::Submitter
         } else if text == "submitter.department" && !quoted {
             ValueSource::SubmitterDepartment
+        } else if text == "submitter.su" && !quoted {
+            ValueSource::SubmitterSu
+        } else if text == "score" && !quoted {
+            ValueSource::Score
         } else if text == "today" && !quoted {
             ValueSource::Today
         } else if let Some(lit) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
@@ -135,7 +139,7 @@ impl Reader<'_> {
                 "bad_value",
                 pos,
                 format!(
-                    "`{text}` is not a record value: write form.<field>, submitter, submitter.department, today or a quoted 'text'"
+                    "`{text}` is not a record value: write form.<field>, submitter, submitter.department, submitter.su, score, today or a quoted 'text'"
                 ),
             );
             return None;

@@ -3,7 +3,7 @@
 use super::*;
 use crate::catalog::{BodyKind, Level, Role};
 
-const KINDS: &[&str] = &["approve", "acknowledge", "notify", "parallel", "switch", "end"];
+const KINDS: &[&str] = &["approve", "acknowledge", "score", "notify", "parallel", "switch", "end"];
 
 impl Reader<'_> {
     pub(crate) fn steps(&mut self, node: &Node) -> Vec<Step> {
@@ -72,6 +72,7 @@ impl Reader<'_> {
                 match *one {
                     "approve" => self.task(n, "approve").map(StepKind::Approve),
                     "acknowledge" => self.task(n, "acknowledge").map(StepKind::Acknowledge),
+                    "score" => self.score(n).map(StepKind::Score),
                     "notify" => self.map(n, "notify").map(|mut nm| {
                         let who = nm.get("who").map(|w| self.selectors(w, "who")).unwrap_or_default();
                         if nm.node.get_node("who").is_none() {
@@ -166,6 +167,94 @@ impl Reader<'_> {
         }
         self.done(&m, TASK_KEYS);
         Some(TaskSpec { who, mode, pos })
+    }
+
+    /// `score: { who, criteria: [{ key, label, weight, max }], pass, recuse: [subject, same_division] }`.
+    fn score(&mut self, node: &Node) -> Option<ScoreSpec> {
+        let mut m = self.map(node, "score")?;
+        let pos = m.pos();
+        let who = match m.get("who") {
+            Some(n) => self.selectors(n, "who"),
+            None => {
+                self.err("missing_key", pos, "`score` needs `who:` (the panel that scores)");
+                Vec::new()
+            }
+        };
+        let criteria = match m.get("criteria") {
+            Some(n) => yaml::items(n).into_iter().filter_map(|c| self.criterion(c)).collect(),
+            None => {
+                self.err("missing_key", pos, "`score` needs `criteria:` ([{ key, label, weight, max }, …])");
+                Vec::new()
+            }
+        };
+        let pass = match m.get("pass") {
+            Some(n) => match self.number::<f64>(n, "pass") {
+                Some(p) if (0.0..=100.0).contains(&p) => Spanned::new(p, yaml::pos(n)),
+                Some(p) => {
+                    self.err("bad_value", yaml::pos(n), format!("`pass: {p}` is a weighted mean from 0 to 100"));
+                    return None;
+                }
+                None => return None,
+            },
+            None => {
+                self.err("missing_key", pos, "`score` needs `pass:` (the weighted mean, 0–100, that passes)");
+                return None;
+            }
+        };
+        let recuse = m
+            .get("recuse")
+            .map(|n| {
+                yaml::items(n)
+                    .into_iter()
+                    .filter_map(|i| {
+                        let r = self.choice(
+                            i,
+                            "recuse",
+                            &[("subject", Recusal::Subject), ("same_division", Recusal::SameDivision)],
+                        )?;
+                        Some(Spanned::new(r, yaml::pos(i)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.done(&m, SCORE_KEYS);
+        Some(ScoreSpec { task: TaskSpec { who, mode: Mode::All, pos }, criteria, pass, recuse })
+    }
+
+    fn criterion(&mut self, node: &Node) -> Option<Criterion> {
+        let mut m = self.map(node, "a criterion")?;
+        let pos = m.pos();
+        let key = match m.get("key") {
+            Some(n) => Spanned::new(self.text(n, "key")?, yaml::pos(n)),
+            None => {
+                self.err("missing_key", pos, "a criterion needs `key:` (e.g. conduct)");
+                return None;
+            }
+        };
+        let label = match m.get("label") {
+            Some(n) => self.label(n, "label")?,
+            None => {
+                self.err("missing_key", pos, format!("criterion `{}` needs `label: {{ zh: …, en: … }}`", key.value));
+                return None;
+            }
+        };
+        let weight = m.get("weight");
+        let weight = self.whole(weight, pos, &key.value, "weight");
+        let max = m.get("max");
+        let max = self.whole(max, pos, &key.value, "max");
+        self.done(&m, CRITERION_KEYS);
+        Some(Criterion { key, label, weight: weight?, max: max? })
+    }
+
+    /// A criterion's `weight:` or `max:`, a whole number.
+    fn whole(&mut self, node: Option<&Node>, pos: Pos, key: &str, what: &str) -> Option<Spanned<u32>> {
+        match node {
+            Some(n) => self.number::<u32>(n, what).map(|v| Spanned::new(v, yaml::pos(n))),
+            None => {
+                self.err("missing_key", pos, format!("criterion `{key}` needs `{what}:` (a whole number)"));
+                None
+            }
+        }
     }
 
     fn quorum(&mut self, node: &Node) -> Option<Mode> {
@@ -527,11 +616,12 @@ impl Reader<'_> {
         match s.as_str() {
             "submitter.class" => Some(ScopeRef::SubmitterClass),
             "submitter.department" => Some(ScopeRef::SubmitterDepartment),
+            "submitter.su" => Some(ScopeRef::SubmitterSu),
             "school" => Some(ScopeRef::School),
             other => match other.strip_prefix("form.") {
                 Some(f) => Some(ScopeRef::Field(f.to_string())),
                 None => {
-                    self.err("bad_value", yaml::pos(node), format!("`{other}` is not a scope: write submitter.class, submitter.department, school or form.<field>"));
+                    self.err("bad_value", yaml::pos(node), format!("`{other}` is not a scope: write submitter.class, submitter.department, submitter.su, school or form.<field>"));
                     None
                 }
             },

@@ -8,7 +8,9 @@
 //! missing field, type mismatch), and [`build`] turns the values read from the final form into a
 //! typed record. Dates are calendar days (Asia/Shanghai, `YYYY-MM-DD`).
 
-use super::{CoHost, OnboardingDone, ReportingAdoption, Semester, Symposium, TermTransition, TrainingSession};
+use super::{
+    CoHost, DutyReviewResult, OnboardingDone, ReportingAdoption, Semester, Symposium, TermTransition, TrainingSession,
+};
 use crate::catalog::{BodyKind, Lang, Role};
 use crate::org::{Directory, Liaison, Org, PersonId, Post};
 use chrono::NaiveDate;
@@ -43,6 +45,8 @@ pub enum ValueType {
     Date,
     /// A whole number: an `integer` field.
     Integer,
+    /// A score result: `score` (the request's latest `score:` step).
+    Score,
     /// Liaisons: a `table` field with a required `person` column and a `department` and/or a
     /// `class` column (each row names a department SU or a class).
     Liaisons,
@@ -66,6 +70,7 @@ impl ValueType {
             ValueType::Text => "text",
             ValueType::Date => "a date",
             ValueType::Integer => "a whole number",
+            ValueType::Score => "a score result",
             ValueType::Liaisons => "a liaisons table (person, department | class)",
             ValueType::Cohort => "a cohort table (person, role, division?)",
         }
@@ -196,6 +201,18 @@ pub const KINDS: &[Kind] = &[
         measure: "M1",
         fields: &[f("class", ValueType::Class, true), f("date", ValueType::Date, true)],
     },
+    Kind {
+        name: "duty_review_result",
+        zh: "述职评议结果",
+        measure: "M10",
+        fields: &[
+            f("person", ValueType::Person, true),
+            f("su", ValueType::Body, true),
+            f("semester", ValueType::Text, true),
+            f("date", ValueType::Date, true),
+            f("result", ValueType::Score, true),
+        ],
+    },
 ];
 
 /// The kind called `name`.
@@ -271,6 +288,8 @@ pub enum Record {
     ReportingAdoption(ReportingAdoption),
     /// An activity co-hosted by department SUs (M6).
     CoHost(CoHost),
+    /// A semester duty review's result (M10).
+    DutyReviewResult(DutyReviewResult),
 }
 
 impl Record {
@@ -285,6 +304,7 @@ impl Record {
             Record::Symposium(_) => "symposium",
             Record::ReportingAdoption(_) => "reporting_adoption",
             Record::CoHost(_) => "co_host",
+            Record::DutyReviewResult(_) => "duty_review_result",
         }
     }
 
@@ -389,6 +409,24 @@ impl Record {
             (Record::ReportingAdoption(r), false) => {
                 format!("reporting system: {} adopted on {}", r.class, date(r.date))
             }
+            (Record::DutyReviewResult(d), true) => format!(
+                "述职评议：{}（{}）{}，加权均分{}，{}份评分表，{}",
+                person(&d.person),
+                body(&d.su),
+                d.semester,
+                d.total,
+                d.sheets,
+                if d.satisfactory { "合格" } else { "不合格" }
+            ),
+            (Record::DutyReviewResult(d), false) => format!(
+                "duty review: {} ({}) {}, weighted mean {}, {} sheets, {}",
+                person(&d.person),
+                body(&d.su),
+                d.semester,
+                d.total,
+                d.sheets,
+                if d.satisfactory { "satisfactory" } else { "unsatisfactory" }
+            ),
             (Record::CoHost(c), true) => {
                 let cohosts: Vec<String> = c.cohosts.iter().map(|d| format!("{}学生会", department(d))).collect();
                 format!(
@@ -568,6 +606,26 @@ pub fn build(kind: &str, values: &Map<String, Value>, request: &str, index: usiz
         "reporting_adoption" => {
             Record::ReportingAdoption(ReportingAdoption { class: need_text("class")?, date: need_date("date")? })
         }
+        "duty_review_result" => {
+            let result: crate::score::ScoreResult = values
+                .get("result")
+                .cloned()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or("`result` is not a score result")?;
+            Record::DutyReviewResult(DutyReviewResult {
+                id,
+                person: need_text("person")?,
+                su: need_text("su")?,
+                semester: need_text("semester")?,
+                date: need_date("date")?,
+                total: result.total,
+                means: result.means,
+                sheets: result.sheets,
+                panel: result.panel,
+                satisfactory: result.satisfactory,
+                request: Some(request.to_string()),
+            })
+        }
         "co_host" => {
             let sorted = |f: &str| {
                 let mut v = list(values.get(f));
@@ -729,7 +787,7 @@ pub fn apply_to_org(org: &mut Org, rec: &Record) -> OrgChanges {
             }
         }
         // A co-hosted activity is a record of its own; the org does not change.
-        Record::CoHost(_) => {}
+        Record::CoHost(_) | Record::DutyReviewResult(_) => {}
         Record::LiaisonAssignment(la) => {
             let eve = la.from.pred_opt().unwrap_or(la.from);
             let school_su: BTreeSet<&str> = org
@@ -807,6 +865,8 @@ mod tests {
                     ValueType::Liaisons => json!([{ "person": "p1", "department": "cs" }]),
                     ValueType::Cohort => json!([{ "person": "p1", "role": "president" }]),
                     ValueType::Integer => json!(2026),
+                    ValueType::Score => json!({ "step": "panel_review", "sheets": 5, "panel": 6,
+                        "means": { "conduct": 80.0 }, "total": 80.0, "pass": 60.0, "satisfactory": true }),
                     _ => json!("cs"),
                 };
                 values.insert(f.name.into(), v);

@@ -56,6 +56,7 @@ impl Req {
                 posts: BTreeMap::new(),
                 extensions: 0,
                 option: None,
+                sheets: BTreeMap::new(),
             },
         );
         for (who, due, decided) in tasks {
