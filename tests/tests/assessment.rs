@@ -225,3 +225,33 @@ async fn the_assessment_routes_are_described_with_their_statuses() {
     }
     app.stop().await;
 }
+
+/// Ledger coverage counts the contacts of the assessed year: a class visited in December 2025
+/// counts for 2025 although its liaison has written to it again since. Found in review: the
+/// indicator read each pair's latest entry of all time, so a visit in the next year hid it.
+#[tokio::test]
+async fn ledger_coverage_counts_the_assessed_years_contacts() {
+    let app = spawn(Backend::Sqlite, "assessment_ledger_year").await;
+    let school = app.token_for(dp::SCHOOL_SU_PRESIDENT).await;
+    let liaison = app.token_for(dp::CS_SU_PRESIDENT).await;
+    let coverage = |d: &Value| d["indicators"]["ledger_coverage"]["count"].as_u64().unwrap();
+    let visit = |date: &str| {
+        json!({ "target": { "kind": "class", "id": "cs-2023-1" }, "date": date, "mode": "visit",
+            "problem": "班委换届后分工不清", "help": "协助梳理分工", "resolution": "已明确分工" })
+    };
+    let (status, e) = app.post(&liaison, "/api/v1/ledger", visit("2025-12-10")).await;
+    assert_eq!(status, 201, "{e}");
+    let (status, first) = app.get(&school, "/api/v1/assessments/2025/departments/cs").await;
+    assert_eq!(status, 200, "{first}");
+    assert!(coverage(&first) >= 1, "the December visit covers its class for 2025: {first}");
+    // when the liaison visits the class again this year
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string();
+    let (status, e) = app.post(&liaison, "/api/v1/ledger", visit(&today)).await;
+    assert_eq!(status, 201, "{e}");
+    // then 2025 still counts the December visit
+    let (_, after) = app.get(&school, "/api/v1/assessments/2025/departments/cs").await;
+    assert_eq!(coverage(&after), coverage(&first), "before {first}\nafter {after}");
+    let (_, now) = app.get(&school, "/api/v1/assessments/2026/departments/cs").await;
+    assert!(coverage(&now) >= 1, "{now}");
+    app.stop().await;
+}

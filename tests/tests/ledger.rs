@@ -471,13 +471,21 @@ async fn the_duty_report_carries_the_ledger(backend: Backend) {
 /// computed fields are filled again, whether a form is sent or not.
 async fn a_resubmitted_report_carries_the_ledger_of_then(backend: Backend) {
     let app = liandong_tests::spawn(backend, "ledger_resubmit").await;
-    // given a duty review whose panel may return the report
+    // given a duty review whose panel approves (not scores) and may return the report
     let v1 = workflows::builtin::BUILTIN.iter().find(|(f, _)| *f == "duty_review.yaml").unwrap().1;
-    let v2 = v1.replace(
+    let (from, to) = (v1.find("    score:\n").unwrap(), v1.find("    due: 10wd").unwrap());
+    let v2 = format!(
+        "{}    approve: {{ who: {{ body: review_panel, of: submitter.su }}, mode: any }}\n{}",
+        &v1[..from],
+        &v1[to..]
+    )
+    .replace(
         "next: { approve: publish, reject: publish_unsatisfactory }",
         "next: { approve: publish, reject: publish_unsatisfactory, return: submitter }",
     );
-    assert_ne!(v1, v2);
+    // (and keeps no result record: that needs a score)
+    let v2 = v2[..v2.find("records:").unwrap()].to_string();
+    assert!(v2.contains("return: submitter") && !v2.contains("score:"), "{v2}");
     let (status, body) = app.post(&app.admin_token, "/api/v1/definitions", json!({ "yaml": v2 })).await;
     assert_eq!(status, 201, "{body}");
     let (status, _) = app.post(&app.admin_token, "/api/v1/definitions/duty_review/2/publish", json!({})).await;

@@ -386,7 +386,8 @@ pub struct ReportRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Indicators {
     /// Ledger coverage: the department's classes whose latest ledger entry (M2 工作台账) falls
-    /// in the year.
+    /// in the year (the caller gives each pair's latest entry up to the year's last day, so a
+    /// later visit does not hide this year's).
     pub ledger_coverage: Share,
     /// Training coverage: the department SU's staff on the year's last day (or `day` if earlier)
     /// who attended a training session held in the year (M4 履职培训).

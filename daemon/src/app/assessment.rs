@@ -252,7 +252,11 @@ impl App {
                         .into(),
             });
         }
-        let records = entities::store::records::load_set(&self.db).await?;
+        let mut records = entities::store::records::load_set(&self.db).await?;
+        // Ledger coverage counts contacts in the year: each pair's latest entry up to its last
+        // day, so a class visited again in January still counts for the year before.
+        records.ledger_latest =
+            entities::store::ledger::latest(&self.db, chrono::NaiveDate::from_ymd_opt(year, 12, 31)).await?;
         let facts = self.facts_since(year).await?;
         let org = self.org();
         let ind = pure::indicators(&org, &records, &facts, department, year, today());

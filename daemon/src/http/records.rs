@@ -78,6 +78,7 @@ fn filters_of(kind: &str) -> &'static [&'static str] {
         "trainings" => &["organiser", "person"],
         "symposiums" | "co_hosts" => &["department", "class"],
         "reporting_adoptions" => &["class"],
+        "duty_review_results" => &["person", "semester"],
         _ => &[],
     }
 }
@@ -141,6 +142,7 @@ async fn list(
         ("person", q.person.is_some()),
         ("organiser", q.organiser.is_some()),
         ("class", q.class.is_some()),
+        ("semester", q.semester.is_some()),
     ];
     let takes = filters_of(&kind);
     if let Some((name, _)) = given.iter().find(|(name, on)| *on && !takes.contains(name)) {
