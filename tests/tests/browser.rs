@@ -643,7 +643,7 @@ async fn a_follow_up_report_is_added_on_the_request_page() {
             w.shot("3-written-report-empty").await;
             w.goto(&page_url).await;
             w.wait_for_text("书面报告（必填）").await;
-            let report = "书面报告：停电系配电箱故障，已更换，后续将排查全楼线路。";
+            let report = "停电系配电箱故障，已更换，后续将排查全楼线路。";
             w.type_into("#comment", report).await;
             w.shot("4-written-report").await;
             w.click("form[action*='/tasks/'] button[value='acknowledge']").await;
@@ -687,5 +687,62 @@ async fn the_public_assessment_results_page_in_chromium() {
         w.shot("3-not-published").await;
         w.close().await;
     }
+    app.stop().await;
+}
+
+/// A review panel member scores a duty report (述职评议, M10) from the link in their task mail, on
+/// a phone: the form asks for every criterion with its range, a score out of range is kept by
+/// the browser, and the filled sheet is stored as the member's score decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_member_scores_a_duty_report_from_the_mailed_link() {
+    use workflows::org::Directory as _;
+    let app = spawn(Backend::Sqlite, "br_score").await;
+    let browser = Browser::start(shots()).await;
+    // 计算机学院学生会办公室部长 submits the duty report to the CS review panel.
+    let head = app.token_for("2023010205").await;
+    let r = app
+        .submit(&head, "duty_review", json!({ "semester": "2025—2026学年第一学期", "report": "本学期组织例会12次。" }))
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    let task = r["open_tasks"][0].clone();
+    assert_eq!(task["kind"], "score", "{r}");
+    let member = task["assignee"].as_str().unwrap().to_string();
+    let email = workflows::org::generate::demo_directory().person(&member).unwrap().email.clone();
+    let mail = mail_text(&app, &email, "【待审批】", 0).await;
+    assert!(!mail.contains("?do=approve"), "a score sheet is not decided by a one-click link:\n{mail}");
+    let form = link(&mail, &format!("{}/a/", app.base), "");
+    let w = browser.open("score-phone", PHONE).await;
+    w.goto(&form).await;
+    let page = w.wait_for_text("提交评分").await;
+    for label in ["思想作风", "工作实绩", "联系同学"] {
+        assert!(page.contains(label), "{label} in {page}");
+    }
+    assert!(!w.overflows_sideways().await, "the score sheet fits a 360 px phone");
+    w.shot("1-sheet").await;
+    // out of range: the browser keeps the form
+    w.type_into("#s-conduct", "120").await;
+    w.type_into("#s-results", "90").await;
+    w.type_into("#s-contact", "85").await;
+    w.click("button[value=score]").await;
+    assert!(w.text().await.contains("提交评分"));
+    assert_eq!(
+        app.request(&id).await["open_tasks"].as_array().unwrap().len(),
+        r["open_tasks"].as_array().unwrap().len()
+    );
+    w.eval("document.querySelector('#s-conduct').value = ''").await;
+    w.type_into("#s-conduct", "80").await;
+    w.type_into("#comment", "工作扎实。").await;
+    w.click("button[value=score]").await;
+    let done = w.wait_for_text("已办理").await;
+    assert!(done.contains("您已办理：评分。"), "{done}");
+    w.shot("2-done").await;
+    let events = events(&app, &id).await;
+    let scored = events
+        .iter()
+        .find(|e| e["actor"]["id"] == member.as_str() && e["kind"]["type"] == "task_decided")
+        .unwrap_or_else(|| panic!("the member's sheet in {events:?}"));
+    let text = scored.to_string();
+    assert!(text.contains("80") && text.contains("90") && text.contains("85"), "{text}");
+    w.close().await;
     app.stop().await;
 }

@@ -242,7 +242,10 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
         (Template::TaskAssigned | Template::AckRequested | Template::Reminder | Template::Overdue, Some(t))
             if t.is_open() && t.assignee == row.recipient =>
         {
-            let issued = crate::app::actions::issue(app, &st.id, t, row.id, cfg.link_days, cfg.reply_domain.is_some())
+            // A score sheet (M10 述职评议) is filled on the page its link opens, never by a reply.
+            let scoring = t.kind == workflows::engine::TaskKind::Score;
+            let replies = cfg.reply_domain.is_some() && !scoring;
+            let issued = crate::app::actions::issue(app, &st.id, t, row.id, cfg.link_days, replies)
                 .await
                 .map_err(|e| retry(e.to_string()))?;
             let def = app.definition(&st.key, st.version).await.ok();
@@ -272,6 +275,19 @@ async fn deliver(app: &App, cfg: &Config, row: &outbox::Model) -> Result<(), mai
                     format!("办理时请填写{name}：请点击上方按钮在页面上填写并办理。")
                 } else {
                     format!("Deciding asks for the {name}: use the buttons above to write it on the page.")
+                });
+            }
+            if scoring {
+                content.actions = vec![mail::ActionLink {
+                    label: (if lang == Lang::Zh { "填写评分表" } else { "Fill in the score sheet" }).into(),
+                    url: format!("{base}/a/{}", issued.link),
+                    color: "#0891b2",
+                }];
+                content.note = Some(if lang == Lang::Zh {
+                    "请点击上方链接，在页面上为每一项评分后提交评分表；评分表不能通过回复邮件提交。".into()
+                } else {
+                    "Open the link above to score each criterion and submit the sheet; a sheet cannot be sent by reply."
+                        .into()
                 });
             }
             if let Some(step) = step.filter(|s| s.decision.fields.iter().any(|f| f.required)) {

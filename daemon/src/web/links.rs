@@ -300,6 +300,8 @@ async fn decide(
             crate::labels::decision_named(def.as_deref(), &step, d, None, lang)
         }
         None if decision == "extend" => (if zh { "申请延期" } else { "Extension" }).to_string(),
+        // A score sheet (a `score:` step) is its own decision, not one of the step's options.
+        None if decision == "score" => crate::labels::decision(Decision::Score, lang).to_string(),
         None => {
             let step = found.as_ref().and_then(|f| f.task()).map(|t| t.step.clone()).unwrap_or_default();
             crate::labels::decision_named(def.as_deref(), &step, Decision::Option, Some(&decision), lang)
