@@ -195,6 +195,8 @@ async fn bad_hours_store_nothing(backend: Backend) {
         (json!({ "date": ymd(day), "hours": "2", "activity": "x" }), "hours", "wrong_type"),
         (json!({ "date": ymd(day), "activity": "x" }), "hours", "required"),
         (hours(day + Duration::days(1), 1.0, "x"), "date", "in_future"),
+        (hours(day - Duration::days(367), 1.0, "x"), "date", "too_old"),
+        (json!({ "date": "1900-01-01", "hours": 1, "activity": "x" }), "date", "too_old"),
         (json!({ "date": "2026-02-30", "hours": 1, "activity": "x" }), "date", "bad_date"),
         (hours(day, 1.0, "  "), "activity", "required"),
         (hours(day, 1.0, &"长".repeat(201)), "activity", "too_long"),

@@ -28,6 +28,10 @@ use workflows::model::{Computed, Definition};
 use workflows::org::{Directory, OrgDirectory};
 use workflows::records::{ParticipationKind, Semester, SemesterHalf};
 
+/// How many days back volunteer hours (M7) may be logged: the hours of a year are summed for
+/// that year's figures, so a day older than this is refused (422 `too_old`).
+pub const VOLUNTEER_DAYS_BACK: u64 = 366;
+
 /// The fields of a volunteer-hours entry in the API.
 const HOURS_FIELDS: &[&str] = &["person", "date", "hours", "activity", "request"];
 /// Longest activity text, in characters.
@@ -154,6 +158,16 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
                     "date",
                     "in_future",
                     format!("`date` {day} is in the future (today is {today} in Asia/Shanghai)"),
+                ));
+                None
+            }
+            Some((_, Ok(day))) if day < today - chrono::Days::new(VOLUNTEER_DAYS_BACK) => {
+                errors.push(field_error(
+                    "date",
+                    "too_old",
+                    format!(
+                        "`date` {day} is more than {VOLUNTEER_DAYS_BACK} days ago (today is {today}): hours are logged within the year"
+                    ),
                 ));
                 None
             }
