@@ -217,46 +217,33 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
 /// The most an XLSX upload may unpack to (32 MiB; an attendance list of 10,000 rows is a few).
 const MAX_XLSX_UNPACKED: u64 = 32 * 1024 * 1024;
 
-/// What the parts of a ZIP file (an XLSX) say they unpack to, read from its central directory
-/// before anything is unpacked; `None` when it is no ZIP (the XLSX reader then says why), and
-/// `u64::MAX` for a ZIP64 one (never needed by an attendance list).
-fn zip_unpacked_size(body: &[u8]) -> Option<u64> {
-    let u16_at = |i: usize| body.get(i..i + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
-    let u32_at = |i: usize| body.get(i..i + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
-    // The end-of-central-directory record: the last 22 bytes, or before a comment of up to 64 KiB.
-    let last = body.len().checked_sub(22)?;
-    let eocd = (last.saturating_sub(0xFFFF)..=last).rev().find(|&i| body[i..].starts_with(b"PK\x05\x06"))?;
-    let (entries, mut at) = (u16_at(eocd + 10)?, u32_at(eocd + 16)? as usize);
-    if entries == 0xFFFF || at == 0xFFFF_FFFF {
-        return Some(u64::MAX);
-    }
+/// How many bytes the parts of a ZIP file (an XLSX) unpack to, counted by unpacking them (the
+/// `zip` crate, the one calamine reads with) into nothing and stopping past `cap` — so a file
+/// whose directory understates its sizes is caught too. `None` when it is no ZIP (the XLSX
+/// reader then says why); `Some(n > cap)` as soon as the cap is passed.
+fn zip_unpacked_size(body: &[u8], cap: u64) -> Option<u64> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).ok()?;
     let mut total: u64 = 0;
-    for _ in 0..entries {
-        if !body.get(at..)?.starts_with(b"PK\x01\x02") {
-            return None;
+    for i in 0..archive.len() {
+        let Ok(part) = archive.by_index(i) else { return None };
+        let left = cap.saturating_sub(total);
+        total += std::io::copy(&mut part.take(left + 1), &mut std::io::sink()).ok()?;
+        if total > cap {
+            return Some(total);
         }
-        let size = u32_at(at + 24)?;
-        if size == 0xFFFF_FFFF {
-            return Some(u64::MAX);
-        }
-        total = total.saturating_add(size);
-        at += 46 + (u16_at(at + 28)? + u16_at(at + 30)? + u16_at(at + 32)?) as usize;
     }
     Some(total)
 }
 
 fn xlsx_rows(body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     use calamine::{Data, Reader, Xlsx};
-    // A small file that unpacks to gigabytes is refused before it is unpacked.
-    if let Some(n) = zip_unpacked_size(body).filter(|n| *n > MAX_XLSX_UNPACKED) {
+    // A small file that unpacks to gigabytes is refused after at most the cap is unpacked.
+    if zip_unpacked_size(body, MAX_XLSX_UNPACKED).is_some_and(|n| n > MAX_XLSX_UNPACKED) {
         return Err(ApiError::Status(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            format!(
-                "the XLSX unpacks to {} MiB; at most {} MiB",
-                n.min(u64::from(u32::MAX) * 4) / 1024 / 1024,
-                MAX_XLSX_UNPACKED / 1024 / 1024
-            ),
+            format!("the XLSX unpacks to more than {} MiB", MAX_XLSX_UNPACKED / 1024 / 1024),
         ));
     }
     let mut book: Xlsx<_> =
