@@ -19,8 +19,15 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// A problem `code` with `field`, said in `message`.
+    pub fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        FieldError { field: field.to_string(), code, message: message.into() }
+    }
+}
+
 fn err(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_string(), code, message: message.into() }
+    FieldError::new(field, code, message)
 }
 
 /// The form a submitter sent, with the values the daemon computed put into the definition's

@@ -39,10 +39,6 @@ const MODES: &[(&str, ContactMode)] = &[
     ("phone", ContactMode::Phone),
 ];
 
-fn field_error(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), code, message: message.into() }
-}
-
 fn invalid(fields: Vec<FieldError>) -> AppError {
     AppError::Invalid { code: "invalid_ledger_entry", message: "the ledger entry has field problems".into(), fields }
 }
@@ -62,11 +58,11 @@ struct Draft {
 /// day that is not a date or is in the future, a mode not in the list, a text over the limit).
 fn read_draft(body: &Value, max_chars: usize, org: &OrgDirectory, today: NaiveDate) -> Result<Draft, Vec<FieldError>> {
     let Some(obj) = body.as_object() else {
-        return Err(vec![field_error("", "not_an_object", "the body must be a JSON object")]);
+        return Err(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]);
     };
     let mut errors = Vec::new();
     for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             k,
             "unknown_field",
             format!("`{k}` is not a field of a ledger entry (fields: {})", FIELDS.join(", ")),
@@ -78,23 +74,23 @@ fn read_draft(body: &Value, max_chars: usize, org: &OrgDirectory, today: NaiveDa
     }
     if let Some(v) = obj.get("date").filter(|v| !v.is_null()) {
         match v.as_str().map(|s| (s, NaiveDate::parse_from_str(s, "%Y-%m-%d"))) {
-            Some((_, Ok(day))) if day > today => errors.push(field_error(
+            Some((_, Ok(day))) if day > today => errors.push(FieldError::new(
                 "date",
                 "in_future",
                 format!("`date` {day} is in the future (today is {today} in Asia/Shanghai)"),
             )),
             Some((_, Ok(day))) => d.date = Some(day),
             Some((s, Err(_))) => {
-                errors.push(field_error("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")))
+                errors.push(FieldError::new("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")))
             }
-            None => errors.push(field_error("date", "wrong_type", "`date` must be a date as text (YYYY-MM-DD)")),
+            None => errors.push(FieldError::new("date", "wrong_type", "`date` must be a date as text (YYYY-MM-DD)")),
         }
     }
     if let Some(v) = obj.get("mode").filter(|v| !v.is_null()) {
         let names: Vec<&str> = MODES.iter().map(|(n, _)| *n).collect();
         match v.as_str().and_then(|s| MODES.iter().find(|(n, _)| *n == s)) {
             Some((_, m)) => d.mode = Some(*m),
-            None => errors.push(field_error(
+            None => errors.push(FieldError::new(
                 "mode",
                 "not_allowed",
                 format!("`mode`: `{}` is not one of {}", v.as_str().unwrap_or(&v.to_string()), names.join(", ")),
@@ -104,13 +100,13 @@ fn read_draft(body: &Value, max_chars: usize, org: &OrgDirectory, today: NaiveDa
     for (name, slot) in [("problem", &mut d.problem), ("help", &mut d.help), ("resolution", &mut d.resolution)] {
         let Some(v) = obj.get(name).filter(|v| !v.is_null()) else { continue };
         match v.as_str() {
-            Some(s) if s.trim().chars().count() > max_chars => errors.push(field_error(
+            Some(s) if s.trim().chars().count() > max_chars => errors.push(FieldError::new(
                 name,
                 "too_long",
                 format!("`{name}` is longer than {max_chars} characters ({})", s.trim().chars().count()),
             )),
             Some(s) => *slot = Some(s.trim().to_string()),
-            None => errors.push(field_error(name, "wrong_type", format!("`{name}` must be text"))),
+            None => errors.push(FieldError::new(name, "wrong_type", format!("`{name}` must be text"))),
         }
     }
     if errors.is_empty() { Ok(d) } else { Err(errors) }
@@ -118,7 +114,7 @@ fn read_draft(body: &Value, max_chars: usize, org: &OrgDirectory, today: NaiveDa
 
 fn read_target(v: &Value, org: &OrgDirectory, errors: &mut Vec<FieldError>) -> Option<Target> {
     let Some(t) = v.as_object() else {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "target",
             "wrong_type",
             r#"`target` must be {"kind": "department" | "class", "id": "…"}"#,
@@ -126,13 +122,17 @@ fn read_target(v: &Value, org: &OrgDirectory, errors: &mut Vec<FieldError>) -> O
         return None;
     };
     for k in t.keys().filter(|k| !["kind", "id"].contains(&k.as_str())) {
-        errors.push(field_error(&format!("target.{k}"), "unknown_field", format!("`{k}` is not a field of a target")));
+        errors.push(FieldError::new(
+            &format!("target.{k}"),
+            "unknown_field",
+            format!("`{k}` is not a field of a target"),
+        ));
     }
     let kind = match t.get("kind").and_then(Value::as_str) {
         Some("department") => Some(TargetKind::Department),
         Some("class") => Some(TargetKind::Class),
         Some(other) => {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "target.kind",
                 "not_allowed",
                 format!("`{other}` is not one of department, class"),
@@ -140,14 +140,18 @@ fn read_target(v: &Value, org: &OrgDirectory, errors: &mut Vec<FieldError>) -> O
             None
         }
         None => {
-            errors.push(field_error("target.kind", "required", "`target.kind` is required (department or class)"));
+            errors.push(FieldError::new("target.kind", "required", "`target.kind` is required (department or class)"));
             None
         }
     };
     let id = match t.get("id").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()) {
         Some(id) => Some(id.to_string()),
         None => {
-            errors.push(field_error("target.id", "required", "`target.id` is required (a department or class code)"));
+            errors.push(FieldError::new(
+                "target.id",
+                "required",
+                "`target.id` is required (a department or class code)",
+            ));
             None
         }
     };
@@ -158,7 +162,7 @@ fn read_target(v: &Value, org: &OrgDirectory, errors: &mut Vec<FieldError>) -> O
     };
     if !known {
         let what = if kind == TargetKind::Department { "department" } else { "class" };
-        errors.push(field_error("target.id", "unknown_reference", format!("there is no {what} `{id}`")));
+        errors.push(FieldError::new("target.id", "unknown_reference", format!("there is no {what} `{id}`")));
         return None;
     }
     Some(Target { kind, id })
@@ -225,7 +229,7 @@ fn complete(
     let mut missing = Vec::new();
     for (name, absent) in [("target", target.is_none()), ("date", date.is_none()), ("mode", mode.is_none())] {
         if absent {
-            missing.push(field_error(name, "required", format!("`{name}` is required")));
+            missing.push(FieldError::new(name, "required", format!("`{name}` is required")));
         }
     }
     let (Some(target), Some(date), Some(mode)) = (target, date, mode) else { return Err(invalid(missing)) };
@@ -239,7 +243,7 @@ fn complete(
         });
     };
     if date < start {
-        return Err(invalid(vec![field_error(
+        return Err(invalid(vec![FieldError::new(
             "date",
             "before_assignment",
             format!(
@@ -271,7 +275,7 @@ pub(super) fn key_reused(what: String) -> AppError {
     AppError::Invalid {
         code: "idempotency_key_reused",
         message: "this Idempotency-Key was already used with a different body; use a new key".into(),
-        fields: vec![field_error("Idempotency-Key", "idempotency_key_reused", what)],
+        fields: vec![FieldError::new("Idempotency-Key", "idempotency_key_reused", what)],
     }
 }
 

@@ -39,10 +39,6 @@ const MAX_ACTIVITY_CHARS: usize = 200;
 /// Most hours of one person on one day, in tenths (M7; a day has 24 hours).
 const MAX_TENTHS_A_DAY: i64 = 240;
 
-fn field_error(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), code, message: message.into() }
-}
-
 fn invalid_hours(fields: Vec<FieldError>) -> AppError {
     AppError::Invalid {
         code: "invalid_volunteer_hours",
@@ -124,11 +120,11 @@ pub struct HoursSummary {
 /// Reads an API body into hours fields: every broken field at once. `person` defaults to the caller.
 fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDate) -> Result<HoursFields, AppError> {
     let Some(obj) = body.as_object() else {
-        return Err(invalid_hours(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+        return Err(invalid_hours(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]));
     };
     let mut errors = Vec::new();
     for k in obj.keys().filter(|k| !HOURS_FIELDS.contains(&k.as_str())) {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             k,
             "unknown_field",
             format!("`{k}` is not a field of volunteer hours (fields: {})", HOURS_FIELDS.join(", ")),
@@ -139,22 +135,22 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
         None => Some(who.person.clone()),
         Some(Value::String(p)) if org.person(p.trim()).is_some() => Some(p.trim().to_string()),
         Some(Value::String(p)) => {
-            errors.push(field_error("person", "unknown_reference", format!("nobody is known as `{p}`")));
+            errors.push(FieldError::new("person", "unknown_reference", format!("nobody is known as `{p}`")));
             None
         }
         Some(_) => {
-            errors.push(field_error("person", "wrong_type", "`person` must be a person id as text"));
+            errors.push(FieldError::new("person", "wrong_type", "`person` must be a person id as text"));
             None
         }
     };
     let date = match text("date") {
         None => {
-            errors.push(field_error("date", "required", "`date` is required (YYYY-MM-DD)"));
+            errors.push(FieldError::new("date", "required", "`date` is required (YYYY-MM-DD)"));
             None
         }
         Some(v) => match v.as_str().map(|s| (s, NaiveDate::parse_from_str(s, "%Y-%m-%d"))) {
             Some((_, Ok(day))) if day > today => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "date",
                     "in_future",
                     format!("`date` {day} is in the future (today is {today} in Asia/Shanghai)"),
@@ -162,7 +158,7 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
                 None
             }
             Some((_, Ok(day))) if day < today - chrono::Days::new(VOLUNTEER_DAYS_BACK) => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "date",
                     "too_old",
                     format!(
@@ -173,31 +169,35 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
             }
             Some((_, Ok(day))) => Some(day),
             Some((s, Err(_))) => {
-                errors.push(field_error("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")));
+                errors.push(FieldError::new("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")));
                 None
             }
             None => {
-                errors.push(field_error("date", "wrong_type", "`date` must be a date as text (YYYY-MM-DD)"));
+                errors.push(FieldError::new("date", "wrong_type", "`date` must be a date as text (YYYY-MM-DD)"));
                 None
             }
         },
     };
     let tenths = match text("hours") {
         None => {
-            errors.push(field_error("hours", "required", "`hours` is required (0.5 to 24, in half hours)"));
+            errors.push(FieldError::new("hours", "required", "`hours` is required (0.5 to 24, in half hours)"));
             None
         }
         Some(v) => match v.as_f64() {
             None => {
-                errors.push(field_error("hours", "wrong_type", "`hours` must be a number (e.g. 1.5)"));
+                errors.push(FieldError::new("hours", "wrong_type", "`hours` must be a number (e.g. 1.5)"));
                 None
             }
             Some(h) if !(0.5..=24.0).contains(&h) => {
-                errors.push(field_error("hours", "out_of_range", format!("`hours` is 0.5 to 24 an entry, not {h}")));
+                errors.push(FieldError::new(
+                    "hours",
+                    "out_of_range",
+                    format!("`hours` is 0.5 to 24 an entry, not {h}"),
+                ));
                 None
             }
             Some(h) if (h * 2.0).fract() != 0.0 => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "hours",
                     "bad_step",
                     format!("`hours` counts half hours (1, 1.5, 2…), not {h}"),
@@ -209,11 +209,11 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
     };
     let activity = match text("activity") {
         Some(Value::String(s)) if s.trim().is_empty() => {
-            errors.push(field_error("activity", "required", "`activity` is required: what was done"));
+            errors.push(FieldError::new("activity", "required", "`activity` is required: what was done"));
             None
         }
         Some(Value::String(s)) if s.trim().chars().count() > MAX_ACTIVITY_CHARS => {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "activity",
                 "too_long",
                 format!("`activity` is longer than {MAX_ACTIVITY_CHARS} characters ({})", s.trim().chars().count()),
@@ -222,11 +222,11 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
         }
         Some(Value::String(s)) => Some(s.trim().to_string()),
         Some(_) => {
-            errors.push(field_error("activity", "wrong_type", "`activity` must be text"));
+            errors.push(FieldError::new("activity", "wrong_type", "`activity` must be text"));
             None
         }
         None => {
-            errors.push(field_error("activity", "required", "`activity` is required: what was done"));
+            errors.push(FieldError::new("activity", "required", "`activity` is required: what was done"));
             None
         }
     };
@@ -234,7 +234,7 @@ fn read_hours(body: &Value, who: &Principal, org: &OrgDirectory, today: NaiveDat
         None => None,
         Some(Value::String(r)) if !r.trim().is_empty() => Some(r.trim().to_string()),
         Some(_) => {
-            errors.push(field_error("request", "wrong_type", "`request` must be a request id as text"));
+            errors.push(FieldError::new("request", "wrong_type", "`request` must be a request id as text"));
             None
         }
     };
@@ -287,7 +287,7 @@ impl App {
             let loaded = match self.visible(who, r).await {
                 Ok(l) => l,
                 Err(AppError::NotFound(_)) => {
-                    return Err(invalid_hours(vec![field_error(
+                    return Err(invalid_hours(vec![FieldError::new(
                         "request",
                         "unknown_reference",
                         format!("there is no request `{r}`"),
@@ -334,7 +334,7 @@ impl App {
             Ok(t) if t > MAX_TENTHS_A_DAY => {
                 txn.rollback().await.ok();
                 let before = t - i64::from(fields.tenths);
-                Err(invalid_hours(vec![field_error(
+                Err(invalid_hours(vec![FieldError::new(
                     "hours",
                     "too_many_hours",
                     format!(
@@ -602,26 +602,28 @@ fn counts_entries(def: &Definition, kind: ParticipationKind) -> bool {
 /// `rating` of 1 to 5.
 fn read_entry(body: &Value, kind: ParticipationKind, max_chars: usize) -> Result<(String, Option<i32>), AppError> {
     let Some(obj) = body.as_object() else {
-        return Err(invalid_entry(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+        return Err(invalid_entry(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]));
     };
     let allowed: &[&str] = if kind == ParticipationKind::Evaluation { &["text", "rating"] } else { &["text"] };
     let mut errors: Vec<FieldError> = obj
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
-        .map(|k| field_error(k, "unknown_field", format!("`{k}` is not a field here (fields: {})", allowed.join(", "))))
+        .map(|k| {
+            FieldError::new(k, "unknown_field", format!("`{k}` is not a field here (fields: {})", allowed.join(", ")))
+        })
         .collect();
     let text = match obj.get("text") {
         Some(Value::String(s)) if s.trim().chars().count() > max_chars => {
-            errors.push(field_error("text", "too_long", format!("`text` is longer than {max_chars} characters")));
+            errors.push(FieldError::new("text", "too_long", format!("`text` is longer than {max_chars} characters")));
             None
         }
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         Some(Value::String(_)) | None | Some(Value::Null) => {
-            errors.push(field_error("text", "required", "`text` is required: what you suggest or think"));
+            errors.push(FieldError::new("text", "required", "`text` is required: what you suggest or think"));
             None
         }
         Some(_) => {
-            errors.push(field_error("text", "wrong_type", "`text` must be text"));
+            errors.push(FieldError::new("text", "wrong_type", "`text` must be text"));
             None
         }
     };
@@ -629,15 +631,15 @@ fn read_entry(body: &Value, kind: ParticipationKind, max_chars: usize) -> Result
         match obj.get("rating") {
             Some(v) if v.as_i64().is_some_and(|r| (1..=5).contains(&r)) => v.as_i64().map(|r| r as i32),
             Some(v) if v.is_i64() || v.is_u64() => {
-                errors.push(field_error("rating", "out_of_range", format!("`rating` is 1 to 5, not {v}")));
+                errors.push(FieldError::new("rating", "out_of_range", format!("`rating` is 1 to 5, not {v}")));
                 None
             }
             None | Some(Value::Null) => {
-                errors.push(field_error("rating", "required", "`rating` is required (1 to 5)"));
+                errors.push(FieldError::new("rating", "required", "`rating` is required (1 to 5)"));
                 None
             }
             Some(_) => {
-                errors.push(field_error("rating", "wrong_type", "`rating` must be a whole number from 1 to 5"));
+                errors.push(FieldError::new("rating", "wrong_type", "`rating` must be a whole number from 1 to 5"));
                 None
             }
         }

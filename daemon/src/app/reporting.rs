@@ -27,10 +27,6 @@ use workflows::org::{ClassUnit, Directory, OrgDirectory};
 use workflows::records::Semester;
 use workflows::reporting_checklist as checklist;
 
-fn field_error(field: &str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), code, message: message.into() }
-}
-
 /// The most rows one attendance import may carry (413 `too_many_rows` beyond).
 pub const MAX_ATTENDANCE_ROWS: usize = 20_000;
 
@@ -105,7 +101,7 @@ fn contact_errors(
     if let Some(p) = contact
         && !org.posts_of(p, day).iter().any(|x| x.body == format!("department_su@{dept}"))
     {
-        errors.push(field_error(
+        errors.push(FieldError::new(
             "contact_person",
             "not_department_su",
             format!("`{p}` holds no current post in the department SU of {dept}"),
@@ -114,7 +110,11 @@ fn contact_errors(
     if let Some(p) = counselor
         && !org.posts_of(p, day).iter().any(|x| x.role == Role::Counselor && x.body.ends_with(&format!("@{dept}")))
     {
-        errors.push(field_error("counselor", "not_counselor", format!("`{p}` is not a current counselor of {dept}")));
+        errors.push(FieldError::new(
+            "counselor",
+            "not_counselor",
+            format!("`{p}` is not a current counselor of {dept}"),
+        ));
     }
 }
 
@@ -134,13 +134,13 @@ impl App {
         const FIELDS: &[&str] = &["class", "date", "contact_person", "counselor"];
         let invalid = invalid_adoption;
         let Some(obj) = body.as_object() else {
-            return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+            return Err(invalid(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]));
         };
         let org = self.org();
         let day = today();
         let mut errors = Vec::new();
         for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 k,
                 "unknown_field",
                 format!("`{k}` is not a field of a reporting adoption (fields: {})", FIELDS.join(", ")),
@@ -148,18 +148,18 @@ impl App {
         }
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
         for k in FIELDS.iter().filter(|k| text(k).is_none()) {
-            errors.push(field_error(k, "required", format!("`{k}` is required (text)")));
+            errors.push(FieldError::new(k, "required", format!("`{k}` is required (text)")));
         }
         let class = text("class").and_then(|c| {
             let found = org.class(c).cloned();
             if found.is_none() {
-                errors.push(field_error("class", "unknown_reference", format!("no class `{c}` in the org")));
+                errors.push(FieldError::new("class", "unknown_reference", format!("no class `{c}` in the org")));
             }
             found
         });
         let date = text("date").and_then(|s| match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if d > day => {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "date",
                     "in_future",
                     format!("`date` {d} is in the future (today is {day} in Asia/Shanghai)"),
@@ -168,7 +168,7 @@ impl App {
             }
             Ok(d) => Some(d),
             Err(_) => {
-                errors.push(field_error("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")));
+                errors.push(FieldError::new("date", "bad_date", format!("`date`: `{s}` is not a date (YYYY-MM-DD)")));
                 None
             }
         });
@@ -221,11 +221,11 @@ impl App {
         may_keep_adoption(&org, who, &c, day, "change its reporting contacts")?;
         let invalid = invalid_adoption;
         let Some(obj) = body.as_object() else {
-            return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+            return Err(invalid(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]));
         };
         let mut errors = Vec::new();
         for k in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 k,
                 "unknown_field",
                 format!("`{k}` cannot be changed (fields: {})", FIELDS.join(", ")),
@@ -233,10 +233,10 @@ impl App {
         }
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
         for k in FIELDS.iter().filter(|k| obj.contains_key(**k) && text(k).is_none()) {
-            errors.push(field_error(k, "wrong_type", format!("`{k}` must be a person id")));
+            errors.push(FieldError::new(k, "wrong_type", format!("`{k}` must be a person id")));
         }
         if FIELDS.iter().all(|k| !obj.contains_key(*k)) {
-            errors.push(field_error("", "required", "give `contact_person`, `counselor` or both"));
+            errors.push(FieldError::new("", "required", "give `contact_person`, `counselor` or both"));
         }
         let contact = text("contact_person");
         let counselor = text("counselor");
@@ -354,18 +354,18 @@ impl App {
             fields,
         };
         let Some(obj) = body.as_object() else {
-            return Err(invalid(vec![field_error("", "not_an_object", "the body must be a JSON object")]));
+            return Err(invalid(vec![FieldError::new("", "not_an_object", "the body must be a JSON object")]));
         };
         let mut errors: Vec<FieldError> = obj
             .keys()
             .filter(|k| !["items", "note"].contains(&k.as_str()))
-            .map(|k| field_error(k, "unknown_field", format!("`{k}` is not a field (fields: items, note)")))
+            .map(|k| FieldError::new(k, "unknown_field", format!("`{k}` is not a field (fields: items, note)")))
             .collect();
         let note = match obj.get("note") {
             None | Some(Value::Null) => String::new(),
             Some(Value::String(s)) if s.trim().chars().count() <= 500 => s.trim().to_string(),
             Some(_) => {
-                errors.push(field_error("note", "wrong_type", "`note` is text of at most 500 characters"));
+                errors.push(FieldError::new("note", "wrong_type", "`note` is text of at most 500 characters"));
                 String::new()
             }
         };
@@ -481,7 +481,7 @@ impl App {
             return Err(AppError::Invalid {
                 code: "no_people",
                 message: "the list names nobody".into(),
-                fields: vec![field_error("people", "required", "give at least one person id or 学号")],
+                fields: vec![FieldError::new("people", "required", "give at least one person id or 学号")],
             });
         }
         let by_number: HashMap<&str, &str> =
@@ -498,7 +498,7 @@ impl App {
                         people.push(p.to_string());
                     }
                 }
-                None => unknown.push(field_error(
+                None => unknown.push(FieldError::new(
                     at,
                     "unknown_person",
                     format!("{at}: `{id}` is neither a person id nor a 学号/工号 of the org"),

@@ -32,16 +32,9 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for (name, cols) in
-            [("duty_review_results_person_date", ["person", "date"]), ("duty_review_results_date", ["date", "id"])]
-        {
-            let mut i = Index::create();
-            i.name(name).table(Alias::new("duty_review_results"));
-            for c in cols {
-                i.col(Alias::new(c));
-            }
-            m.create_index(i.to_owned()).await?;
-        }
+        m.create_index(super::index_on("duty_review_results_person_date", "duty_review_results", &["person", "date"]))
+            .await?;
+        m.create_index(super::index_on("duty_review_results_date", "duty_review_results", &["date", "id"])).await?;
         Ok(())
     }
 

@@ -62,19 +62,14 @@ pub async fn open_tasks_per_workflow<C: ConnectionTrait>(
     db: &C,
     now: i64,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    let count = |extra: String| {
-        format!(
-            "SELECT r.key AS k, COUNT(*) AS n FROM tasks t JOIN requests r ON r.id = t.request_id \
-             WHERE t.state = 'open'{extra} GROUP BY r.key"
-        )
-    };
-    let mut out: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-    for (i, sql) in [count(String::new()), count(format!(" AND t.due_at < {now}"))].into_iter().enumerate() {
-        for r in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
-            let (k, n): (String, i64) = (r.try_get("", "k")?, r.try_get("", "n")?);
-            let e = out.entry(k).or_default();
-            if i == 0 { e.0 = n } else { e.1 = n }
-        }
+    // COUNT of a CASE, not SUM: the same integer type on SQLite, PostgreSQL and MariaDB.
+    let sql = format!(
+        "SELECT r.key AS k, COUNT(*) AS n, COUNT(CASE WHEN t.due_at < {now} THEN 1 END) AS o \
+         FROM tasks t JOIN requests r ON r.id = t.request_id WHERE t.state = 'open' GROUP BY r.key ORDER BY r.key"
+    );
+    let mut out = Vec::new();
+    for r in db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await? {
+        out.push((r.try_get("", "k")?, r.try_get("", "n")?, r.try_get("", "o")?));
     }
-    Ok(out.into_iter().map(|(k, (n, o))| (k, n, o)).collect())
+    Ok(out)
 }
